@@ -1,0 +1,71 @@
+import type { LineSink } from './log.js';
+import { stdoutSink } from './log.js';
+
+export type MetricUnit = 'Count' | 'Milliseconds' | 'Bytes' | 'None';
+
+export interface MetricValue {
+  readonly name: string;
+  readonly unit: MetricUnit;
+  readonly value: number;
+}
+
+export interface MetricsOptions {
+  namespace: string;
+  sink?: LineSink;
+}
+
+const NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+/** Dimension keys are fixed by the toolkit; their values are names and stable codes only. */
+const DIMENSION_VALUE = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/**
+ * Writes CloudWatch embedded metric format (EMF) lines: CloudWatch Logs turns each into metrics,
+ * with no API call from the function. Dimension values must be stable codes (function name,
+ * outcome): a caller number, IP or contact id as a dimension would create a metric per caller,
+ * so anything else is refused.
+ */
+export class MetricsEmitter {
+  private readonly namespace: string;
+  private readonly sink: LineSink;
+
+  constructor(options: MetricsOptions) {
+    this.namespace = options.namespace;
+    this.sink = options.sink ?? stdoutSink;
+  }
+
+  emit(
+    dimensions: Readonly<Record<string, string>>,
+    metrics: readonly MetricValue[],
+    timestamp = Date.now(),
+  ): void {
+    const entry: Record<string, unknown> = {};
+    const dimensionKeys: string[] = [];
+    for (const [key, value] of Object.entries(dimensions)) {
+      if (!NAME.test(key)) continue;
+      entry[key] = DIMENSION_VALUE.test(value) ? value : 'other';
+      dimensionKeys.push(key);
+    }
+    const definitions: { Name: string; Unit: MetricUnit }[] = [];
+    for (const metric of metrics) {
+      if (!NAME.test(metric.name) || !Number.isFinite(metric.value) || dimensionKeys.includes(metric.name))
+        continue;
+      const previous = entry[metric.name];
+      if (typeof previous === 'number') {
+        entry[metric.name] = previous + metric.value;
+        continue;
+      }
+      entry[metric.name] = metric.value;
+      definitions.push({ Name: metric.name, Unit: metric.unit });
+    }
+    if (definitions.length === 0) return;
+    const aws = {
+      Timestamp: timestamp,
+      CloudWatchMetrics: [{ Namespace: this.namespace, Dimensions: [dimensionKeys], Metrics: definitions }],
+    };
+    try {
+      this.sink(JSON.stringify({ _aws: aws, ...entry }));
+    } catch {
+      // Metrics are best effort; they never fail an invocation.
+    }
+  }
+}

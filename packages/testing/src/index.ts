@@ -1,0 +1,23 @@
+export {
+  type ConnectContactData,
+  type ConnectEndpoint,
+  type ConnectEvent,
+  callbackEvent,
+  chatEvent,
+  clickToDialEvent,
+  type EventOptions,
+  emailEvent,
+  TEST_DIALED_NUMBER,
+  TEST_INSTANCE_ARN,
+  taskEvent,
+  transferEvent,
+  voiceEvent,
+} from './events.js';
+export { EVENT_FIXTURES, loadEventFixture } from './fixtures.js';
+export {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalDynamoDB,
+  type LocalDynamoDBOptions,
+  startLocalDynamoDB,
+} from './local-dynamodb.js';
