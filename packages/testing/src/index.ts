@@ -21,3 +21,4 @@ export {
   type LocalDynamoDBOptions,
   startLocalDynamoDB,
 } from './local-dynamodb.js';
+export { countRequests, type RequestCounter } from './request-counter.js';

@@ -1,5 +1,5 @@
 /// <reference path="./types/dynalite.d.ts" />
-import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
@@ -34,26 +34,30 @@ export interface LocalDynamoDBOptions {
   tableName?: string;
   /** Create the table (and enable TTL) at start. Default true. */
   createTable?: boolean;
-  /** Extra client configuration (e.g. middleware-free settings for benchmarks). */
+  /** Extra client configuration. */
   clientConfig?: DynamoDBClientConfig;
+  /** Return the item with a failed condition, as DynamoDB does (default true; see frontDoor). */
+  conditionFailureItem?: boolean;
 }
 
 type TimeToLive = { AttributeName: string; TimeToLiveStatus: 'ENABLED' | 'DISABLED' };
 
-function readBody(request: IncomingMessage, limit = 64 * 1024): Promise<string> {
+const MAX_BODY = 16 * 1024 * 1024;
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
+      if (size > MAX_BODY) {
         request.destroy();
         reject(new Error('request body too large'));
         return;
       }
       chunks.push(chunk);
     });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
 }
@@ -68,55 +72,138 @@ function reply(response: ServerResponse, status: number, body: unknown): void {
   response.end(text);
 }
 
+interface Forwarded {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** Sends a request on to dynalite and buffers its answer. */
+function forward(port: number, headers: IncomingMessage['headers'], body: Buffer): Promise<Forwarded> {
+  return new Promise((resolve, reject) => {
+    const upstream = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/',
+        headers: { ...headers, 'content-length': body.length },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const out: Record<string, string> = {};
+          for (const [name, value] of Object.entries(res.headers)) {
+            if (typeof value === 'string' && name !== 'content-length' && name !== 'x-amz-crc32')
+              out[name] = value;
+          }
+          resolve({ status: res.statusCode ?? 500, headers: out, body: Buffer.concat(chunks) });
+        });
+        res.on('error', reject);
+      },
+    );
+    upstream.on('error', reject);
+    upstream.end(body);
+  });
+}
+
+const CONDITIONAL_WRITES = new Set(['UpdateItem', 'PutItem', 'DeleteItem']);
+
 /**
- * dynalite answers DescribeTimeToLive with DISABLED and has no UpdateTimeToLive. The table's TTL
- * setting is part of its definition, so both are answered here, in front of dynalite, with the
- * real service's shapes; expired items are never deleted locally, which is what DynamoDB also
- * allows for days, so code must compare expiry with now either way.
+ * A front door on its own loopback port that makes dynalite answer like DynamoDB where the
+ * toolkit depends on it, and passes everything else through unchanged:
+ * - UpdateTimeToLive / DescribeTimeToLive: dynalite has the one and always says DISABLED to the
+ *   other; the table's TTL setting is part of its definition, so both are answered here.
+ * - ReturnValuesOnConditionCheckFailure=ALL_OLD: DynamoDB puts the current item in the
+ *   ConditionalCheckFailedException; dynalite does not, so the item is read and added here.
+ *   (`conditionFailureItem: false` turns this off, to test code's fallback for emulators.)
+ * Expired items are never deleted, as DynamoDB also allows for days: code must compare expiry
+ * with now either way.
  */
-function withTimeToLive(server: Server): void {
-  const [inner] = server.listeners('request') as RequestListener[];
-  if (!inner) throw new Error('dynalite server has no request handler');
+function frontDoor(dynamoPort: number, options: { conditionFailureItem: boolean }): Server {
   const settings = new Map<string, TimeToLive>();
-  server.removeAllListeners('request');
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const target = String(request.headers['x-amz-target'] ?? '');
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readBody(req);
+    const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.slice(target.indexOf('.') + 1);
-    if (operation !== 'UpdateTimeToLive' && operation !== 'DescribeTimeToLive') {
-      inner(request, response);
+    if (operation === 'UpdateTimeToLive' || operation === 'DescribeTimeToLive') {
+      const input = JSON.parse(body.toString('utf8')) as {
+        TableName?: string;
+        TimeToLiveSpecification?: { AttributeName?: string; Enabled?: boolean };
+      };
+      const table = input.TableName ?? '';
+      if (operation === 'DescribeTimeToLive') {
+        reply(res, 200, { TimeToLiveDescription: settings.get(table) ?? { TimeToLiveStatus: 'DISABLED' } });
+        return;
+      }
+      const spec = input.TimeToLiveSpecification;
+      if (!spec?.AttributeName || typeof spec.Enabled !== 'boolean') {
+        reply(res, 400, {
+          __type: 'com.amazon.coral.validate#ValidationException',
+          message: 'TimeToLiveSpecification needs AttributeName and Enabled',
+        });
+        return;
+      }
+      settings.set(table, {
+        AttributeName: spec.AttributeName,
+        TimeToLiveStatus: spec.Enabled ? 'ENABLED' : 'DISABLED',
+      });
+      reply(res, 200, { TimeToLiveSpecification: spec });
       return;
     }
-    readBody(request)
-      .then((text) => {
-        const body = JSON.parse(text) as {
-          TableName?: string;
-          TimeToLiveSpecification?: { AttributeName?: string; Enabled?: boolean };
-        };
-        const table = body.TableName ?? '';
-        if (operation === 'DescribeTimeToLive') {
-          reply(response, 200, {
-            TimeToLiveDescription: settings.get(table) ?? { TimeToLiveStatus: 'DISABLED' },
-          });
-          return;
-        }
-        const spec = body.TimeToLiveSpecification;
-        if (!spec?.AttributeName || typeof spec.Enabled !== 'boolean') {
-          reply(response, 400, {
-            __type: 'com.amazon.coral.validate#ValidationException',
-            message: 'TimeToLiveSpecification needs AttributeName and Enabled',
-          });
-          return;
-        }
-        settings.set(table, {
-          AttributeName: spec.AttributeName,
-          TimeToLiveStatus: spec.Enabled ? 'ENABLED' : 'DISABLED',
-        });
-        reply(response, 200, { TimeToLiveSpecification: spec });
-      })
-      .catch(() => {
-        reply(response, 400, { __type: 'com.amazon.coral.service#SerializationException' });
-      });
+    const answer = await forward(dynamoPort, req.headers, body);
+    if (options.conditionFailureItem && answer.status === 400 && CONDITIONAL_WRITES.has(operation)) {
+      const input = JSON.parse(body.toString('utf8')) as {
+        TableName?: string;
+        Key?: unknown;
+        Item?: Record<string, unknown>;
+        ReturnValuesOnConditionCheckFailure?: string;
+      };
+      const error = JSON.parse(answer.body.toString('utf8')) as { __type?: string };
+      if (
+        input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' &&
+        error.__type?.endsWith('ConditionalCheckFailedException')
+      ) {
+        const key = input.Key ?? (await keyOf(dynamoPort, req.headers, input.TableName, input.Item));
+        const read = await forward(
+          dynamoPort,
+          { ...req.headers, 'x-amz-target': 'DynamoDB_20120810.GetItem' },
+          Buffer.from(JSON.stringify({ TableName: input.TableName, Key: key, ConsistentRead: true })),
+        );
+        const item = (JSON.parse(read.body.toString('utf8')) as { Item?: unknown }).Item;
+        reply(res, 400, item ? { ...error, Item: item } : error);
+        return;
+      }
+    }
+    res.writeHead(answer.status, { ...answer.headers, 'content-length': answer.body.length });
+    res.end(answer.body);
+  };
+  return createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent)
+        reply(res, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError' });
+      else res.destroy();
+    });
   });
+}
+
+/** The key attributes of a PutItem's item, from the table's key schema. */
+async function keyOf(
+  port: number,
+  headers: IncomingMessage['headers'],
+  table: string | undefined,
+  item: Record<string, unknown> | undefined,
+): Promise<Record<string, unknown>> {
+  const described = await forward(
+    port,
+    { ...headers, 'x-amz-target': 'DynamoDB_20120810.DescribeTable' },
+    Buffer.from(JSON.stringify({ TableName: table })),
+  );
+  const schema =
+    (JSON.parse(described.body.toString('utf8')) as { Table?: { KeySchema?: { AttributeName: string }[] } })
+      .Table?.KeySchema ?? [];
+  return Object.fromEntries(schema.map(({ AttributeName }) => [AttributeName, item?.[AttributeName]]));
 }
 
 function listen(server: Server): Promise<number> {
@@ -140,9 +227,13 @@ function close(server: Server): Promise<void> {
 /** Starts dynalite in this process on a free 127.0.0.1 port and (by default) creates the table. */
 export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Promise<LocalDynamoDB> {
   const name = options.tableName ?? DEFAULT_TABLE_NAME;
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  withTimeToLive(server);
-  const port = await listen(server);
+  const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dynamoPort = await listen(dynamo);
+  const server = frontDoor(dynamoPort, { conditionFailureItem: options.conditionFailureItem ?? true });
+  const port = await listen(server).catch(async (error: unknown) => {
+    await close(dynamo);
+    throw error;
+  });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
     region: LOCAL_REGION,
@@ -156,6 +247,7 @@ export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Pr
     stopped = true;
     client.destroy();
     await close(server);
+    await close(dynamo);
   };
   try {
     if (options.createTable !== false) {

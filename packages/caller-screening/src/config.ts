@@ -1,0 +1,118 @@
+import { ConfigError, type Env, envEnum, envInt, envString } from '@flowguard/contact';
+import { type CountryCode, isSupportedCountry } from 'libphonenumber-js/max';
+import type { CallerClass } from './identity.js';
+import { LimitSyntaxError, parseDuration, parseLimits, type Window } from './limits.js';
+
+export type ClassAction = 'allow' | 'throttle' | 'block';
+export type FailMode = 'open' | 'closed';
+
+export interface ScreeningConfig {
+  readonly defaultCountry: CountryCode;
+  readonly ipAttribute: string;
+  readonly customerIdAttribute: string;
+  /** Limits by caller class, for the default policy. */
+  readonly limits: Readonly<Record<'phone' | 'ip' | 'customer' | 'email', readonly Window[]>>;
+  /** Named policies (`FLOWGUARD_LIMITS_<NAME>`): phone limits chosen by the flow's `policy` parameter. */
+  readonly policies: ReadonlyMap<string, readonly Window[]>;
+  readonly withheldAction: ClassAction;
+  readonly invalidNumberAction: ClassAction;
+  readonly unidentifiedAction: ClassAction;
+  /** A caller reaching `limit × factor` contacts in a window is blocked; 0 turns this off. */
+  readonly autoBlockFactor: number;
+  readonly autoBlockSeconds: number;
+  readonly rulesTtlSeconds: number;
+  /** How long a warm instance trusts what it knows of a block (0: never). */
+  readonly blockCacheSeconds: number;
+  readonly dedupSeconds: number;
+  readonly failMode: FailMode;
+  readonly flagSeconds: number;
+  readonly storeTimeoutMs: number;
+  readonly storeAttempts: number;
+}
+
+const ACTIONS = ['allow', 'throttle', 'block'] as const;
+const POLICY_PREFIX = 'FLOWGUARD_LIMITS_';
+
+function limitsFrom(env: Env, name: string, fallback: string): Window[] {
+  try {
+    return parseLimits(env[name] ?? fallback);
+  } catch (error) {
+    throw new ConfigError(name, error instanceof LimitSyntaxError ? error.message : 'invalid limits');
+  }
+}
+
+function durationFrom(env: Env, name: string, fallback: string): number {
+  try {
+    return parseDuration(env[name]?.trim() || fallback);
+  } catch (error) {
+    throw new ConfigError(name, error instanceof LimitSyntaxError ? error.message : 'invalid duration');
+  }
+}
+
+/** Reads the screening configuration once, at init; a bad variable fails naming itself. */
+export function readScreeningConfig(env: Env = process.env): ScreeningConfig {
+  const country = envString('FLOWGUARD_DEFAULT_COUNTRY', {
+    env,
+    default: 'US',
+    pattern: /^[A-Za-z]{2}$/,
+    describe: 'a two-letter country code such as US or GB',
+  }).toUpperCase();
+  if (!isSupportedCountry(country)) {
+    throw new ConfigError('FLOWGUARD_DEFAULT_COUNTRY', 'must be a country code libphonenumber knows');
+  }
+  const policies = new Map<string, Window[]>();
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith(POLICY_PREFIX)) continue;
+    const policy = name.slice(POLICY_PREFIX.length).toLowerCase();
+    if (!/^[a-z0-9_]{1,32}$/.test(policy)) {
+      throw new ConfigError(name, 'policy names are 1 to 32 letters, digits or _');
+    }
+    policies.set(policy, limitsFrom(env, name, ''));
+  }
+  const autoBlockFactor = envInt('FLOWGUARD_AUTO_BLOCK_FACTOR', { env, min: 0, max: 1000, default: 3 });
+  if (autoBlockFactor === 1) {
+    throw new ConfigError('FLOWGUARD_AUTO_BLOCK_FACTOR', 'must be 0 (off) or from 2 to 1000');
+  }
+  return {
+    defaultCountry: country,
+    ipAttribute: envString('FLOWGUARD_IP_ATTRIBUTE', { env, default: 'customerIp' }),
+    customerIdAttribute: envString('FLOWGUARD_CUSTOMER_ID_ATTRIBUTE', { env, default: 'customerId' }),
+    limits: {
+      phone: limitsFrom(env, 'FLOWGUARD_LIMITS', '5/10m,20/1d'),
+      ip: limitsFrom(env, 'FLOWGUARD_IP_LIMITS', '10/10m,50/1d'),
+      customer: limitsFrom(env, 'FLOWGUARD_CUSTOMER_LIMITS', '10/10m,50/1d'),
+      email: limitsFrom(env, 'FLOWGUARD_EMAIL_LIMITS', '10/1h,50/1d'),
+    },
+    policies,
+    withheldAction: envEnum('FLOWGUARD_WITHHELD_ACTION', ACTIONS, { env, default: 'allow' }),
+    invalidNumberAction: envEnum('FLOWGUARD_INVALID_NUMBER_ACTION', ACTIONS, { env, default: 'allow' }),
+    unidentifiedAction: envEnum('FLOWGUARD_UNIDENTIFIED_ACTION', ACTIONS, { env, default: 'allow' }),
+    autoBlockFactor,
+    autoBlockSeconds: durationFrom(env, 'FLOWGUARD_AUTO_BLOCK_DURATION', '1d'),
+    rulesTtlSeconds: envInt('FLOWGUARD_RULES_TTL', { env, min: 1, max: 3600, default: 60 }),
+    blockCacheSeconds: envInt('FLOWGUARD_BLOCK_CACHE_SECONDS', { env, min: 0, max: 3600, default: 60 }),
+    dedupSeconds: durationFrom(env, 'FLOWGUARD_DEDUP_WINDOW', '6h'),
+    failMode: envEnum('FLOWGUARD_FAIL_MODE', ['open', 'closed'] as const, { env, default: 'open' }),
+    flagSeconds: durationFrom(env, 'FLOWGUARD_FLAG_DURATION', '30d'),
+    storeTimeoutMs: envInt('FLOWGUARD_STORE_TIMEOUT_MS', { env, min: 50, max: 5000, default: 600 }),
+    storeAttempts: envInt('FLOWGUARD_STORE_ATTEMPTS', { env, min: 1, max: 5, default: 2 }),
+  };
+}
+
+/** The limits that apply to a class of caller under a policy (`undefined` policy: default). */
+export function limitsFor(
+  config: ScreeningConfig,
+  cls: CallerClass,
+  policy?: string,
+): readonly Window[] | null {
+  if (cls === 'phone' && policy && policy !== 'default') return config.policies.get(policy) ?? null;
+  switch (cls) {
+    case 'phone':
+    case 'ip':
+    case 'customer':
+    case 'email':
+      return config.limits[cls];
+    default:
+      return [];
+  }
+}

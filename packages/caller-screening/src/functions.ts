@@ -1,0 +1,155 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { type Contact, type FlowFunction, type InvocationContext, stringParameter } from '@flowguard/contact';
+import type { ScreeningConfig } from './config.js';
+import { ScreeningInputError } from './errors.js';
+import { LimitSyntaxError, parseDuration } from './limits.js';
+import type { CallSignals } from './rules.js';
+import type { Screener, ScreeningResult } from './screener.js';
+
+/**
+ * A DynamoDB client whose timeouts and retries fit inside a function's time budget, so a slow or
+ * dead store still gets the fail-mode answer to the flow in time.
+ */
+export function screeningDynamoClient(
+  config: Pick<ScreeningConfig, 'storeTimeoutMs' | 'storeAttempts'>,
+  extra: DynamoDBClientConfig = {},
+) {
+  return new DynamoDBClient({
+    maxAttempts: config.storeAttempts,
+    requestHandler: {
+      connectionTimeout: config.storeTimeoutMs,
+      requestTimeout: config.storeTimeoutMs,
+      // Without this the handler only warns when a request outlives its timeout.
+      throwOnRequestTimeout: true,
+    },
+    ...extra,
+  });
+}
+
+function isoOrEmpty(epochSeconds: number): string {
+  return epochSeconds > 0 ? new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z') : '';
+}
+
+/** The number inside a SIP header value such as `<sip:+14155550199@host;user=phone>` or `tel:+1...`. */
+function headerNumber(value: string | undefined): string | undefined {
+  const match = value ? /(?:sip:|tel:|^)\s*(\+?\d{6,20})(?=[@;>\s]|$)/.exec(value) : null;
+  return match?.[1];
+}
+
+function signalsOf(contact: Contact, screener: Screener): CallSignals {
+  const oli =
+    stringParameter(contact, 'isupOli', { maxLength: 8 }) ??
+    stringParameter(contact, 'sipIsupOli', { maxLength: 8 });
+  const pai =
+    stringParameter(contact, 'pAssertedIdentity', { maxLength: 512 }) ??
+    stringParameter(contact, 'sipPAssertedIdentity', { maxLength: 512 });
+  const assertedRaw = headerNumber(pai);
+  const asserted = assertedRaw ? screener.phone(assertedRaw) : undefined;
+  const dialed = contact.systemEndpoint?.address ? screener.phone(contact.systemEndpoint.address) : undefined;
+  return {
+    oli: oli && /^\d{1,3}$/.test(oli) ? oli : undefined,
+    assertedNumber: asserted?.class === 'phone' ? (asserted.number ?? undefined) : undefined,
+    dialedNumber: dialed?.class === 'phone' ? (dialed.number ?? undefined) : undefined,
+  };
+}
+
+const DECISION_METRIC = { ALLOW: 'Allow', THROTTLE: 'Throttle', BLOCK: 'Block' } as const;
+
+function screeningAnswer(result: ScreeningResult) {
+  return {
+    decision: result.decision,
+    reason: result.reason,
+    callerType: result.callerType,
+    lineType: result.lineType,
+    callerCountry: result.callerCountry,
+    retryAfterSeconds: result.retryAfterSeconds,
+    blockedUntil: isoOrEmpty(result.blockedUntil),
+    // A caller rule names the caller; the flow only needs to know a caller rule decided.
+    rule: result.rule.startsWith('caller:') ? 'caller' : result.rule,
+  };
+}
+
+export const SCREEN_CALLER_OUTPUTS = [
+  'decision',
+  'reason',
+  'callerType',
+  'lineType',
+  'callerCountry',
+  'retryAfterSeconds',
+  'blockedUntil',
+  'rule',
+] as const;
+
+/** `screen-caller`: ALLOW / THROTTLE / BLOCK for the contact's caller. */
+export function screenCaller(screener: Screener): FlowFunction {
+  const failDecision = screener.config.failMode === 'open' ? 'ALLOW' : 'BLOCK';
+  return {
+    name: 'screen-caller',
+    outputKeys: SCREEN_CALLER_OUTPUTS,
+    budgetMs: 2000,
+    failMode: (code) => ({
+      decision: failDecision,
+      // A timeout can only be the store: nothing else here waits.
+      reason: code === 'timeout' ? 'store_unavailable' : code,
+      callerType: '',
+      lineType: '',
+      callerCountry: '',
+      retryAfterSeconds: 0,
+      blockedUntil: '',
+      rule: '',
+    }),
+    async handle(contact: Contact, context: InvocationContext) {
+      const policy = stringParameter(contact, 'policy', { maxLength: 32 })?.toLowerCase();
+      const result = await screener.screen(contact, {
+        policy,
+        signals: signalsOf(contact, screener),
+        signal: context.signal,
+        onEvent: (event) => context.addMetric(event),
+      });
+      context.addMetric(DECISION_METRIC[result.decision]);
+      return screeningAnswer(result);
+    },
+  };
+}
+
+export const FLAG_CALLER_OUTPUTS = ['flagged', 'blockedUntil', 'callerType'] as const;
+const MAX_FLAG_SECONDS = 365 * 86_400;
+
+/** `flag-caller`: an agent blocks the current caller, or a given number, with a reason. */
+export function flagCaller(screener: Screener): FlowFunction {
+  return {
+    name: 'flag-caller',
+    outputKeys: FLAG_CALLER_OUTPUTS,
+    budgetMs: 2000,
+    failMode: () => ({ flagged: false, blockedUntil: '', callerType: '' }),
+    async handle(contact: Contact, context: InvocationContext) {
+      const reason = stringParameter(contact, 'reason', { required: true, maxLength: 200 })
+        .replace(/[\p{Cc}\p{Cf}]/gu, ' ')
+        .trim();
+      if (reason === '') throw new ScreeningInputError('missing_parameter', 'parameter reason: missing');
+      const durationText = stringParameter(contact, 'duration', { maxLength: 16 });
+      let seconds = screener.config.flagSeconds;
+      if (durationText !== undefined) {
+        try {
+          seconds = parseDuration(durationText, MAX_FLAG_SECONDS);
+        } catch (error) {
+          throw new ScreeningInputError(
+            'bad_parameter',
+            error instanceof LimitSyntaxError ? `parameter duration: ${error.message}` : 'parameter duration',
+          );
+        }
+      }
+      const number = stringParameter(contact, 'number', { maxLength: 64 });
+      const identity = number === undefined ? screener.identify(contact) : screener.phone(number);
+      if (identity.key === null)
+        throw new ScreeningInputError('no_caller_id', 'the caller has no usable identity');
+      if (number !== undefined && !identity.valid) {
+        throw new ScreeningInputError('invalid_number', 'parameter number: not a valid phone number');
+      }
+      const by = stringParameter(contact, 'by', { maxLength: 128 }) ?? 'agent';
+      const outcome = await screener.flag(identity, { reason, seconds, by, signal: context.signal });
+      context.addMetric('Flag');
+      return { flagged: true, blockedUntil: isoOrEmpty(outcome.blockedUntil), callerType: identity.class };
+    },
+  };
+}

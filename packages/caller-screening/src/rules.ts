@@ -1,0 +1,189 @@
+import { ScreeningInputError } from './errors.js';
+import type { CallerIdentity } from './identity.js';
+
+/**
+ * Rules kept in the table under `pk=rules`, managed with `flowguard rules`, loaded with one query
+ * and cached. An allow rule lets a caller past rate limits and rule blocks, never past an
+ * explicit block on that caller: a block names one caller on purpose, with who and why, while an
+ * allowlist entry is broad and a spoofed number could hide behind it.
+ *
+ * | type        | value                                   | actions      |
+ * |-------------|-----------------------------------------|--------------|
+ * | `caller`    | a caller key or E.164 number            | ALLOW, BLOCK |
+ * | `prefix`    | `+1900` (E.164 prefix)                  | ALLOW, BLOCK |
+ * | `country`   | ISO 3166-1 alpha-2 (`KP`)               | ALLOW, BLOCK |
+ * | `line_type` | `premium_rate`, `voip`, `toll_free`, ... | BLOCK        |
+ * | `signal`    | `oli:<code>`, `pai_mismatch`, `caller_is_dialed` | BLOCK |
+ *
+ * Country ALLOW rules make an allowlist: once one exists, valid numbers from other countries are
+ * blocked. Among prefixes the longest match wins.
+ */
+export const RULE_TYPES = ['caller', 'prefix', 'country', 'line_type', 'signal'] as const;
+export type RuleType = (typeof RULE_TYPES)[number];
+export type RuleAction = 'ALLOW' | 'BLOCK';
+
+export interface Rule {
+  readonly type: RuleType;
+  readonly value: string;
+  readonly action: RuleAction;
+  readonly note: string;
+  readonly createdBy: string;
+  /** Epoch seconds. */
+  readonly createdAt: number;
+  /** Epoch seconds; 0 = no expiry. */
+  readonly expiresAt: number;
+}
+
+export const LINE_TYPES = [
+  'premium_rate',
+  'toll_free',
+  'shared_cost',
+  'voip',
+  'personal_number',
+  'pager',
+  'uan',
+  'voicemail',
+  'fixed_line_or_mobile',
+  'fixed_line',
+  'mobile',
+  'unknown',
+] as const;
+
+/** Signals the flow can pass from SIP headers (all optional; carriers fill them unevenly). */
+export interface CallSignals {
+  /** `ISUP-OLI` originating line information, e.g. `29` (prison), `27`/`70` (payphone). */
+  readonly oli?: string;
+  /** The number in `P-Asserted-Identity`, normalised; differs from the caller = a signal. */
+  readonly assertedNumber?: string;
+  /** The dialed number (SystemEndpoint); a caller equal to it is spoofing the line it calls. */
+  readonly dialedNumber?: string;
+}
+
+const SIGNAL = /^(oli:\d{1,3}|pai_mismatch|caller_is_dialed)$/;
+const COUNTRY = /^[A-Z]{2}$/;
+const PREFIX = /^\+\d{1,15}$/;
+const CALLER = /^(tel:\+\d{1,20}|\+\d{1,20}|ip:[0-9a-f.:/]{2,45}|cust:.{1,256}|email:.{3,256})$/;
+
+/** Checks and normalises a rule's type, value and action; throws with a clear message. */
+export function normaliseRule(
+  type: string,
+  value: string,
+  action: string,
+): Pick<Rule, 'type' | 'value' | 'action'> {
+  const t = type.trim().toLowerCase().replace('-', '_') as RuleType;
+  if (!RULE_TYPES.includes(t)) {
+    throw new ScreeningInputError('bad_rule', `rule type must be one of ${RULE_TYPES.join(', ')}`);
+  }
+  const a = action.trim().toUpperCase();
+  if (a !== 'ALLOW' && a !== 'BLOCK')
+    throw new ScreeningInputError('bad_rule', 'rule action must be ALLOW or BLOCK');
+  let v = value.trim();
+  const fail = (expected: string) =>
+    new ScreeningInputError('bad_rule', `${t} rule value must be ${expected}`);
+  switch (t) {
+    case 'caller':
+      if (/^\+\d+$/.test(v)) v = `tel:${v}`;
+      if (!CALLER.test(v))
+        throw fail('a caller key (tel:+..., ip:..., cust:..., email:...) or an E.164 number');
+      break;
+    case 'prefix':
+      if (!PREFIX.test(v)) throw fail("'+' and 1 to 15 digits");
+      break;
+    case 'country':
+      v = v.toUpperCase();
+      if (!COUNTRY.test(v)) throw fail('a two-letter country code');
+      break;
+    case 'line_type':
+      v = v.toLowerCase();
+      if (!(LINE_TYPES as readonly string[]).includes(v)) throw fail(`one of ${LINE_TYPES.join(', ')}`);
+      if (a !== 'BLOCK') throw new ScreeningInputError('bad_rule', 'line_type rules can only BLOCK');
+      break;
+    case 'signal':
+      v = v.toLowerCase();
+      if (!SIGNAL.test(v)) throw fail('oli:<code>, pai_mismatch or caller_is_dialed');
+      if (v.startsWith('oli:')) v = `oli:${Number(v.slice(4))}`;
+      if (a !== 'BLOCK') throw new ScreeningInputError('bad_rule', 'signal rules can only BLOCK');
+      break;
+  }
+  return { type: t, value: v, action: a };
+}
+
+export type RuleVerdict =
+  | { readonly action: 'ALLOW'; readonly rule: string }
+  | { readonly action: 'BLOCK'; readonly rule: string }
+  | null;
+
+/** Rules compiled for fast matching. Build once per rules refresh. */
+export class RuleSet {
+  private readonly callers = new Map<string, RuleAction>();
+  private readonly prefixes: { prefix: string; action: RuleAction }[] = [];
+  private readonly countryBlocks = new Set<string>();
+  private readonly countryAllows = new Set<string>();
+  private readonly lineTypes = new Set<string>();
+  private readonly signals = new Set<string>();
+  readonly size: number;
+
+  constructor(rules: readonly Rule[], nowSeconds: number) {
+    let size = 0;
+    for (const rule of rules) {
+      if (rule.expiresAt > 0 && rule.expiresAt <= nowSeconds) continue;
+      size++;
+      switch (rule.type) {
+        case 'caller':
+          // BLOCK wins over ALLOW for the same caller.
+          if (this.callers.get(rule.value) !== 'BLOCK') this.callers.set(rule.value, rule.action);
+          break;
+        case 'prefix':
+          this.prefixes.push({ prefix: rule.value, action: rule.action });
+          break;
+        case 'country':
+          (rule.action === 'BLOCK' ? this.countryBlocks : this.countryAllows).add(rule.value);
+          break;
+        case 'line_type':
+          this.lineTypes.add(rule.value);
+          break;
+        case 'signal':
+          this.signals.add(rule.value);
+          break;
+      }
+    }
+    // Longest first; at equal length BLOCK first.
+    this.prefixes.sort((a, b) => b.prefix.length - a.prefix.length || (a.action === 'BLOCK' ? -1 : 1));
+    this.size = size;
+  }
+
+  /** The verdict of the rules for this caller, or null when no rule applies. */
+  evaluate(identity: CallerIdentity, signals: CallSignals = {}): RuleVerdict {
+    if (identity.key === null) return null;
+    const exact = this.callers.get(identity.key);
+    if (exact) return { action: exact, rule: `caller:${identity.key}` };
+    if (identity.class !== 'phone' || identity.number === null) return null;
+    const number = identity.number;
+    const prefix = this.prefixes.find((p) => number.startsWith(p.prefix));
+    if (prefix) return { action: prefix.action, rule: `prefix:${prefix.prefix}` };
+    if (identity.country) {
+      if (this.countryBlocks.has(identity.country))
+        return { action: 'BLOCK', rule: `country:${identity.country}` };
+      if (this.countryAllows.size > 0 && !this.countryAllows.has(identity.country)) {
+        return { action: 'BLOCK', rule: 'country:not_allowed' };
+      }
+    }
+    if (this.lineTypes.has(identity.lineType))
+      return { action: 'BLOCK', rule: `line_type:${identity.lineType}` };
+    return this.evaluateSignals(number, signals);
+  }
+
+  private evaluateSignals(number: string, signals: CallSignals): RuleVerdict {
+    if (this.signals.size === 0) return null;
+    if (signals.oli && this.signals.has(`oli:${Number(signals.oli)}`)) {
+      return { action: 'BLOCK', rule: `signal:oli:${Number(signals.oli)}` };
+    }
+    if (this.signals.has('pai_mismatch') && signals.assertedNumber && signals.assertedNumber !== number) {
+      return { action: 'BLOCK', rule: 'signal:pai_mismatch' };
+    }
+    if (this.signals.has('caller_is_dialed') && signals.dialedNumber === number) {
+      return { action: 'BLOCK', rule: 'signal:caller_is_dialed' };
+    }
+    return null;
+  }
+}

@@ -1,0 +1,291 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { type FlowFunction, flowHandler } from '@flowguard/contact';
+import { chatEvent, LOCAL_CREDENTIALS, LOCAL_REGION, voiceEvent } from '@flowguard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readScreeningConfig } from '../../src/config.js';
+import { flagCaller, screenCaller, screeningDynamoClient } from '../../src/functions.js';
+import { Screener } from '../../src/screener.js';
+import { DynamoScreeningStore } from '../../src/store.js';
+import { type Rig, startRig, T0 } from './helpers.js';
+
+const quiet = { config: { logLevel: 'silent' as const, metrics: false }, env: {} };
+
+function handlerFor(fn: FlowFunction, logs?: string[]) {
+  return flowHandler(fn, {
+    env: {},
+    config: { logLevel: 'info', metrics: true },
+    logSink: (line) => logs?.push(line),
+    metricSink: (line) => logs?.push(line),
+  });
+}
+
+/** A TCP server that accepts connections and never answers: a store that hangs. */
+async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function screenerAt(endpoint: string, env: Record<string, string>) {
+  const config = readScreeningConfig(env);
+  const client = screeningDynamoClient(config, {
+    region: LOCAL_REGION,
+    endpoint,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  return new Screener({ store: new DynamoScreeningStore({ client, tableName: 'flowguard' }), config });
+}
+
+describe('screen-caller', () => {
+  let rig: Rig;
+
+  beforeAll(async () => {
+    rig = await startRig();
+  });
+
+  afterAll(async () => {
+    await rig.local.stop();
+  });
+
+  it('answers a flat map the flow can branch on', async () => {
+    const handler = handlerFor(screenCaller(rig.screener));
+
+    const response = await handler(voiceEvent('+14155550123'));
+
+    expect(response).toEqual({
+      decision: 'ALLOW',
+      reason: 'ok',
+      callerType: 'phone',
+      lineType: 'fixed_line_or_mobile',
+      callerCountry: 'US',
+      retryAfterSeconds: '0',
+      blockedUntil: '',
+      rule: '',
+      error: '',
+    });
+  });
+
+  it('gives a blocked caller the block end in ISO 8601', async () => {
+    await rig.store.block({
+      key: 'tel:+14155550188',
+      untilSeconds: T0 / 1000 + 7200,
+      reason: 'fraud',
+      by: 'analyst',
+      nowSeconds: T0 / 1000,
+      action: 'block',
+    });
+
+    const response = await handlerFor(screenCaller(rig.screener))(voiceEvent('+14155550188'));
+
+    expect(response).toMatchObject({
+      decision: 'BLOCK',
+      reason: 'blocklisted',
+      blockedUntil: '2026-03-02T12:00:00Z',
+    });
+    expect(response.retryAfterSeconds).toBe('7200');
+  });
+
+  it.each([
+    ['null', null],
+    ['a string', 'event'],
+    ['no Details', { Name: 'ContactFlowEvent' }],
+    ['a numeric ContactId', { Details: { ContactData: { ContactId: 7 } } }],
+  ])('answers %s with the fail-open decision and error=bad_event', async (_, event) => {
+    const response = await handlerFor(screenCaller(rig.screener))(event);
+
+    expect(response).toMatchObject({ decision: 'ALLOW', reason: 'bad_event', error: 'bad_event' });
+  });
+
+  it('answers an unknown policy with error=unknown_policy', async () => {
+    const response = await handlerFor(screenCaller(rig.screener))(
+      voiceEvent('+14155550123', { parameters: { policy: 'gold' } }),
+    );
+
+    expect(response).toMatchObject({ error: 'unknown_policy', reason: 'unknown_policy' });
+  });
+
+  it('reads SIP signals from parameters', async () => {
+    const rule = { note: '', createdBy: 'test', createdAt: 0, expiresAt: 0, action: 'BLOCK' as const };
+    await rig.store.putRule({ ...rule, type: 'signal', value: 'oli:29' });
+    const screener = rig.instance();
+
+    const prison = await handlerFor(screenCaller(screener))(
+      voiceEvent('+14155550166', { parameters: { isupOli: '29' } }),
+    );
+    const ordinary = await handlerFor(screenCaller(screener))(
+      voiceEvent('+14155550167', { parameters: { isupOli: '00', pAssertedIdentity: '' } }),
+    );
+
+    expect(prison).toMatchObject({ decision: 'BLOCK', reason: 'rule', rule: 'signal:oli:29' });
+    expect(ordinary.decision).toBe('ALLOW');
+  });
+
+  it('keeps caller numbers and contact ids out of metric dimensions', async () => {
+    const lines: string[] = [];
+    const event = voiceEvent('+14155550123');
+
+    await handlerFor(screenCaller(rig.screener), lines)(event);
+    const emf = lines.map((line) => JSON.parse(line)).find((entry) => entry._aws);
+
+    expect(emf.function).toBe('screen-caller');
+    expect(emf._aws.CloudWatchMetrics[0].Dimensions).toEqual([['function', 'outcome']]);
+    expect(JSON.stringify(emf)).not.toContain('4155550123');
+    expect(JSON.stringify(emf)).not.toContain(event.Details.ContactData.ContactId);
+    expect(emf.Allow).toBe(1);
+  });
+});
+
+describe('screen-caller when the store fails', () => {
+  it('fails open with reason store_unavailable when the store refuses connections', async () => {
+    const closed = await silentServer();
+    const endpoint = `http://127.0.0.1:${closed.port}`;
+    await closed.close();
+    const handler = flowHandler(
+      screenCaller(screenerAt(endpoint, { FLOWGUARD_STORE_TIMEOUT_MS: '200' })),
+      quiet,
+    );
+
+    const response = await handler(voiceEvent('+14155550123'));
+
+    expect(response).toMatchObject({
+      decision: 'ALLOW',
+      reason: 'store_unavailable',
+      error: 'store_unavailable',
+    });
+  });
+
+  it('fails closed when configured to', async () => {
+    const closed = await silentServer();
+    const endpoint = `http://127.0.0.1:${closed.port}`;
+    await closed.close();
+    const screener = screenerAt(endpoint, {
+      FLOWGUARD_FAIL_MODE: 'closed',
+      FLOWGUARD_STORE_TIMEOUT_MS: '200',
+    });
+
+    const response = await flowHandler(screenCaller(screener), quiet)(voiceEvent('+14155550123'));
+
+    expect(response).toMatchObject({ decision: 'BLOCK', reason: 'store_unavailable' });
+  });
+
+  it('answers inside the budget when the store hangs (client timeouts)', async () => {
+    const hanging = await silentServer();
+    try {
+      const screener = screenerAt(`http://127.0.0.1:${hanging.port}`, {
+        FLOWGUARD_STORE_TIMEOUT_MS: '150',
+        FLOWGUARD_STORE_ATTEMPTS: '2',
+      });
+      const started = Date.now();
+
+      const response = await flowHandler(screenCaller(screener), quiet)(voiceEvent('+14155550123'));
+
+      expect(response).toMatchObject({ decision: 'ALLOW', reason: 'store_unavailable' });
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      await hanging.close();
+    }
+  });
+
+  it('answers at the time budget when the store hangs longer than the client waits', async () => {
+    const hanging = await silentServer();
+    try {
+      const screener = screenerAt(`http://127.0.0.1:${hanging.port}`, { FLOWGUARD_STORE_TIMEOUT_MS: '5000' });
+      const handler = flowHandler(screenCaller(screener), {
+        ...quiet,
+        config: { ...quiet.config, budgetMs: 300 },
+      });
+      const started = Date.now();
+
+      const response = await handler(voiceEvent('+14155550123'));
+
+      expect(response).toMatchObject({ decision: 'ALLOW', reason: 'store_unavailable', error: 'timeout' });
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      await hanging.close();
+    }
+  });
+});
+
+describe('flag-caller', () => {
+  let rig: Rig;
+
+  beforeAll(async () => {
+    rig = await startRig({ FLOWGUARD_FLAG_DURATION: '7d' });
+  });
+
+  afterAll(async () => {
+    await rig.local.stop();
+  });
+
+  it('blocks the current caller with the reason and the default duration', async () => {
+    const handler = handlerFor(flagCaller(rig.screener));
+
+    const response = await handler(
+      voiceEvent('+14155550190', { parameters: { reason: 'abusive', by: 'agent-7' } }),
+    );
+    const history = await rig.store.history('tel:+14155550190');
+
+    expect(response).toEqual({
+      flagged: 'true',
+      blockedUntil: '2026-03-09T10:00:00Z',
+      callerType: 'phone',
+      error: '',
+    });
+    expect(history[0]).toMatchObject({ action: 'block', by: 'agent-7', reason: 'abusive' });
+  });
+
+  it('blocks a given number, typed in national format, for a given duration', async () => {
+    const response = await handlerFor(flagCaller(rig.screener))(
+      voiceEvent('+14155550100', {
+        parameters: { reason: 'reported', number: '(415) 555-0191', duration: '2h' },
+      }),
+    );
+    const state = await rig.store.getState('tel:+14155550191');
+
+    expect(response).toMatchObject({ flagged: 'true', blockedUntil: '2026-03-02T12:00:00Z' });
+    expect(state?.blockedUntil).toBe(T0 / 1000 + 7200);
+  });
+
+  it('refuses a withheld caller with error=no_caller_id', async () => {
+    const response = await handlerFor(flagCaller(rig.screener))(
+      voiceEvent('anonymous', { parameters: { reason: 'abusive' } }),
+    );
+
+    expect(response).toEqual({ flagged: 'false', blockedUntil: '', callerType: '', error: 'no_caller_id' });
+  });
+
+  it.each([
+    [{}, 'missing_parameter'],
+    [{ reason: '   ' }, 'missing_parameter'],
+    [{ reason: 'x', duration: 'forever' }, 'bad_parameter'],
+    [{ reason: 'x', duration: '400d' }, 'bad_parameter'],
+    [{ reason: 'x', number: '12' }, 'invalid_number'],
+    [{ reason: { nested: true } }, 'bad_parameter'],
+  ])('refuses parameters %j with error=%s and flagged=false', async (parameters, code) => {
+    const response = await handlerFor(flagCaller(rig.screener))(voiceEvent('+14155550192', { parameters }));
+
+    expect(response).toMatchObject({ flagged: 'false', error: code });
+  });
+
+  it('flags a chat customer by IP', async () => {
+    const response = await handlerFor(flagCaller(rig.screener))(
+      chatEvent({ attributes: { customerIp: '203.0.113.9' }, parameters: { reason: 'spam' } }),
+    );
+
+    expect(response).toMatchObject({ flagged: 'true', callerType: 'ip' });
+    expect((await rig.store.getState('ip:203.0.113.9'))?.blockReason).toBe('spam');
+  });
+});

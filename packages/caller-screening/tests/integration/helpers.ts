@@ -1,0 +1,48 @@
+import { parseContactEvent } from '@flowguard/contact';
+import {
+  countRequests,
+  type LocalDynamoDB,
+  type RequestCounter,
+  startLocalDynamoDB,
+} from '@flowguard/testing';
+import { readScreeningConfig, type ScreeningConfig } from '../../src/config.js';
+import { Screener } from '../../src/screener.js';
+import { DynamoScreeningStore } from '../../src/store.js';
+
+/** A settable clock, in epoch milliseconds. */
+export class TestClock {
+  constructor(public ms: number) {}
+  now = (): number => this.ms;
+  advance(seconds: number): void {
+    this.ms += seconds * 1000;
+  }
+}
+
+/** 2026-03-02T10:00:00Z: a 10-minute and a day boundary. */
+export const T0 = Date.UTC(2026, 2, 2, 10, 0, 0);
+
+export interface Rig {
+  local: LocalDynamoDB;
+  store: DynamoScreeningStore;
+  counter: RequestCounter;
+  clock: TestClock;
+  config: ScreeningConfig;
+  screener: Screener;
+  /** A fresh screener on the same store (another warm instance). */
+  instance(): Screener;
+}
+
+export async function startRig(
+  env: Record<string, string> = {},
+  options: { conditionFailureItem?: boolean } = {},
+): Promise<Rig> {
+  const local = await startLocalDynamoDB(options);
+  const store = new DynamoScreeningStore({ client: local.client, tableName: local.tableName });
+  const counter = countRequests(local.client);
+  const clock = new TestClock(T0);
+  const config = readScreeningConfig({ FLOWGUARD_LIMITS: '3/10m,6/1d', ...env });
+  const instance = () => new Screener({ store, config, clock: clock.now });
+  return { local, store, counter, clock, config, screener: instance(), instance };
+}
+
+export const contactOf = parseContactEvent;
