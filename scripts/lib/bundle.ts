@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import yazl from 'yazl';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -56,6 +56,26 @@ export async function listFunctions(handlersDir = HANDLERS_DIR): Promise<string[
     .sort();
 }
 
+/**
+ * Large JSON (libphonenumber's metadata) loads faster through `JSON.parse` of a string than as the
+ * object literal esbuild writes by default: V8 parses JSON in a fast path.
+ */
+const jsonAsString: Plugin = {
+  name: 'json-as-string',
+  setup(pluginBuild) {
+    // libphonenumber-js ships its metadata as `metadata.<set>.json.js` (an object literal) next to
+    // the same data as `metadata.<set>.json`.
+    pluginBuild.onLoad({ filter: /[\\/]metadata\.\w+\.json(\.js)?$/ }, async (args) => {
+      const text = await readFile(args.path.replace(/\.js$/, ''), 'utf8');
+      if (text.length < 10_000) return undefined;
+      return {
+        contents: `export default JSON.parse(${JSON.stringify(JSON.stringify(JSON.parse(text)))});`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
 /** A zip whose bytes depend only on the files' names and contents. */
 function deterministicZip(entries: readonly { name: string; data: Buffer }[]): Promise<Buffer> {
   const zip = new yazl.ZipFile();
@@ -108,6 +128,7 @@ export async function bundleFunction(name: string, options: BundleOptions = {}):
     legalComments: 'none',
     metafile: false,
     logLevel: 'silent',
+    plugins: [jsonAsString],
     // CommonJS dependencies may call require() for Node built-ins; ESM output has no require.
     banner: {
       js: "import{createRequire as __flowguardRequire}from'node:module';const require=__flowguardRequire(import.meta.url);",

@@ -100,9 +100,10 @@ export function screenCaller(screener: Screener): FlowFunction {
     }),
     async handle(contact: Contact, context: InvocationContext) {
       const policy = stringParameter(contact, 'policy', { maxLength: 32 })?.toLowerCase();
+      const rules = await screener.ruleSet(context.signal);
       const result = await screener.screen(contact, {
         policy,
-        signals: signalsOf(contact, screener),
+        signals: rules.usesSignals ? signalsOf(contact, screener) : undefined,
         signal: context.signal,
         onEvent: (event) => context.addMetric(event),
       });

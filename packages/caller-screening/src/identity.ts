@@ -81,13 +81,16 @@ export function phoneIdentity(address: string, defaultCountry?: CountryCode): Ca
   if (parsed) {
     const number = parsed.number;
     if (WITHHELD_NUMBERS.has(number)) return none('withheld');
-    const valid = parsed.isValid();
+    // With line-type metadata, a number is valid exactly when it has a type: one pattern pass
+    // instead of two (isValid() runs the same type matching).
+    const type = parsed.getType();
+    const valid = type !== undefined;
     return {
       class: 'phone',
       key: `tel:${number}`,
       number,
       valid,
-      lineType: valid ? (parsed.getType()?.toLowerCase() ?? 'unknown') : 'unknown',
+      lineType: type?.toLowerCase() ?? 'unknown',
       country: valid ? (parsed.country ?? '') : '',
     };
   }
@@ -153,7 +156,7 @@ function ipIdentity(contact: Contact, options: IdentityOptions): CallerIdentity 
 }
 
 /** Web calling and API-started calls: the number (if any) was chosen by whoever started it. */
-const WEB_INITIATED = new Set(['API', 'WEBRTC_API']);
+export const WEB_INITIATED: ReadonlySet<string> = new Set(['API', 'WEBRTC_API']);
 
 /**
  * Works out who is calling from a contact. Voice: the caller's number (withheld spellings are
@@ -172,7 +175,7 @@ export function callerIdentity(contact: Contact, options: IdentityOptions = {}):
     }
     case 'EMAIL': {
       const address = contact.customerEndpoint?.address?.trim().toLowerCase();
-      return address && address.includes('@') && address.length <= MAX_KEY_PART
+      return address?.includes('@') && address.length <= MAX_KEY_PART
         ? keyed('email', `email:${address}`)
         : none('unidentified');
     }

@@ -20,8 +20,9 @@ interface MutableState {
   lists: Map<string, string[]>;
 }
 
+/** The state as the screener sees it; the screener only reads it, so nothing is copied. */
 function snapshot(key: string, state: MutableState): CallerState {
-  return { key, ...state, lists: new Map([...state.lists].map(([name, list]) => [name, [...list]])) };
+  return { key, ...state };
 }
 
 /**

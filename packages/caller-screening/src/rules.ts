@@ -152,6 +152,11 @@ export class RuleSet {
     this.size = size;
   }
 
+  /** Whether any signal rule exists: without one, signals need not be worked out at all. */
+  get usesSignals(): boolean {
+    return this.signals.size > 0;
+  }
+
   /** The verdict of the rules for this caller, or null when no rule applies. */
   evaluate(identity: CallerIdentity, signals: CallSignals = {}): RuleVerdict {
     if (identity.key === null) return null;

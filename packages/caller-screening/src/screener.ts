@@ -1,7 +1,13 @@
 import type { Contact } from '@flowguard/contact';
 import { type ClassAction, limitsFor, type ScreeningConfig } from './config.js';
 import { ScreeningInputError } from './errors.js';
-import { type CallerIdentity, callerIdentity, phoneIdentity } from './identity.js';
+import {
+  type CallerIdentity,
+  callerIdentity,
+  type IdentityOptions,
+  phoneIdentity,
+  WEB_INITIATED,
+} from './identity.js';
 import { bucketOf, type Window } from './limits.js';
 import { type CallSignals, RuleSet } from './rules.js';
 import {
@@ -45,6 +51,7 @@ interface CachedBlock {
 }
 
 const MAX_CACHED_BLOCKS = 10_000;
+const MAX_CACHED_IDENTITIES = 10_000;
 
 export interface ScreenerOptions {
   store: ScreeningStore;
@@ -107,11 +114,18 @@ export class Screener {
   private rulesLoadedAt = Number.NEGATIVE_INFINITY;
   private rulesLoading: Promise<RuleSet> | null = null;
   private readonly blocks = new Map<string, CachedBlock>();
+  private readonly identities = new Map<string, CallerIdentity>();
+  private readonly identityOptions: IdentityOptions;
 
   constructor(options: ScreenerOptions) {
     this.store = options.store;
     this.config = options.config;
     this.clock = options.clock ?? Date.now;
+    this.identityOptions = {
+      defaultCountry: this.config.defaultCountry,
+      ipAttribute: this.config.ipAttribute,
+      customerIdAttribute: this.config.customerIdAttribute,
+    };
   }
 
   private nowSeconds(): number {
@@ -160,11 +174,19 @@ export class Screener {
   }
 
   identify(contact: Contact): CallerIdentity {
-    return callerIdentity(contact, {
-      defaultCountry: this.config.defaultCountry,
-      ipAttribute: this.config.ipAttribute,
-      customerIdAttribute: this.config.customerIdAttribute,
-    });
+    // Voice callers are looked up by number: parsing one costs more than the rest of a decision.
+    const address = contact.customerEndpoint?.address;
+    const plainVoice =
+      contact.channel === 'VOICE' &&
+      !WEB_INITIATED.has(contact.initiationMethod ?? '') &&
+      address !== undefined;
+    if (plainVoice && address !== null) {
+      const known = this.identities.get(address);
+      if (known) return known;
+    }
+    const identity = callerIdentity(contact, this.identityOptions);
+    if (plainVoice && address !== null) this.remember(address, identity);
+    return identity;
   }
 
   async screen(contact: Contact, options: ScreenOptions = {}): Promise<ScreeningResult> {
@@ -314,6 +336,16 @@ export class Screener {
 
   /** A phone number typed by a person, normalised with the default country. */
   phone(number: string): CallerIdentity {
-    return phoneIdentity(number, this.config.defaultCountry);
+    const key = `phone:${number}`;
+    const known = this.identities.get(key);
+    if (known) return known;
+    const identity = phoneIdentity(number, this.config.defaultCountry);
+    this.remember(key, identity);
+    return identity;
+  }
+
+  private remember(key: string, identity: CallerIdentity): void {
+    if (this.identities.size >= MAX_CACHED_IDENTITIES) this.identities.clear();
+    this.identities.set(key, identity);
   }
 }

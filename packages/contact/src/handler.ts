@@ -17,7 +17,11 @@ export type FlowLambdaHandler = (event: unknown, context?: LambdaContext) => Pro
 export interface InvocationContext {
   /** Logger carrying the contact id and request id. */
   readonly logger: Logger;
-  /** Aborted when the time budget runs out: pass it to SDK calls so they stop too. */
+  /**
+   * Aborted when the time budget runs out: pass it to SDK calls so they stop too. The handler
+   * answers at the budget whatever the logic does, but the logic itself runs on until it returns
+   * (on Lambda, possibly into the next invocation's thaw): long work must watch this signal.
+   */
   readonly signal: AbortSignal;
   /** Epoch milliseconds by which the answer must be ready. */
   readonly deadline: number;
@@ -91,13 +95,12 @@ export interface HandlerOptions {
 }
 
 /** Wraps a pending timer so the race below can cancel it. */
-function budgetTimer(ms: number, controller: AbortController): { promise: Promise<never>; cancel(): void } {
+function budgetTimer(ms: number, onExpiry: () => void): { promise: Promise<never>; cancel(): void } {
   let timer: NodeJS.Timeout | undefined;
   const promise = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const error = new BudgetExceededError(ms);
-      controller.abort(error);
-      reject(error);
+      onExpiry();
+      reject(new BudgetExceededError(ms));
     }, ms);
   });
   return { promise, cancel: () => clearTimeout(timer) };
@@ -154,18 +157,30 @@ export function flowHandler(fn: FlowFunction, options: HandlerOptions = {}): Flo
       if (logEvent) log.debug('event', { event });
       const contact = parseContactEvent(event);
       log = log.child({ contactId: contact.contactId, initialContactId: contact.initialContactId });
-      log.debug('parameters', { parameters: contact.parameters });
+      // The parameters are the part of the event that carries secure input.
+      if (!fn.neverLogEvent) log.debug('parameters', { parameters: contact.parameters });
 
       const remaining = lambdaContext?.getRemainingTimeInMillis?.();
       const budget = Math.max(
         1,
         remaining === undefined ? config.budgetMs : Math.min(config.budgetMs, remaining - LAMBDA_MARGIN_MS),
       );
-      const controller = new AbortController();
-      const timer = budgetTimer(budget, controller);
+      // Made on first use: most answers need no signal, and each costs microseconds.
+      let controller: AbortController | undefined;
+      let expired = false;
+      const timer = budgetTimer(budget, () => {
+        expired = true;
+        controller?.abort(new BudgetExceededError(budget));
+      });
       const context: InvocationContext = {
         logger: log,
-        signal: controller.signal,
+        get signal() {
+          if (!controller) {
+            controller = new AbortController();
+            if (expired) controller.abort(new BudgetExceededError(budget));
+          }
+          return controller.signal;
+        },
         deadline: Date.now() + budget,
         addMetric(name, value = 1, unit = 'Count') {
           extra.push({ name, value, unit });
@@ -184,6 +199,8 @@ export function flowHandler(fn: FlowFunction, options: HandlerOptions = {}): Flo
       log[level]('fail-mode answer', { ...errorAttributes(error), response });
     }
 
+    // A function may answer with an error code of its own (e.g. a valid=false answer).
+    if (outcome === 'ok' && response.error) outcome = response.error;
     const latency = performance.now() - started;
     log.info('invocation', { outcome, latencyMs: Math.round(latency * 1000) / 1000, response });
     metrics?.emit({ function: fn.name, outcome }, [

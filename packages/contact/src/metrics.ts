@@ -15,8 +15,12 @@ export interface MetricsOptions {
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-/** Dimension keys are fixed by the toolkit; their values are names and stable codes only. */
-const DIMENSION_VALUE = /^[A-Za-z0-9_.:-]{1,64}$/;
+/**
+ * Dimension keys are fixed by the toolkit; their values are names and stable codes only:
+ * letters, `_` and `-`, with at most two digits at the end. A contact id, an IP address or a
+ * phone number can never pass, so none can become a dimension (one metric per caller).
+ */
+const DIMENSION_VALUE = /^[A-Za-z][A-Za-z_-]{0,61}[0-9]{0,2}$/;
 
 /**
  * Writes CloudWatch embedded metric format (EMF) lines: CloudWatch Logs turns each into metrics,
@@ -33,6 +37,9 @@ export class MetricsEmitter {
     this.sink = options.sink ?? stdoutSink;
   }
 
+  /** The `CloudWatchMetrics` directive, by shape: the same few shapes recur on every call. */
+  private readonly directives = new Map<string, string>();
+
   emit(
     dimensions: Readonly<Record<string, string>>,
     metrics: readonly MetricValue[],
@@ -40,11 +47,13 @@ export class MetricsEmitter {
   ): void {
     const entry: Record<string, unknown> = {};
     const dimensionKeys: string[] = [];
-    for (const [key, value] of Object.entries(dimensions)) {
+    for (const key of Object.keys(dimensions)) {
       if (!NAME.test(key)) continue;
+      const value = dimensions[key] ?? '';
       entry[key] = DIMENSION_VALUE.test(value) ? value : 'other';
       dimensionKeys.push(key);
     }
+    let shape = dimensionKeys.join(',');
     const definitions: { Name: string; Unit: MetricUnit }[] = [];
     for (const metric of metrics) {
       if (!NAME.test(metric.name) || !Number.isFinite(metric.value) || dimensionKeys.includes(metric.name))
@@ -56,14 +65,21 @@ export class MetricsEmitter {
       }
       entry[metric.name] = metric.value;
       definitions.push({ Name: metric.name, Unit: metric.unit });
+      shape += `|${metric.name}:${metric.unit}`;
     }
     if (definitions.length === 0) return;
-    const aws = {
-      Timestamp: timestamp,
-      CloudWatchMetrics: [{ Namespace: this.namespace, Dimensions: [dimensionKeys], Metrics: definitions }],
-    };
+    let directive = this.directives.get(shape);
+    if (directive === undefined) {
+      directive = JSON.stringify([
+        { Namespace: this.namespace, Dimensions: [dimensionKeys], Metrics: definitions },
+      ]);
+      if (this.directives.size < 256) this.directives.set(shape, directive);
+    }
+    const body = JSON.stringify(entry);
     try {
-      this.sink(JSON.stringify({ _aws: aws, ...entry }));
+      this.sink(
+        `{"_aws":{"Timestamp":${Math.round(timestamp)},"CloudWatchMetrics":${directive}},${body.slice(1)}`,
+      );
     } catch {
       // Metrics are best effort; they never fail an invocation.
     }

@@ -1,0 +1,25 @@
+// The screen-caller handler over an in-memory store, bundled like the deployed function, so the
+// benchmark measures the code that ships (minified, one module) without I/O.
+import { flowHandler, type HandlerOptions } from '@flowguard/contact';
+import { MemoryScreeningStore, readScreeningConfig, Screener, screenCaller } from '../../src/index.js';
+
+const options: HandlerOptions = {
+  env: {},
+  config: { logLevel: 'info', metrics: true },
+  logSink: () => {},
+  metricSink: () => {},
+};
+const config = readScreeningConfig({ FLOWGUARD_LIMITS: '3/10m,20/1d', FLOWGUARD_AUTO_BLOCK_FACTOR: '0' });
+
+export const screener = new Screener({ store: new MemoryScreeningStore(), config });
+export const handler = flowHandler(screenCaller(screener), options);
+/** The same wrapper around logic that answers a constant: what the wrapper alone costs. */
+export const floor = flowHandler(
+  {
+    name: 'floor',
+    outputKeys: ['decision'],
+    failMode: () => ({ decision: 'ALLOW' }),
+    handle: () => ({ decision: 'ALLOW' }),
+  },
+  options,
+);

@@ -1,0 +1,129 @@
+// Screening benchmarks (`pnpm bench`): DynamoDB requests per decision against dynalite, and the
+// warm handler's overhead with an in-memory store, next to a floor measured in the same run.
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseContactEvent } from '@flowguard/contact';
+import { bundleFunction } from '@flowguard/scripts/bundle';
+import { countRequests, startLocalDynamoDB, voiceEvent } from '@flowguard/testing';
+import { readScreeningConfig } from '../src/config.js';
+import { Screener } from '../src/screener.js';
+import { DynamoScreeningStore } from '../src/store.js';
+
+const config = readScreeningConfig({ FLOWGUARD_LIMITS: '3/10m,20/1d', FLOWGUARD_AUTO_BLOCK_FACTOR: '0' });
+const rows: string[][] = [];
+let failed = false;
+
+async function requestsPerDecision(): Promise<void> {
+  const local = await startLocalDynamoDB();
+  try {
+    const counter = countRequests(local.client);
+    const store = new DynamoScreeningStore({ client: local.client, tableName: local.tableName });
+    const screener = new Screener({ store, config });
+    await screener.ruleSet();
+    const now = Math.floor(Date.now() / 1000);
+    await store.block({
+      key: 'tel:+14155550999',
+      untilSeconds: now + 3600,
+      reason: 'bench',
+      by: 'bench',
+      nowSeconds: now,
+      action: 'block',
+    });
+
+    const measure = async (scenario: string, caller: string, target: number, expected: string) => {
+      counter.reset();
+      const result = await screener.screen(parseContactEvent(voiceEvent(caller)));
+      const requests = counter.total();
+      const ok = requests === target && result.decision === expected;
+      if (!ok) failed = true;
+      rows.push([
+        `requests per decision: ${scenario}`,
+        String(requests),
+        `${target}`,
+        `${result.decision}`,
+        ok ? 'ok' : 'MISSED',
+      ]);
+    };
+    await measure('first-seen', '+14155550101', 1, 'ALLOW');
+    await measure('allowed (seen before)', '+14155550101', 1, 'ALLOW');
+    await screener.screen(parseContactEvent(voiceEvent('+14155550101')));
+    await measure('throttled', '+14155550101', 1, 'THROTTLE');
+    await measure('blocklisted', '+14155550999', 1, 'BLOCK');
+    await measure('cached blocked', '+14155550999', 0, 'BLOCK');
+  } finally {
+    await local.stop();
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/** Median µs per call over `batches` batches of `size` calls each. */
+async function timePerCall(
+  call: (i: number) => Promise<unknown>,
+  size: number,
+  batches: number,
+): Promise<number> {
+  const samples: number[] = [];
+  let i = 0;
+  for (let b = 0; b < batches; b++) {
+    const start = process.hrtime.bigint();
+    for (let k = 0; k < size; k++) await call(i++);
+    samples.push(Number(process.hrtime.bigint() - start) / 1000 / size);
+  }
+  return median(samples);
+}
+
+type Handler = (event: unknown) => Promise<Record<string, string>>;
+
+async function warmOverhead(): Promise<void> {
+  const bundle = await bundleFunction('screen-caller-memory', {
+    handlersDir: join(import.meta.dirname, 'entries'),
+    outDir: join(import.meta.dirname, 'dist'),
+  });
+  const entry = (await import(pathToFileURL(bundle.file).href)) as {
+    handler: Handler;
+    floor: Handler;
+    screener: { ruleSet(): Promise<unknown> };
+  };
+  await entry.screener.ruleSet();
+  const size = 500;
+  const batches = 30;
+  // Every call a caller this instance has not seen (each parsed, each a store write): the
+  // expensive case. Built before timing.
+  const events = Array.from({ length: size * (batches + 10) }, (_, i) =>
+    voiceEvent(`+1415${String(2_000_000 + i).padStart(7, '0')}`),
+  );
+  for (let i = 0; i < size * 10; i++) await entry.handler(events[i]);
+  await timePerCall((i) => entry.floor(events[i]), size, 10);
+
+  const floorUs = await timePerCall((i) => entry.floor(events[size * 10 + i]), size, batches);
+  const handlerUs = await timePerCall((i) => entry.handler(events[size * 10 + i]), size, batches);
+  const ok = handlerUs <= 50;
+  if (!ok) failed = true;
+  rows.push(['flowHandler floor (constant answer), µs median', floorUs.toFixed(1), '', '', '']);
+  rows.push([
+    'screen-caller warm, new caller, in-memory store, µs median',
+    handlerUs.toFixed(1),
+    '<= 50',
+    `${(handlerUs / floorUs).toFixed(2)}x floor`,
+    ok ? 'ok' : 'MISSED',
+  ]);
+}
+
+await requestsPerDecision();
+await warmOverhead();
+
+const header = ['screening benchmark', 'measured', 'target', 'note', 'verdict'];
+const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => row[i]?.length ?? 0)));
+for (const row of [header, ...rows])
+  console.log(
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
+if (failed) process.exitCode = 1;

@@ -1,0 +1,44 @@
+// Cold import of each function bundle next to its floors: `pnpm bench` (after `pnpm build`).
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleFunctions, DIST_DIR, listFunctions, REPO_ROOT } from './lib/bundle.js';
+import { coldImports } from './lib/cold-import.js';
+
+/** Targets from the issues: a function's cold import against the floor for the SDK it needs. */
+const TARGETS: Record<string, { floor: string; ratio: number }> = {
+  'screen-caller': { floor: 'floor-dynamodb', ratio: 1.2 },
+  'flag-caller': { floor: 'floor-dynamodb', ratio: 1.2 },
+};
+
+const floorsDir = join(REPO_ROOT, 'scripts/bench/floors');
+const floorsOut = join(REPO_ROOT, 'scripts/bench/dist');
+const floors = await bundleFunctions({ handlersDir: floorsDir, outDir: floorsOut });
+const functions = await listFunctions();
+const files: Record<string, string> = {};
+for (const floor of floors) files[floor.name] = floor.file;
+for (const name of functions) files[name] = join(DIST_DIR, name, 'index.mjs');
+
+const runs = Number(process.env.BENCH_RUNS ?? 15);
+const medians = coldImports(files, runs);
+const sizes = new Map(Object.entries(files).map(([name, file]) => [name, statSync(file).size]));
+
+console.log(`cold import, median of ${runs} fresh processes each (node ${process.version})`);
+console.log('bundle            size KiB   median ms   floor            ratio   target');
+let failed = false;
+for (const [name, ms] of Object.entries(medians)) {
+  const target = TARGETS[name];
+  const floorMs = target ? medians[target.floor] : undefined;
+  const ratio = floorMs ? ms / floorMs : undefined;
+  const verdict =
+    target && ratio !== undefined
+      ? ratio <= target.ratio
+        ? `<= ${target.ratio} ok`
+        : `> ${target.ratio} MISSED`
+      : '';
+  if (verdict.includes('MISSED')) failed = true;
+  const size = ((sizes.get(name) ?? 0) / 1024).toFixed(1);
+  console.log(
+    `${name.padEnd(17)} ${size.padStart(8)}   ${ms.toFixed(1).padStart(9)}   ${(target?.floor ?? '').padEnd(16)} ${ratio ? ratio.toFixed(2).padStart(5) : '     '}   ${verdict}`,
+  );
+}
+if (failed) process.exitCode = 1;

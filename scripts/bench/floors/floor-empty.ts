@@ -1,0 +1,2 @@
+// Cold-import floor: an empty module.
+export const handler = async () => ({});

@@ -1,0 +1,35 @@
+import { execFileSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+
+/** Milliseconds to import a module in a fresh Node process (process start-up not included). */
+export function coldImportMs(file: string, env: Record<string, string> = {}): number {
+  const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: {
+      ...process.env,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AWS_REGION: 'us-east-1',
+      ...env,
+    },
+    encoding: 'utf8',
+  });
+  return Number(out);
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/**
+ * Median cold-import time of each file, runs interleaved (a, b, c, a, b, c, ...) so that a
+ * machine getting busier or quieter affects every file alike.
+ */
+export function coldImports(files: Record<string, string>, runs = 15): Record<string, number> {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(files).map((name) => [name, []]));
+  for (let i = 0; i < runs; i++) {
+    for (const [name, file] of Object.entries(files)) samples[name]?.push(coldImportMs(file));
+  }
+  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
+}
