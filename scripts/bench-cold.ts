@@ -5,9 +5,11 @@ import { bundleFunctions, DIST_DIR, listFunctions, REPO_ROOT } from './lib/bundl
 import { coldImports } from './lib/cold-import.js';
 
 /** Targets from the issues: a function's cold import against the floor for the SDK it needs. */
-const TARGETS: Record<string, { floor: string; ratio: number }> = {
+const TARGETS: Record<string, { floor: string; ratio?: number }> = {
   'screen-caller': { floor: 'floor-dynamodb', ratio: 1.2 },
   'flag-caller': { floor: 'floor-dynamodb', ratio: 1.2 },
+  // Reported next to its floor; the issue sets no ratio.
+  'validate-input': { floor: 'floor-empty' },
 };
 
 const floorsDir = join(REPO_ROOT, 'scripts/bench/floors');
@@ -29,12 +31,10 @@ for (const [name, ms] of Object.entries(medians)) {
   const target = TARGETS[name];
   const floorMs = target ? medians[target.floor] : undefined;
   const ratio = floorMs ? ms / floorMs : undefined;
-  const verdict =
-    target && ratio !== undefined
-      ? ratio <= target.ratio
-        ? `<= ${target.ratio} ok`
-        : `> ${target.ratio} MISSED`
-      : '';
+  const limit = target?.ratio;
+  let verdict = '';
+  if (limit !== undefined && ratio !== undefined)
+    verdict = ratio <= limit ? `<= ${limit} ok` : `> ${limit} MISSED`;
   if (verdict.includes('MISSED')) failed = true;
   const size = ((sizes.get(name) ?? 0) / 1024).toFixed(1);
   console.log(

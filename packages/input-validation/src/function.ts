@@ -1,0 +1,61 @@
+import {
+  ConfigError,
+  type Env,
+  envString,
+  type FlowFunction,
+  FlowguardError,
+  stringParameter,
+} from '@flowguard/contact';
+import { type CountryCode, isSupportedCountry } from 'libphonenumber-js/min';
+import { settings } from './checks.js';
+import { OUTPUT_KEYS, SENSITIVE_KEYS } from './generated/schemas.js';
+import { hasSchema, validateInput } from './validate.js';
+
+export const VALIDATE_INPUT_OUTPUTS = ['valid', 'errorField', 'errorCode', 'errorMessageKey', ...OUTPUT_KEYS];
+
+export interface ValidationConfig {
+  /** Country for national-format phone numbers (`FLOWGUARD_DEFAULT_COUNTRY`, default US). */
+  readonly defaultCountry: CountryCode;
+}
+
+/** Reads the validation configuration once, at init. */
+export function readValidationConfig(env: Env = process.env): ValidationConfig {
+  const country = envString('FLOWGUARD_DEFAULT_COUNTRY', {
+    env,
+    default: 'US',
+    pattern: /^[A-Za-z]{2}$/,
+    describe: 'a two-letter country code such as US or GB',
+  }).toUpperCase();
+  if (!isSupportedCountry(country)) {
+    throw new ConfigError('FLOWGUARD_DEFAULT_COUNTRY', 'must be a country code libphonenumber knows');
+  }
+  return { defaultCountry: country };
+}
+
+/**
+ * `validate-input`: parameters `schema` plus the values to check. Answers `valid`, `errorField`,
+ * `errorCode`, `errorMessageKey`, and the normalised values when valid. Fails closed: anything
+ * that goes wrong answers `valid=false`.
+ */
+export function validateInputFunction(config: ValidationConfig = { defaultCountry: 'US' }): FlowFunction {
+  settings.defaultCountry = config.defaultCountry;
+  return {
+    name: 'validate-input',
+    outputKeys: VALIDATE_INPUT_OUTPUTS,
+    sensitiveKeys: SENSITIVE_KEYS,
+    budgetMs: 1000,
+    failMode: (code) => ({ valid: false, errorField: '', errorCode: code, errorMessageKey: `input_${code}` }),
+    handle(contact) {
+      const schema = stringParameter(contact, 'schema', { required: true, maxLength: 64 });
+      if (!hasSchema(schema)) throw new FlowguardError('unknown_schema', 'no schema of that name');
+      const result = validateInput(schema, contact.parameters);
+      return {
+        valid: result.valid,
+        errorField: result.errorField,
+        errorCode: result.errorCode,
+        errorMessageKey: result.errorMessageKey,
+        ...result.values,
+      };
+    },
+  };
+}

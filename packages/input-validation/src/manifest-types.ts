@@ -1,0 +1,31 @@
+import type { Coercion, Output } from './compiler.js';
+
+/** An error as the compiled validators report it (ajv's shape). */
+export interface ValidatorError {
+  readonly instancePath: string;
+  readonly keyword: string;
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+/** A validator compiled from a schema at build time. */
+export interface CompiledValidator {
+  (data: unknown): boolean;
+  errors?: readonly ValidatorError[] | null;
+}
+
+export interface PropertyManifest {
+  readonly name: string;
+  readonly required: boolean;
+  readonly coerce: Coercion;
+  readonly sensitive: boolean;
+  readonly output: Output;
+  readonly order?: 'YMD' | 'MDY' | 'DMY';
+  readonly type: 'string' | 'object';
+}
+
+export interface SchemaManifest {
+  readonly name: string;
+  readonly title: string;
+  readonly validate: CompiledValidator;
+  readonly properties: readonly PropertyManifest[];
+}
