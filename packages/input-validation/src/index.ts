@@ -22,4 +22,4 @@ export {
 export { OUTPUT_KEYS, SCHEMAS, SENSITIVE_KEYS } from './generated/schemas.js';
 export type { SchemaInputs, SchemaName } from './generated/types.js';
 export type { CompiledValidator, SchemaManifest } from './manifest-types.js';
-export { hasSchema, schemaNames, type ValidationResult, validateInput } from './validate.js';
+export { coerceParameter, hasSchema, schemaNames, type ValidationResult, validateInput } from './validate.js';

@@ -147,6 +147,24 @@ function errorOf(schema: SchemaManifest, error: ValidatorError | undefined): Val
 }
 
 /**
+ * A parameter's text after its schema's coercion (`4111 1111-1111 1111#` → `4111111111111111`
+ * for a `digits` field): the form the validators check and the facts derive from. Undefined when
+ * the schema or field is unknown or the text cannot be coerced.
+ */
+export function coerceParameter(schemaName: string, field: string, raw: string): string | undefined {
+  const property = hasSchema(schemaName)
+    ? SCHEMAS[schemaName]?.properties.find((p) => p.name === field)
+    : undefined;
+  if (!property) return undefined;
+  try {
+    const value = coerce(property, raw);
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Validates flow parameters against a compiled schema. Only the schema's own parameters are
  * read (others are ignored); values are coerced as their property says, validated, and — when
  * valid — returned normalised. The result never holds a raw value of a sensitive property.

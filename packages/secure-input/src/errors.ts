@@ -1,0 +1,13 @@
+import { FlowguardError } from '@flowguard/contact';
+
+/**
+ * A Secure IVR failure with a stable code for the flow: `no_input`, `bad_ciphertext`,
+ * `unknown_key`, `decrypt_failed`, `key_unavailable`, `token_failed`. Messages describe the
+ * failure, never the input: no exception text from a decrypt reaches the flow or the logs.
+ */
+export class SecureInputError extends FlowguardError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'SecureInputError';
+  }
+}

@@ -1,0 +1,20 @@
+export { ConnectDecryptor, type DecryptOptions, type JsonSecrets, MAX_CIPHERTEXT_CHARS } from './decrypt.js';
+export { SecureInputError } from './errors.js';
+export {
+  ENCRYPT_INPUT_OUTPUTS,
+  encryptInput,
+  FORMATS,
+  SECURE_INPUT_OUTPUTS,
+  type SecureInputDeps,
+  secureInput,
+} from './functions.js';
+export { CONNECT_KEY_NAMESPACE, CONNECT_SUITE_ID, type MessageSummary, summarizeMessage } from './message.js';
+export {
+  fingerprint,
+  kmsTokenKeyring,
+  makeToken,
+  openToken,
+  rsaTokenKeyring,
+  TOKEN_KEY_NAMESPACE,
+  tokenContext,
+} from './token.js';

@@ -1,0 +1,93 @@
+import { createHmac, createPublicKey } from 'node:crypto';
+import { buildDecrypt } from '@aws-crypto/decrypt-node';
+import { buildEncrypt } from '@aws-crypto/encrypt-node';
+import { KmsKeyringNode, type KmsKeyringNodeInput } from '@aws-crypto/kms-keyring-node';
+import {
+  AlgorithmSuiteIdentifier,
+  CommitmentPolicy,
+  type KeyringNode,
+} from '@aws-crypto/material-management-node';
+import { RawRsaKeyringNode } from '@aws-crypto/raw-rsa-keyring-node';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import { SecureInputError } from './errors.js';
+
+// Everything the toolkit encrypts is key-committing; this client refuses to write anything else.
+const { encrypt } = buildEncrypt(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+const { decrypt } = buildDecrypt({
+  commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT,
+  maxEncryptedDataKeys: 1,
+});
+/** Key-committing, unsigned: the downstream system holds the key, so a signature adds only cost. */
+const TOKEN_SUITE = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
+export const TOKEN_KEY_NAMESPACE = 'flowguard-token';
+
+/** The context every token carries: it binds the token to one contact and one purpose. */
+export function tokenContext(contactId: string, purpose: string): Record<string, string> {
+  return { 'flowguard:contact-id': contactId, 'flowguard:purpose': purpose };
+}
+
+/** A token keyring: a KMS key (its id, ARN or alias) or an RSA public key held by the downstream system. */
+export function kmsTokenKeyring(keyId: string, client: KMSClient): KeyringNode {
+  // The Encryption SDK types KMS clients by the SDK version it was built with; any v3 client works.
+  const clientProvider = (() => client) as unknown as KmsKeyringNodeInput['clientProvider'];
+  return new KmsKeyringNode({ generatorKeyId: keyId, clientProvider });
+}
+
+export function rsaTokenKeyring(keyName: string, publicKeyPem: string): KeyringNode {
+  return new RawRsaKeyringNode({
+    keyNamespace: TOKEN_KEY_NAMESPACE,
+    keyName,
+    rsaKey: { publicKey: createPublicKey(publicKeyPem).export({ type: 'spki', format: 'pem' }).toString() },
+    oaepHash: 'sha512',
+  });
+}
+
+/** Encrypts a value for the downstream system; standard base64 of an Encryption SDK message. */
+export async function makeToken(
+  keyring: KeyringNode,
+  value: Buffer,
+  context: Record<string, string>,
+): Promise<string> {
+  try {
+    const { result } = await encrypt(keyring, value, { suiteId: TOKEN_SUITE, encryptionContext: context });
+    return result.toString('base64');
+  } catch (error) {
+    throw new SecureInputError('token_failed', 'the token could not be made', { cause: error });
+  }
+}
+
+/**
+ * What a downstream system does with a token: decrypts it and checks it was made for this contact
+ * and purpose. Throws `SecureInputError` (`bad_token`, `token_context`) otherwise.
+ */
+export async function openToken(
+  keyring: KeyringNode,
+  token: string,
+  expected: Record<string, string>,
+): Promise<Buffer> {
+  let output: Awaited<ReturnType<typeof decrypt>>;
+  try {
+    output = await decrypt(keyring, Buffer.from(token, 'base64'), { maxBodySize: 4096 });
+  } catch (error) {
+    throw new SecureInputError('bad_token', 'the token does not decrypt', { cause: error });
+  }
+  for (const [key, value] of Object.entries(expected)) {
+    if (output.messageHeader.encryptionContext[key] !== value) {
+      output.plaintext.fill(0);
+      throw new SecureInputError(
+        'token_context',
+        `the token was not made for this ${key.replace('flowguard:', '')}`,
+      );
+    }
+  }
+  return output.plaintext;
+}
+
+/**
+ * A keyed fingerprint (HMAC-SHA256, base64url): the same value always gives the same
+ * fingerprint under one key, so a backend can spot one card used by many callers without ever
+ * holding the card number.
+ */
+export function fingerprint(key: Buffer, purpose: string, value: Buffer): string {
+  return createHmac('sha256', key).update(purpose).update('\0').update(value).digest('base64url');
+}
