@@ -190,7 +190,18 @@ export async function compileSchemas(folders: readonly string[]): Promise<Compil
   }
   // CommonJS packages: under NodeNext their classes and functions sit on `default`.
   const ajv = new AjvModule.default({
-    code: { source: true, esm: true, formats: _`require("ajv-formats/dist/formats").fullFormats` },
+    code: { source: true, esm: true, formats: _`require("../formats.js").fullFormats` },
+    // Lengths in UTF-16 units: the compiled code needs no helper module (Connect sends digits and
+    // short text; a length bound is a guard against huge input either way).
+    unicode: false,
+    // ajv calls `unicode` deprecated; it is still the switch that drops the helper. Keep other warnings.
+    logger: {
+      log: () => {},
+      warn: (...args: unknown[]) => {
+        if (!String(args[0]).includes('option unicode')) console.warn(...args);
+      },
+      error: (...args: unknown[]) => console.error(...args),
+    },
     allErrors: false,
     strict: true,
     allowUnionTypes: false,

@@ -38,9 +38,9 @@ function manifest(plans: readonly SchemaPlan[]): string {
   ];
   const entries = plans.map((plan) => {
     const properties = plan.properties.map((p) => JSON.stringify(p)).join(',\n      ');
-    return `  ${JSON.stringify(plan.name)}: {\n    name: ${JSON.stringify(plan.name)},\n    title: ${JSON.stringify(plan.title)},\n    validate: validators.${exportName(plan.name)},\n    properties: [\n      ${properties},\n    ],\n  },`;
+    return `  ${JSON.stringify(plan.name)}: {\n    name: ${JSON.stringify(plan.name)},\n    title: ${JSON.stringify(plan.title)},\n    validate: validators.${exportName(plan.name)} as CompiledValidator,\n    properties: [\n      ${properties},\n    ],\n  },`;
   });
-  return `${HEADER}import type { SchemaManifest } from '../manifest-types.js';
+  return `${HEADER}import type { CompiledValidator, SchemaManifest } from '../manifest-types.js';
 import * as validators from './validators.js';
 
 export const SCHEMAS: Readonly<Record<string, SchemaManifest>> = {
@@ -55,16 +55,11 @@ export const SENSITIVE_KEYS: readonly string[] = ${JSON.stringify(sensitive)};
 `;
 }
 
-function declarations(plans: readonly SchemaPlan[]): string {
-  const lines = plans.map((plan) => `export declare const ${exportName(plan.name)}: CompiledValidator;`);
-  return `${HEADER}import type { CompiledValidator } from '../manifest-types.js';\n\n${lines.join('\n')}\n`;
-}
-
 /** File name → contents, for src/generated/. */
 export function generatedFiles(compiled: CompiledSchemas): Record<string, string> {
   return {
-    'validators.js': `${HEADER}${compiled.validators}\n`,
-    'validators.d.ts': declarations(compiled.plans),
+    // TypeScript, unchecked: every tool resolves its `../checks.js` import the TypeScript way.
+    'validators.ts': `${HEADER}// @ts-nocheck\n${compiled.validators}\n`,
     'schemas.ts': manifest(compiled.plans),
     'types.ts': types(compiled.plans),
   };
