@@ -1,6 +1,6 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { buildDecrypt } from '@aws-crypto/decrypt-node';
-import { CommitmentPolicy } from '@aws-crypto/material-management-node';
+import { type AwsEsdkKeyObject, CommitmentPolicy } from '@aws-crypto/material-management-node';
 import { RawRsaKeyringNode } from '@aws-crypto/raw-rsa-keyring-node';
 import { SecureInputError } from './errors.js';
 import { CONNECT_KEY_NAMESPACE, CONNECT_SUITE_ID, summarizeMessage } from './message.js';
@@ -60,7 +60,8 @@ function keyringsOf(secret: unknown): Map<string, KeyEntry> {
       keyring: new RawRsaKeyringNode({
         keyNamespace: CONNECT_KEY_NAMESPACE,
         keyName: keyId,
-        rsaKey: { privateKey: key.export({ type: 'pkcs8', format: 'pem' }).toString() },
+        // A parsed KeyObject: a PEM string would be parsed again on every decrypt.
+        rsaKey: { privateKey: key as unknown as AwsEsdkKeyObject },
         oaepHash: 'sha512',
       }),
     });

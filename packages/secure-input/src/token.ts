@@ -4,6 +4,7 @@ import { buildEncrypt } from '@aws-crypto/encrypt-node';
 import { KmsKeyringNode, type KmsKeyringNodeInput } from '@aws-crypto/kms-keyring-node';
 import {
   AlgorithmSuiteIdentifier,
+  type AwsEsdkKeyObject,
   CommitmentPolicy,
   type KeyringNode,
 } from '@aws-crypto/material-management-node';
@@ -37,7 +38,8 @@ export function rsaTokenKeyring(keyName: string, publicKeyPem: string): KeyringN
   return new RawRsaKeyringNode({
     keyNamespace: TOKEN_KEY_NAMESPACE,
     keyName,
-    rsaKey: { publicKey: createPublicKey(publicKeyPem).export({ type: 'spki', format: 'pem' }).toString() },
+    // A parsed KeyObject: a PEM string would be parsed again on every token.
+    rsaKey: { publicKey: createPublicKey(publicKeyPem) as unknown as AwsEsdkKeyObject },
     oaepHash: 'sha512',
   });
 }
@@ -49,7 +51,11 @@ export async function makeToken(
   context: Record<string, string>,
 ): Promise<string> {
   try {
-    const { result } = await encrypt(keyring, value, { suiteId: TOKEN_SUITE, encryptionContext: context });
+    const { result } = await encrypt(keyring, value, {
+      suiteId: TOKEN_SUITE,
+      encryptionContext: context,
+      plaintextLength: value.length,
+    });
     return result.toString('base64');
   } catch (error) {
     throw new SecureInputError('token_failed', 'the token could not be made', { cause: error });
