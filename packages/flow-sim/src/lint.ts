@@ -1,0 +1,217 @@
+import { type Action, type Flow, isReference } from './flow.js';
+
+export interface Finding {
+  readonly rule: string;
+  readonly severity: 'error' | 'warning';
+  /** The action the finding is about ('' for the whole flow). */
+  readonly action: string;
+  readonly message: string;
+}
+
+export interface LintOptions {
+  /**
+   * Output keys each function returns, by the ARN the flow names (a `${Placeholder}` or a
+   * rendered ARN); `error` is implied. Functions not listed are not checked.
+   */
+  readonly contracts?: Readonly<Record<string, readonly string[]>>;
+  /** ARNs (or placeholders) of the secure-input function: the only place stored input may go. */
+  readonly secureInputArns?: readonly string[];
+}
+
+/** Error branches each action type must route somewhere (AWS asks for every one). */
+const REQUIRED_ERRORS: Readonly<Record<string, readonly string[]>> = {
+  InvokeLambdaFunction: ['NoMatchingError'],
+  Compare: ['NoMatchingCondition'],
+  UpdateContactAttributes: ['NoMatchingError'],
+  GetParticipantInput: ['NoMatchingError', 'InputTimeLimitExceeded'],
+  MessageParticipant: ['NoMatchingError'],
+  UpdateContactTargetQueue: ['NoMatchingError'],
+  TransferContactToQueue: ['QueueAtCapacity', 'NoMatchingError'],
+  CheckHoursOfOperation: ['NoMatchingError'],
+};
+const ENDINGS = new Set(['DisconnectParticipant', 'TransferContactToQueue', 'EndFlowExecution']);
+const KNOWN = new Set([...Object.keys(REQUIRED_ERRORS), ...ENDINGS, 'UpdateFlowLoggingBehavior']);
+const STORED = '$.StoredCustomerInput';
+
+/** Every `$.` reference an action reads, anywhere in its parameters (text prompts included). */
+function references(action: Action): string[] {
+  const out: string[] = [];
+  const walk = (node: unknown) => {
+    if (typeof node === 'string') {
+      for (const match of node.matchAll(/\$\.[A-Za-z][A-Za-z0-9_.-]*/g))
+        out.push(match[0].replace(/[.]$/, ''));
+    } else if (Array.isArray(node)) node.forEach(walk);
+    else if (typeof node === 'object' && node !== null) Object.values(node).forEach(walk);
+  };
+  walk(action.Parameters);
+  return out;
+}
+
+interface Edge {
+  readonly to: string;
+  /** The error type for an error edge; undefined for a normal one. */
+  readonly error?: string;
+}
+
+function edges(action: Action): Edge[] {
+  const t = action.Transitions;
+  return [
+    ...(t.NextAction ? [{ to: t.NextAction }] : []),
+    ...(t.Conditions ?? []).map((c) => ({ to: c.NextAction })),
+    ...(t.Errors ?? []).map((e) => ({ to: e.NextAction, error: e.ErrorType })),
+  ];
+}
+
+interface State {
+  logging: Set<boolean>;
+  /** ARNs whose answer `$.External` may hold here; '' = no function called yet. */
+  external: Set<string>;
+}
+
+/** Forward data flow: which logging states and last functions can reach each action. */
+function flowStates(flow: Flow, byId: ReadonlyMap<string, Action>): Map<string, State> {
+  const states = new Map<string, State>();
+  const queue: [string, State][] = [
+    [flow.StartAction, { logging: new Set([true]), external: new Set(['']) }],
+  ];
+  while (queue.length > 0) {
+    const [id, incoming] = queue.shift() as [string, State];
+    const action = byId.get(id);
+    if (!action) continue;
+    const state = states.get(id) ?? { logging: new Set<boolean>(), external: new Set<string>() };
+    const before = state.logging.size + state.external.size;
+    for (const value of incoming.logging) state.logging.add(value);
+    for (const value of incoming.external) state.external.add(value);
+    states.set(id, state);
+    if (state.logging.size + state.external.size === before && before > 0) continue;
+    for (const edge of edges(action)) {
+      let logging = state.logging;
+      let external = state.external;
+      if (action.Type === 'UpdateFlowLoggingBehavior') {
+        logging = new Set([action.Parameters.FlowLoggingBehavior !== 'Disabled']);
+      }
+      // A function that answered replaces $.External; one that failed leaves it as it was.
+      if (action.Type === 'InvokeLambdaFunction' && edge.error === undefined) {
+        external = new Set([String(action.Parameters.LambdaFunctionARN ?? '')]);
+      }
+      queue.push([edge.to, { logging: new Set(logging), external: new Set(external) }]);
+    }
+  }
+  return states;
+}
+
+/**
+ * Checks a flow's structure (dangling transitions, duplicate ids, unreachable actions, unknown
+ * types, missing error branches, time limits), its handling of secure input (collection while
+ * logging is on, stored input passed to anything but secure-input, sensitive attributes kept)
+ * and its contracts with the functions (`$.External.x` that the function before never returns).
+ */
+export function lintFlow(flow: Flow, options: LintOptions = {}): Finding[] {
+  const findings: Finding[] = [];
+  const add = (rule: string, action: string, message: string, severity: Finding['severity'] = 'error') =>
+    findings.push({ rule, severity, action, message });
+  const byId = new Map<string, Action>();
+  for (const action of flow.Actions) {
+    if (byId.has(action.Identifier))
+      add('duplicate-id', action.Identifier, 'two actions share this identifier');
+    byId.set(action.Identifier, action);
+  }
+  if (!byId.has(flow.StartAction)) add('missing-start', flow.StartAction, 'StartAction names no action');
+
+  for (const action of flow.Actions) {
+    const id = action.Identifier;
+    if (!KNOWN.has(action.Type)) add('unknown-type', id, `unknown action type ${action.Type}`);
+    for (const edge of edges(action)) {
+      if (!byId.has(edge.to))
+        add('dangling-transition', id, `transition to ${edge.to}, which does not exist`);
+    }
+    const errors = new Set((action.Transitions.Errors ?? []).map((e) => e.ErrorType));
+    for (const required of REQUIRED_ERRORS[action.Type] ?? []) {
+      if (!errors.has(required)) add('missing-error-branch', id, `the ${required} branch goes nowhere`);
+    }
+    const needsNext =
+      !ENDINGS.has(action.Type) && action.Type !== 'Compare' && action.Type !== 'CheckHoursOfOperation';
+    const storesInput = action.Type === 'GetParticipantInput' && action.Parameters.StoreInput === 'True';
+    const menu = action.Type === 'GetParticipantInput' && !storesInput;
+    if (needsNext && !menu && !action.Transitions.NextAction) add('missing-next', id, 'no NextAction');
+    if (action.Type === 'InvokeLambdaFunction') {
+      const limit = Number(action.Parameters.InvocationTimeLimitSeconds ?? '3');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 8) {
+        add('time-limit', id, 'InvocationTimeLimitSeconds must be a whole number from 1 to 8');
+      }
+    }
+  }
+
+  const states = flowStates(flow, byId);
+  for (const action of flow.Actions) {
+    if (!states.has(action.Identifier) && action.Identifier !== flow.StartAction) {
+      add('unreachable', action.Identifier, 'no path from the start reaches this action');
+    }
+  }
+
+  const encrypted = flow.Actions.some(
+    (a) => a.Type === 'GetParticipantInput' && a.Parameters.InputEncryption,
+  );
+  const secureArns = new Set(options.secureInputArns ?? ['${SecureInputFunctionArn}']);
+  const sensitiveAttributes = new Map<string, string>();
+  for (const action of flow.Actions) {
+    const id = action.Identifier;
+    const state = states.get(id);
+    if (
+      action.Type === 'GetParticipantInput' &&
+      action.Parameters.InputEncryption &&
+      state?.logging.has(true)
+    ) {
+      add('logging-during-secure-input', id, 'encrypted input is collected while flow logging may be on');
+    }
+    const reads = references(action);
+    const toSecureInput =
+      action.Type === 'InvokeLambdaFunction' &&
+      secureArns.has(String(action.Parameters.LambdaFunctionARN ?? ''));
+    if (encrypted && reads.includes(STORED) && !toSecureInput) {
+      add('stored-input-leak', id, '$.StoredCustomerInput goes somewhere other than secure-input');
+    }
+    if (action.Type === 'UpdateContactAttributes') {
+      for (const [key, value] of Object.entries(
+        (action.Parameters.Attributes ?? {}) as Record<string, unknown>,
+      )) {
+        if (value === STORED) sensitiveAttributes.set(key, id);
+      }
+    }
+    for (const ref of reads.filter((r) => r.startsWith('$.External.'))) {
+      const key = ref.slice('$.External.'.length).split('.')[0] ?? '';
+      for (const arn of state?.external ?? []) {
+        if (arn === '') {
+          add('external-before-invoke', id, `${ref} is read before any function has answered`);
+          continue;
+        }
+        const contract = options.contracts?.[arn];
+        if (contract && key !== 'error' && !contract.includes(key)) {
+          add('unknown-output', id, `${ref}: the function before (${arn}) never returns ${key}`);
+        }
+      }
+    }
+  }
+  for (const [key, setter] of sensitiveAttributes) {
+    const overwritten = flow.Actions.some(
+      (a) =>
+        a.Type === 'UpdateContactAttributes' &&
+        a.Identifier !== setter &&
+        Object.hasOwn((a.Parameters.Attributes ?? {}) as object, key) &&
+        !isReference(((a.Parameters.Attributes ?? {}) as Record<string, unknown>)[key]),
+    );
+    if (!overwritten)
+      add('sensitive-attribute-kept', setter, `attribute ${key} holds stored input and is never overwritten`);
+  }
+  return dedupe(findings);
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.rule}|${f.action}|${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,248 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseFlow } from '../../src/flow.js';
+import { flowGraph } from '../../src/graph.js';
+import { lintFlow } from '../../src/lint.js';
+import { placeholders, RenderError, renderFlow } from '../../src/render.js';
+import { action, flowOf, hangUp, invoke, say } from './build.js';
+
+const FLOWS = new URL('../../../../flows/', import.meta.url);
+const shipped = readdirSync(FLOWS).filter((f) => f.endsWith('.json'));
+const load = (file: string) => parseFlow(JSON.parse(readFileSync(new URL(file, FLOWS), 'utf8')));
+const rules = (findings: { rule: string }[]) => findings.map((f) => f.rule);
+const SECURE = '${SecureInputFunctionArn}';
+const OTHER = '${ValidateInputFunctionArn}';
+
+const encryptedInput = (next: string) =>
+  action(
+    'collect',
+    'GetParticipantInput',
+    { Text: 'Card?', StoreInput: 'True', InputEncryption: { EncryptionKeyId: 'k', Key: 'c' } },
+    { next, errors: { NoMatchingError: 'end', InputTimeLimitExceeded: 'end' } },
+  );
+const loggingOff = (next: string) =>
+  action('off', 'UpdateFlowLoggingBehavior', { FlowLoggingBehavior: 'Disabled' }, { next });
+
+describe('lintFlow', () => {
+  it.each(shipped)('finds nothing wrong with flows/%s', (file) => {
+    expect(lintFlow(load(file))).toEqual([]);
+  });
+
+  it('names a dangling transition, a duplicate id and a missing start', () => {
+    const flow = flowOf('nowhere', say('a', 'x', 'ghost'), say('a', 'y', 'end'), hangUp('end'));
+
+    const findings = lintFlow(flow);
+
+    expect(rules(findings)).toEqual(
+      expect.arrayContaining(['dangling-transition', 'duplicate-id', 'missing-start']),
+    );
+    expect(findings.find((f) => f.rule === 'dangling-transition')).toMatchObject({
+      action: 'a',
+      message: expect.stringContaining('ghost'),
+    });
+  });
+
+  it('finds unreachable actions and unknown types', () => {
+    const flow = flowOf(
+      'a',
+      say('a', 'x', 'end'),
+      action('lost', 'Teleport', {}, { next: 'end' }),
+      hangUp('end'),
+    );
+
+    const findings = lintFlow(flow);
+
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ rule: 'unreachable', action: 'lost' }),
+        expect.objectContaining({ rule: 'unknown-type', action: 'lost' }),
+      ]),
+    );
+  });
+
+  it('finds error branches that go nowhere and a missing NextAction', () => {
+    const flow = flowOf(
+      'call',
+      action(
+        'call',
+        'InvokeLambdaFunction',
+        { LambdaFunctionARN: 'x', InvocationTimeLimitSeconds: '3' },
+        { next: 'cmp' },
+      ),
+      action('cmp', 'Compare', { ComparisonValue: '$.External.a' }, { conditions: [['Equals', 'b', 'end']] }),
+      action('set', 'UpdateContactAttributes', { Attributes: {} }, { errors: { NoMatchingError: 'end' } }),
+      hangUp('end'),
+    );
+
+    const findings = lintFlow(flow).filter((f) => f.rule !== 'unreachable');
+
+    expect(findings.filter((f) => f.rule === 'missing-error-branch').map((f) => f.action)).toEqual([
+      'call',
+      'cmp',
+    ]);
+    expect(findings.find((f) => f.rule === 'missing-next')?.action).toBe('set');
+  });
+
+  it('refuses time limits outside 1..8 seconds', () => {
+    const flow = flowOf('call', invoke('call', 'x', {}, 'end', 'end', '9'), hangUp('end'));
+
+    expect(rules(lintFlow(flow))).toContain('time-limit');
+  });
+
+  it('flags encrypted input collected while logging may be on', () => {
+    const flow = flowOf(
+      'collect',
+      encryptedInput('check'),
+      invoke('check', SECURE, { encryptedInput: '$.StoredCustomerInput' }, 'end', 'end'),
+      hangUp('end'),
+    );
+
+    const findings = lintFlow(flow);
+
+    expect(findings).toEqual([
+      expect.objectContaining({ rule: 'logging-during-secure-input', action: 'collect' }),
+    ]);
+  });
+
+  it('flags logging that is only off on some paths', () => {
+    const flow = flowOf(
+      'menu',
+      action(
+        'menu',
+        'GetParticipantInput',
+        { Text: '1 or 2' },
+        {
+          conditions: [['Equals', '1', 'off']],
+          errors: { NoMatchingCondition: 'collect', NoMatchingError: 'end', InputTimeLimitExceeded: 'end' },
+        },
+      ),
+      loggingOff('collect'),
+      encryptedInput('check'),
+      invoke('check', SECURE, { encryptedInput: '$.StoredCustomerInput' }, 'end', 'end'),
+      hangUp('end'),
+    );
+
+    expect(rules(lintFlow(flow))).toContain('logging-during-secure-input');
+  });
+
+  it('flags stored encrypted input going to anything but secure-input', () => {
+    const flow = flowOf(
+      'off',
+      loggingOff('collect'),
+      encryptedInput('check'),
+      invoke('check', OTHER, { value: '$.StoredCustomerInput' }, 'copy', 'end'),
+      action(
+        'copy',
+        'UpdateContactAttributes',
+        { Attributes: { card: '$.StoredCustomerInput' } },
+        { next: 'end', errors: { NoMatchingError: 'end' } },
+      ),
+      hangUp('end'),
+    );
+
+    const findings = lintFlow(flow);
+
+    expect(findings.filter((f) => f.rule === 'stored-input-leak').map((f) => f.action)).toEqual([
+      'check',
+      'copy',
+    ]);
+    expect(rules(findings)).toContain('sensitive-attribute-kept');
+  });
+
+  it('accepts a sensitive attribute that is overwritten later', () => {
+    const flow = flowOf(
+      'collect',
+      action(
+        'collect',
+        'GetParticipantInput',
+        { Text: 'x', StoreInput: 'True' },
+        { next: 'copy', errors: { NoMatchingError: 'end', InputTimeLimitExceeded: 'end' } },
+      ),
+      action(
+        'copy',
+        'UpdateContactAttributes',
+        { Attributes: { account: '$.StoredCustomerInput' } },
+        { next: 'wipe', errors: { NoMatchingError: 'wipe' } },
+      ),
+      action(
+        'wipe',
+        'UpdateContactAttributes',
+        { Attributes: { account: '' } },
+        { next: 'end', errors: { NoMatchingError: 'end' } },
+      ),
+      hangUp('end'),
+    );
+
+    expect(lintFlow(flow)).toEqual([]);
+  });
+
+  it('flags $.External keys the function before never returns, and reads before any function', () => {
+    const flow = flowOf(
+      'early',
+      say('early', 'too soon: $.External.decision', 'call'),
+      invoke('call', '${ScreenCallerFunctionArn}', {}, 'use', 'end'),
+      say('use', 'you are $.External.decision and $.External.colour', 'end'),
+      hangUp('end'),
+    );
+
+    const findings = lintFlow(flow, { contracts: { '${ScreenCallerFunctionArn}': ['decision', 'reason'] } });
+
+    expect(findings).toEqual([
+      expect.objectContaining({ rule: 'external-before-invoke', action: 'early' }),
+      expect.objectContaining({
+        rule: 'unknown-output',
+        action: 'use',
+        message: expect.stringContaining('colour'),
+      }),
+    ]);
+  });
+});
+
+describe('renderFlow', () => {
+  it('fills placeholders, keeping a certificate valid JSON', () => {
+    const flow = load('secure-payment.json');
+    const values = {
+      ConnectCertificate: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      ConnectKeyId: 'key-1',
+      QueueArn: 'arn:aws:connect:us-east-1:1:instance/i/queue/q',
+      SecureInputFunctionArn: 'arn:aws:lambda:us-east-1:1:function:secure-input',
+    };
+
+    const rendered = renderFlow(flow, values);
+    const text = JSON.stringify(rendered);
+
+    expect(placeholders(flow)).toEqual(Object.keys(values).sort());
+    expect(placeholders(rendered)).toEqual([]);
+    expect(
+      JSON.parse(text).Actions.find((a: { Identifier: string }) => a.Identifier === 'collect-card').Parameters
+        .InputEncryption.Key,
+    ).toBe(values.ConnectCertificate);
+  });
+
+  it('refuses to leave a placeholder unfilled, naming all of them', () => {
+    try {
+      renderFlow(load('secure-payment.json'), { QueueArn: 'q' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(RenderError);
+      expect((error as RenderError).missing).toEqual([
+        'ConnectCertificate',
+        'ConnectKeyId',
+        'SecureInputFunctionArn',
+      ]);
+    }
+  });
+});
+
+describe('flowGraph', () => {
+  it('draws every action and branch of a flow as Mermaid', () => {
+    const flow = load('caller-screening.json');
+
+    const graph = flowGraph(flow);
+
+    expect(graph.startsWith('flowchart TD\n')).toBe(true);
+    expect(graph).toContain('screen<br/>λ: ScreenCaller');
+    expect(graph).toMatch(/a2 -->\|THROTTLE\| a3/);
+    expect(graph.match(/-->/g)?.length).toBeGreaterThan(flow.Actions.length);
+  });
+});
