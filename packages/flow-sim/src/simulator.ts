@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type Action, type Flow, isReference } from './flow.js';
 
 /** A Lambda handler as Connect invokes it. */
@@ -12,6 +13,7 @@ export interface SimulatedContact {
   readonly dialed?: string;
   readonly channel?: string;
   readonly initiationMethod?: string;
+  /** A new UUID for each run unless given: every run is a new contact. */
   readonly contactId?: string;
   readonly initialContactId?: string;
   readonly attributes?: Readonly<Record<string, string>>;
@@ -67,7 +69,6 @@ export interface Trace {
   ending: Ending;
 }
 
-const DEFAULT_CONTACT_ID = '00000000-0000-4000-8000-00000000c0de';
 /** Connect caps a run of Lambda blocks without a prompt between them at 20 s in all. */
 const CHAIN_LIMIT_MS = 20_000;
 const MAX_RESPONSE_BYTES = 32 * 1024;
@@ -117,7 +118,7 @@ class Run {
     private readonly actions: ReadonlyMap<string, Action>,
     private readonly options: SimulationOptions,
   ) {
-    this.contact = options.contact ?? {};
+    this.contact = { ...options.contact, contactId: options.contact?.contactId ?? randomUUID() };
     this.attributes = { ...this.contact.attributes };
     this.trace = {
       steps: [],
@@ -152,9 +153,9 @@ class Run {
       case 'SystemEndpoint':
         return key === 'Address' ? (contact.dialed ?? '') : '';
       case 'ContactId':
-        return contact.contactId ?? DEFAULT_CONTACT_ID;
+        return contact.contactId ?? '';
       case 'InitialContactId':
-        return contact.initialContactId ?? contact.contactId ?? DEFAULT_CONTACT_ID;
+        return contact.initialContactId ?? contact.contactId ?? '';
       case 'Channel':
         return contact.channel ?? 'VOICE';
       case 'InitiationMethod':
@@ -346,7 +347,7 @@ class Run {
   }
 
   private event(parameters: Record<string, string>) {
-    const contactId = this.contact.contactId ?? DEFAULT_CONTACT_ID;
+    const contactId = this.contact.contactId ?? '';
     return {
       Name: 'ContactFlowEvent',
       Details: {

@@ -1,0 +1,185 @@
+// The shipped flows, end to end through flow-sim, calling the real function logic in-process
+// against local DynamoDB, with input encrypted exactly the way Connect does.
+import { readFileSync } from 'node:fs';
+import {
+  DynamoScreeningStore,
+  FLAG_CALLER_OUTPUTS,
+  flagCaller,
+  readScreeningConfig,
+  SCREEN_CALLER_OUTPUTS,
+  Screener,
+  screenCaller,
+} from '@flowguard/caller-screening';
+import { type FlowFunction, flowHandler } from '@flowguard/contact';
+import { type Flow, FlowSimulator, lintFlow, parseFlow, renderFlow } from '@flowguard/flow-sim';
+import { VALIDATE_INPUT_OUTPUTS, validateInputFunction } from '@flowguard/input-validation';
+import {
+  ConnectDecryptor,
+  rsaTokenKeyring,
+  SECURE_INPUT_OUTPUTS,
+  secureInput,
+} from '@flowguard/secure-input';
+import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
+import { type LocalDynamoDB, startLocalDynamoDB } from '@flowguard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const FLOWS = new URL('../flows/', import.meta.url);
+const KEYS = new URL('../packages/secure-input/tests/fixtures/', import.meta.url);
+const testKey = (part: string) => readFileSync(new URL(`test-only-connect-key-1.${part}.pem`, KEYS), 'utf8');
+const arn = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:flowguard-${name}`;
+const VALUES = {
+  ScreenCallerFunctionArn: arn('screen-caller'),
+  FlagCallerFunctionArn: arn('flag-caller'),
+  ValidateInputFunctionArn: arn('validate-input'),
+  SecureInputFunctionArn: arn('secure-input'),
+  QueueArn: 'arn:aws:connect:us-east-1:123456789012:instance/demo/queue/basic',
+  ConnectKeyId: 'test-only-key-1',
+  ConnectCertificate: testKey('cert'),
+};
+
+function load(name: string): Flow {
+  return renderFlow(parseFlow(JSON.parse(readFileSync(new URL(`${name}.json`, FLOWS), 'utf8'))), VALUES);
+}
+
+const quiet = { env: {}, config: { logLevel: 'silent' as const, metrics: false } };
+const wrap = (fn: FlowFunction) => flowHandler(fn, quiet);
+
+describe('shipped flows', () => {
+  let local: LocalDynamoDB;
+  let functions: Record<string, (event: unknown) => Promise<unknown>>;
+  const encrypt = (digits: string, keyId: string, certificate: string) =>
+    encryptLikeConnect(digits, { keyId, publicKey: certificate });
+
+  beforeAll(async () => {
+    local = await startLocalDynamoDB();
+    const config = readScreeningConfig({ FLOWGUARD_LIMITS: '2/10m,10/1d', FLOWGUARD_AUTO_BLOCK_FACTOR: '0' });
+    const store = new DynamoScreeningStore({ client: local.client, tableName: local.tableName });
+    const screener = new Screener({ store, config });
+    const secret = { keys: [{ keyId: 'test-only-key-1', privateKey: testKey('private') }] };
+    const secrets = { getJson: async () => secret, refresh: async () => secret };
+    functions = {
+      [VALUES.ScreenCallerFunctionArn]: wrap(screenCaller(screener)),
+      [VALUES.FlagCallerFunctionArn]: wrap(flagCaller(screener)),
+      [VALUES.ValidateInputFunctionArn]: wrap(validateInputFunction()),
+      [VALUES.SecureInputFunctionArn]: wrap(
+        secureInput(new ConnectDecryptor({ secrets, secretId: 'keys' }), {
+          tokenKeyring: async () => rsaTokenKeyring('downstream', testKey('public')),
+        }),
+      ),
+    };
+  });
+
+  afterAll(async () => {
+    await local.stop();
+  });
+
+  it.each(['caller-screening', 'secure-payment', 'validate-account', 'agent-flag-caller'])(
+    '%s lints clean against the functions’ declared outputs, once rendered',
+    (name) => {
+      const contracts = {
+        [VALUES.ScreenCallerFunctionArn]: SCREEN_CALLER_OUTPUTS,
+        [VALUES.FlagCallerFunctionArn]: FLAG_CALLER_OUTPUTS,
+        [VALUES.ValidateInputFunctionArn]: VALIDATE_INPUT_OUTPUTS,
+        [VALUES.SecureInputFunctionArn]: SECURE_INPUT_OUTPUTS,
+      };
+
+      expect(lintFlow(load(name), { contracts, secureInputArns: [VALUES.SecureInputFunctionArn] })).toEqual(
+        [],
+      );
+    },
+  );
+
+  it('puts an ordinary caller through to the queue, then throttles the same caller', async () => {
+    const sim = new FlowSimulator(load('caller-screening'));
+    const caller = { caller: '+14155550161', dialed: '+18005550100' };
+
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await sim.run({ contact: caller, functions }));
+
+    expect(runs[0]?.ending).toMatchObject({ kind: 'queue', queue: VALUES.QueueArn });
+    expect(runs[0]?.attributes).toMatchObject({ screeningDecision: 'ALLOW', screeningReason: 'ok' });
+    expect(runs[2]?.ending.kind).toBe('disconnect');
+    expect(runs[2]?.heard[0]).toMatch(
+      /^We are receiving a lot of calls from your number\. Please call back in \d+ seconds\.$/,
+    );
+  });
+
+  it('turns a caller an agent flagged away', async () => {
+    const caller = { caller: '+14155550162', attributes: { agentLogin: 'agent-7' } };
+
+    const flag = await new FlowSimulator(load('agent-flag-caller')).run({ contact: caller, functions });
+    const call = await new FlowSimulator(load('caller-screening')).run({ contact: caller, functions });
+
+    expect(flag.heard[0]).toMatch(/^The caller has been blocked until \d{4}-\d\d-\d\dT/);
+    expect(call.heard).toEqual(['We are unable to take your call.']);
+    expect(call.attributes.screeningReason).toBe('blocklisted');
+  });
+
+  it('tells an agent a withheld caller cannot be flagged', async () => {
+    const flag = await new FlowSimulator(load('agent-flag-caller')).run({
+      contact: { caller: 'anonymous' },
+      functions,
+    });
+
+    expect(flag.heard).toEqual(['The caller withheld their number, so they cannot be blocked.']);
+  });
+
+  it('fails open to the queue when screening cannot answer', async () => {
+    const trace = await new FlowSimulator(load('caller-screening')).run({
+      contact: { caller: '+14155550163' },
+      functions: {},
+    });
+
+    expect(trace.ending.kind).toBe('queue');
+    expect(trace.attributes.screeningReason).toBe('screening_unavailable');
+  });
+
+  it('takes a card after one invalid try, with logging off, leaving only derived facts', async () => {
+    const trace = await new FlowSimulator(load('secure-payment')).run({
+      contact: { caller: '+14155550164' },
+      functions,
+      inputs: ['4111111111111112#', '4111111111111111#'],
+      encrypt,
+    });
+    const collecting = trace.logging.filter((l) => l.action === 'collect-card');
+
+    expect(trace.heard).toEqual([
+      'Please enter your card number, followed by the pound key.',
+      'That card number is not valid.',
+      'Please enter your card number, followed by the pound key.',
+      'Thank you. Your card ending in 1111 has been accepted.',
+    ]);
+    expect(collecting.every((l) => !l.enabled)).toBe(true);
+    expect(trace.attributes).toMatchObject({ cardLast4: '1111', cardBrand: 'visa', cardAttempts: '' });
+    expect(trace.attributes.cardToken).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    expect(JSON.stringify(trace)).not.toContain('4111111111111111');
+    expect(trace.ending.kind).toBe('queue');
+  });
+
+  it('gives up on the card after three bad tries and still turns logging back on', async () => {
+    const trace = await new FlowSimulator(load('secure-payment')).run({
+      contact: { caller: '+14155550165' },
+      functions,
+      inputs: ['1234#', { timeout: true }, '4111111111111112#'],
+      encrypt,
+    });
+
+    expect(trace.heard.at(-1)).toBe(
+      'Sorry, we could not take your card number. Let me put you through to an agent.',
+    );
+    expect(trace.logging.at(-1)?.enabled).toBe(true);
+    expect(trace.steps.some((s) => s.action === 'logging-on')).toBe(true);
+  });
+
+  it('validates an account number and a date of birth, re-prompting on a too-short account', async () => {
+    const trace = await new FlowSimulator(load('validate-account')).run({
+      contact: { caller: '+14155550166' },
+      functions,
+      inputs: ['12#', '12345678#', '07041990#'],
+    });
+
+    expect(trace.heard).toContain('That account number is too short.');
+    expect(trace.attributes).toMatchObject({ accountMasked: '******78', dateOfBirth: '1990-07-04' });
+    expect(trace.ending.kind).toBe('queue');
+  });
+});
