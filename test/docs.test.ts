@@ -1,0 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { FLOW_DOCS_FILE, flowDocs, README_FILE, readmeWithFlows } from '@flowguard/scripts/flow-docs';
+import { describe, expect, it } from 'vitest';
+
+describe('docs/flows.md', () => {
+  it('shows the flows as they are in flows/ (run `tsx scripts/flow-docs.ts` after changing one)', () => {
+    expect(readFileSync(FLOW_DOCS_FILE, 'utf8')).toBe(flowDocs());
+  });
+
+  it('keeps the README’s flow picture in step with flows/caller-screening.json', () => {
+    const readme = readFileSync(README_FILE, 'utf8');
+
+    expect(readme).toBe(readmeWithFlows(readme));
+  });
+});
