@@ -35,7 +35,8 @@ const POLICY_PREFIX = 'FLOWGUARD_LIMITS_';
 
 function limitsFrom(env: Env, name: string, fallback: string): Window[] {
   try {
-    return parseLimits(env[name] ?? fallback);
+    // Empty counts as unset (templates pass '' for unset parameters); `none` turns limits off.
+    return parseLimits(env[name]?.trim() || fallback);
   } catch (error) {
     throw new ConfigError(name, error instanceof LimitSyntaxError ? error.message : 'invalid limits');
   }

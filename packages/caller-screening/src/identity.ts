@@ -66,6 +66,8 @@ export function isWithheld(address: string | null | undefined): boolean {
   if (address === null || address === undefined) return true;
   const text = address.trim().toLowerCase();
   if (WITHHELD_WORDS.has(text) || text.includes('anonymous')) return true;
+  // With or without its `+`: a carrier that drops it must not put every withheld caller into the
+  // one bucket of those digits (a typed local number of the same digits is the rarer mistake).
   const compact = text.replace(/[\s().-]/g, '');
   return WITHHELD_NUMBERS.has(compact) || WITHHELD_NUMBERS.has(`+${compact.replace(/^\+/, '')}`);
 }
@@ -132,9 +134,19 @@ export function ipKey(raw: string): string | null {
   if (version !== 6) return null;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped?.[1] && isIP(mapped[1]) === 4) return `ip:${mapped[1]}`;
-  // An embedded IPv4 tail only affects the low 64 bits: replace it before expanding.
+  const tail = /:(\d+\.\d+\.\d+\.\d+)$/.exec(address)?.[1];
   const groups = hextets(address.toLowerCase().replace(/:\d+\.\d+\.\d+\.\d+$/, ':0:0'));
-  return groups ? `ip:${groups.slice(0, 4).join(':')}::/64` : null;
+  if (!groups) return null;
+  // IPv4-mapped (::ffff:a.b.c.d, also written in hex) and translated (::ffff:0:a.b.c.d)
+  // addresses are IPv4 callers: they must not share one ::/64 bucket.
+  const mapped4 = groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff';
+  const translated4 = groups.slice(0, 4).every((g) => g === '0') && groups[4] === 'ffff' && groups[5] === '0';
+  if (mapped4 || translated4) {
+    if (tail && isIP(tail) === 4) return `ip:${tail}`;
+    const [high, low] = [Number.parseInt(groups[6] ?? '0', 16), Number.parseInt(groups[7] ?? '0', 16)];
+    return `ip:${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  }
+  return `ip:${groups.slice(0, 4).join(':')}::/64`;
 }
 
 function attribute(contact: Contact, name: string | undefined): string | null {

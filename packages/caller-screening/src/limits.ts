@@ -28,7 +28,7 @@ export function parseLimits(text: string): Window[] {
   if (trimmed === '' || trimmed === 'none') return [];
   const windows = trimmed.split(',').map((part) => {
     const match = WINDOW.exec(part.trim());
-    if (!match) throw new LimitSyntaxError(`'${part.trim().slice(0, 20)}' is not <count>/<n><s|m|h|d>`);
+    if (!match) throw new LimitSyntaxError('each limit is <count>/<n><s|m|h|d>, e.g. 5/10m');
     const limit = Number(match[1]);
     const seconds = Number(match[2] || '1') * UNIT_SECONDS[match[3] as keyof typeof UNIT_SECONDS];
     if (limit < 1) throw new LimitSyntaxError('a limit must allow at least 1 contact');
@@ -71,7 +71,8 @@ export function parseDuration(text: string, maxSeconds = 3650 * 86_400): number 
   if (!match) throw new LimitSyntaxError('a duration is <n><s|m|h|d>, e.g. 30m or 7d');
   const seconds = Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS];
   if (seconds < 1 || seconds > maxSeconds) {
-    throw new LimitSyntaxError(`a duration must be 1s to ${Math.floor(maxSeconds / 86_400)}d`);
+    const most = maxSeconds % 86_400 === 0 ? `${maxSeconds / 86_400}d` : `${maxSeconds}s`;
+    throw new LimitSyntaxError(`a duration must be 1s to ${most}`);
   }
   return seconds;
 }

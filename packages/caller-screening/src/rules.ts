@@ -1,5 +1,5 @@
 import { ScreeningInputError } from './errors.js';
-import type { CallerIdentity } from './identity.js';
+import { type CallerIdentity, ipKey } from './identity.js';
 
 /**
  * Rules kept in the table under `pk=rules`, managed with `flowguard rules`, loaded with one query
@@ -83,6 +83,9 @@ export function normaliseRule(
   switch (t) {
     case 'caller':
       if (/^\+\d+$/.test(v)) v = `tel:${v}`;
+      // IP rules name the key identities use (IPv6 by /64, mapped IPv6 as IPv4), or never match.
+      if (v.startsWith('ip:')) v = ipKey(v.slice(3).replace(/\/64$/, '')) ?? v;
+      if (v.startsWith('email:')) v = v.toLowerCase(); // identity keys e-mail callers lower-cased
       if (!CALLER.test(v))
         throw fail('a caller key (tel:+..., ip:..., cust:..., email:...) or an E.164 number');
       break;
