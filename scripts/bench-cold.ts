@@ -20,12 +20,22 @@ const files: Record<string, string> = {};
 for (const floor of floors) files[floor.name] = floor.file;
 for (const name of functions) files[name] = join(DIST_DIR, name, 'index.mjs');
 
-const runs = Number(process.env.BENCH_RUNS ?? 15);
+const runs = Number(process.env.BENCH_RUNS ?? 25);
 const medians = coldImports(files, runs);
 const sizes = new Map(Object.entries(files).map(([name, file]) => [name, statSync(file).size]));
+const zipOf = (name: string, file: string) => file.replace(/\/index\.mjs$/, '.zip');
+const zips = new Map(
+  Object.entries(files).map(([name, file]) => {
+    try {
+      return [name, statSync(zipOf(name, file)).size];
+    } catch {
+      return [name, 0];
+    }
+  }),
+);
 
 console.log(`cold import, median of ${runs} fresh processes each (node ${process.version})`);
-console.log('bundle            size KiB   median ms   floor            ratio   target');
+console.log('bundle            size KiB   zip KiB   median ms   floor            ratio   target');
 let failed = false;
 for (const [name, ms] of Object.entries(medians)) {
   const target = TARGETS[name];
@@ -37,8 +47,9 @@ for (const [name, ms] of Object.entries(medians)) {
     verdict = ratio <= limit ? `<= ${limit} ok` : `> ${limit} MISSED`;
   if (verdict.includes('MISSED')) failed = true;
   const size = ((sizes.get(name) ?? 0) / 1024).toFixed(1);
+  const zip = ((zips.get(name) ?? 0) / 1024).toFixed(1);
   console.log(
-    `${name.padEnd(17)} ${size.padStart(8)}   ${ms.toFixed(1).padStart(9)}   ${(target?.floor ?? '').padEnd(16)} ${ratio ? ratio.toFixed(2).padStart(5) : '     '}   ${verdict}`,
+    `${name.padEnd(17)} ${size.padStart(8)}  ${zip.padStart(8)}   ${ms.toFixed(1).padStart(9)}   ${(target?.floor ?? '').padEnd(16)} ${ratio ? ratio.toFixed(2).padStart(5) : '     '}   ${verdict}`,
   );
 }
 if (failed) process.exitCode = 1;
