@@ -40,25 +40,39 @@ const deep = fc.integer({ min: 50, max: 2000 }).map((depth) => {
   return node;
 });
 
+/** Mostly well-formed, sometimes hostile: events must reach the logic, not only the parser. */
+const mostly = <T>(good: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 9, arbitrary: good }, { weight: 1, arbitrary: value });
+
+const address = fc.oneof(
+  fc.constantFrom('+14155550123', '+447400123456', 'anonymous', '', '+19005550123', 'customer@example.com'),
+  hostileString,
+);
 const endpoint = fc.oneof(
-  fc.constant(null),
-  fc.record({ Address: value, Type: value }, { requiredKeys: [] }),
-  value,
+  { weight: 1, arbitrary: fc.constant(null) },
+  {
+    weight: 8,
+    arbitrary: fc.record(
+      { Address: mostly(address), Type: mostly(fc.constant('TELEPHONE_NUMBER')) },
+      { requiredKeys: [] },
+    ),
+  },
+  { weight: 1, arbitrary: value },
 );
 
 /** Connect events with every field possibly missing, null, mistyped or hostile. */
 const contactData = fc.record(
   {
-    ContactId: fc.oneof(fc.uuid(), value),
-    InitialContactId: fc.oneof(fc.uuid(), value),
-    Channel: fc.oneof(fc.constantFrom('VOICE', 'CHAT', 'TASK', 'EMAIL', 'SMS'), value),
-    InitiationMethod: fc.oneof(fc.constantFrom('INBOUND', 'API', 'TRANSFER', 'WEBRTC_API'), value),
+    ContactId: mostly(fc.uuid()),
+    InitialContactId: mostly(fc.uuid()),
+    Channel: mostly(fc.constantFrom('VOICE', 'CHAT', 'TASK', 'EMAIL', 'SMS')),
+    InitiationMethod: mostly(fc.constantFrom('INBOUND', 'API', 'TRANSFER', 'WEBRTC_API')),
     CustomerEndpoint: endpoint,
     SystemEndpoint: endpoint,
-    Attributes: fc.oneof(fc.dictionary(hostileString, fc.oneof(hostileString, value), { maxKeys: 5 }), value),
-    Queue: fc.oneof(fc.constant(null), value),
+    Attributes: mostly(fc.dictionary(hostileString, mostly(hostileString), { maxKeys: 5 })),
+    Queue: mostly(fc.constant(null)),
   },
-  { requiredKeys: [] },
+  { requiredKeys: ['ContactId'] },
 );
 
 const parameters = fc.oneof(
