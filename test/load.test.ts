@@ -1,0 +1,98 @@
+// Load: many screen-caller invocations at once over many callers and one hot caller, against
+// dynalite, through the real handler. CI runs a reduced size; LOAD=full runs the issue's size
+// (5,000 invocations at concurrency 64 over 500 callers plus one hot caller).
+import {
+  DynamoScreeningStore,
+  readScreeningConfig,
+  Screener,
+  screenCaller,
+} from '@flowguard/caller-screening';
+import { flowHandler } from '@flowguard/contact';
+import { type LocalDynamoDB, startLocalDynamoDB, voiceEvent } from '@flowguard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const FULL = process.env.LOAD === 'full';
+const INVOCATIONS = FULL ? 5000 : 1200;
+const CONCURRENCY = FULL ? 64 : 32;
+const CALLERS = FULL ? 500 : 120;
+const HOT_SHARE = 0.1;
+const LIMIT = 4;
+const FACTOR = 3;
+const INSTANCES = 8;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+describe(`load: ${INVOCATIONS} screen-caller invocations at concurrency ${CONCURRENCY}`, () => {
+  let local: LocalDynamoDB;
+
+  beforeAll(async () => {
+    local = await startLocalDynamoDB();
+  });
+
+  afterAll(async () => {
+    await local.stop();
+  });
+
+  it('answers every call, admits exactly what the limits allow, and auto-blocks the hot caller once', async () => {
+    // One 10-minute window for the whole run: admissions are exact within a window.
+    const start = Math.ceil(Date.now() / 600_000) * 600_000 + 1000;
+    const clock = () => start;
+    const config = readScreeningConfig({
+      FLOWGUARD_LIMITS: `${LIMIT}/10m`,
+      FLOWGUARD_AUTO_BLOCK_FACTOR: String(FACTOR),
+      FLOWGUARD_STORE_TIMEOUT_MS: '3000',
+    });
+    const store = new DynamoScreeningStore({ client: local.client, tableName: local.tableName });
+    const handlers = Array.from({ length: INSTANCES }, () =>
+      flowHandler(screenCaller(new Screener({ store, config, clock })), {
+        env: {},
+        config: { logLevel: 'silent', metrics: false, budgetMs: 8000 },
+      }),
+    );
+    const hot = '+14155559999';
+    const callers = Array.from(
+      { length: CALLERS },
+      (_, i) => `+1415${String(3_000_000 + i).padStart(7, '0')}`,
+    );
+    const calls = Array.from({ length: INVOCATIONS }, (_, i) =>
+      i % Math.round(1 / HOT_SHARE) === 0 ? hot : (callers[i % CALLERS] ?? hot),
+    );
+    const latencies: number[] = [];
+    const results: { caller: string; decision: string; error: string }[] = [];
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async (_, worker) => {
+        for (let i = next++; i < calls.length; i = next++) {
+          const caller = calls[i] ?? hot;
+          const t = performance.now();
+          const response = await (handlers[(i + worker) % INSTANCES] ?? handlers[0])?.(voiceEvent(caller));
+          latencies.push(performance.now() - t);
+          results.push({ caller, decision: response?.decision ?? '', error: response?.error ?? 'none' });
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    latencies.sort((a, b) => a - b);
+    console.log(
+      `load: ${INVOCATIONS} calls in ${seconds.toFixed(1)} s (${(INVOCATIONS / seconds).toFixed(0)}/s), handler p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`,
+    );
+
+    expect(results.filter((r) => r.error !== '')).toEqual([]);
+    const byCaller = new Map<string, string[]>();
+    for (const r of results) byCaller.set(r.caller, [...(byCaller.get(r.caller) ?? []), r.decision]);
+    for (const [caller, decisions] of byCaller) {
+      const allowed = decisions.filter((d) => d === 'ALLOW').length;
+      expect(allowed, caller).toBe(Math.min(decisions.length, LIMIT));
+    }
+    const hotDecisions = byCaller.get(hot) ?? [];
+    expect(hotDecisions.length).toBeGreaterThan(LIMIT * FACTOR);
+    expect(hotDecisions.filter((d) => d === 'BLOCK').length).toBeGreaterThanOrEqual(
+      hotDecisions.length - LIMIT * FACTOR,
+    );
+    const history = await store.history(`tel:${hot}`);
+    expect(history.map((h) => h.action)).toEqual(['auto']);
+  }, 300_000);
+});
