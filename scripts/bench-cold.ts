@@ -23,11 +23,11 @@ for (const name of functions) files[name] = join(DIST_DIR, name, 'index.mjs');
 const runs = Number(process.env.BENCH_RUNS ?? 25);
 const medians = coldImports(files, runs);
 const sizes = new Map(Object.entries(files).map(([name, file]) => [name, statSync(file).size]));
-const zipOf = (name: string, file: string) => file.replace(/\/index\.mjs$/, '.zip');
+const zipOf = (file: string) => file.replace(/\/index\.mjs$/, '.zip');
 const zips = new Map(
   Object.entries(files).map(([name, file]) => {
     try {
-      return [name, statSync(zipOf(name, file)).size];
+      return [name, statSync(zipOf(file)).size];
     } catch {
       return [name, 0];
     }

@@ -52,11 +52,9 @@ function cleanInstance() {
       { Id: 'u2', Username: 'bob', SecurityProfileIds: ['p-sup'] },
     ],
   });
-  cloudtrail
-    .on(DescribeTrailsCommand)
-    .resolves({
-      trailList: [{ Name: 'org-trail', TrailARN: 'arn:aws:cloudtrail:us-east-1:1:trail/org-trail' }],
-    });
+  cloudtrail.on(DescribeTrailsCommand).resolves({
+    trailList: [{ Name: 'org-trail', TrailARN: 'arn:aws:cloudtrail:us-east-1:1:trail/org-trail' }],
+  });
   cloudtrail.on(GetTrailStatusCommand).resolves({ IsLogging: true });
   cloudtrail
     .on(GetEventSelectorsCommand)
@@ -139,11 +137,9 @@ describe('auditInstance', () => {
 
   it('names who holds Admin, and a profile that can edit security profiles', async () => {
     cleanInstance();
-    connect
-      .on(ListSecurityProfilesCommand)
-      .resolves({
-        SecurityProfileSummaryList: [profile('p-admin', 'Admin'), profile('p-lead', 'Team lead')],
-      });
+    connect.on(ListSecurityProfilesCommand).resolves({
+      SecurityProfileSummaryList: [profile('p-admin', 'Admin'), profile('p-lead', 'Team lead')],
+    });
     connect
       .on(ListSecurityProfilePermissionsCommand, { SecurityProfileId: 'p-admin' })
       .resolves({ Permissions: ['Users.EditPermission', 'SecurityProfiles.Edit'] });
@@ -188,16 +184,12 @@ describe('auditInstance', () => {
 
   it('flags access-control tags without restricted resources, and the reverse', async () => {
     cleanInstance();
-    connect
-      .on(DescribeSecurityProfileCommand, { SecurityProfileId: 'p-agent' })
-      .resolves({
-        SecurityProfile: { AllowedAccessControlTags: { team: 'emea' }, TagRestrictedResources: [] },
-      });
-    connect
-      .on(DescribeSecurityProfileCommand, { SecurityProfileId: 'p-sup' })
-      .resolves({
-        SecurityProfile: { AllowedAccessControlTags: { team: 'us' }, TagRestrictedResources: ['User'] },
-      });
+    connect.on(DescribeSecurityProfileCommand, { SecurityProfileId: 'p-agent' }).resolves({
+      SecurityProfile: { AllowedAccessControlTags: { team: 'emea' }, TagRestrictedResources: [] },
+    });
+    connect.on(DescribeSecurityProfileCommand, { SecurityProfileId: 'p-sup' }).resolves({
+      SecurityProfile: { AllowedAccessControlTags: { team: 'us' }, TagRestrictedResources: ['User'] },
+    });
 
     const report = await auditInstance({ instanceId: INSTANCE, ...clients() });
 
