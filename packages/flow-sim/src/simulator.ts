@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Action, type Flow, isReference } from './flow.js';
 
 /** A Lambda handler as Connect invokes it. */
-export type LambdaHandler = (event: unknown, context?: unknown) => Promise<unknown>;
+export type LambdaHandler = (event: unknown) => Promise<unknown>;
 
 /** What the caller does at a Get customer input block: keys (a `#` ends them) or nothing. */
 export type CallerInput = string | { readonly timeout: true };
