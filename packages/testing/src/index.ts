@@ -13,6 +13,7 @@ export {
   transferEvent,
   voiceEvent,
 } from './events.js';
+export { type Fault, type FaultProxy, startFaultProxy } from './fault-proxy.js';
 export { EVENT_FIXTURES, loadEventFixture } from './fixtures.js';
 export {
   LOCAL_CREDENTIALS,
