@@ -1,6 +1,7 @@
 // Cold import of each function bundle next to its floors: `pnpm bench` (after `pnpm build`).
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { reportRows } from './lib/bench-rows.js';
 import { bundleFunctions, DIST_DIR, listFunctions, REPO_ROOT } from './lib/bundle.js';
 import { coldImports } from './lib/cold-import.js';
 
@@ -48,6 +49,17 @@ for (const [name, ms] of Object.entries(medians)) {
   if (verdict.includes('MISSED')) failed = true;
   const size = ((sizes.get(name) ?? 0) / 1024).toFixed(1);
   const zip = ((zips.get(name) ?? 0) / 1024).toFixed(1);
+  reportRows([
+    {
+      group: 'cold import',
+      name: `${name} (${size} KiB, zip ${zip} KiB), ms median of ${runs}`,
+      measured: ms.toFixed(1),
+      floor: target ? `${target.floor} ${floorMs?.toFixed(1) ?? ''}` : '',
+      ratio: ratio ? ratio.toFixed(2) : '',
+      target: limit !== undefined ? `<= ${limit}x floor` : '',
+      verdict: verdict.includes('MISSED') ? 'MISSED' : verdict ? 'ok' : '',
+    },
+  ]);
   console.log(
     `${name.padEnd(17)} ${size.padStart(8)}  ${zip.padStart(8)}   ${ms.toFixed(1).padStart(9)}   ${(target?.floor ?? '').padEnd(16)} ${ratio ? ratio.toFixed(2).padStart(5) : '     '}   ${verdict}`,
   );

@@ -8,6 +8,7 @@ import {
   screenCaller,
 } from '@flowguard/caller-screening';
 import { flowHandler } from '@flowguard/contact';
+import { reportRows } from '@flowguard/scripts/bench-rows';
 import { type LocalDynamoDB, startLocalDynamoDB, voiceEvent } from '@flowguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -76,6 +77,13 @@ describe(`load: ${INVOCATIONS} screen-caller invocations at concurrency ${CONCUR
     );
     const seconds = (performance.now() - started) / 1000;
     latencies.sort((a, b) => a - b);
+    reportRows([
+      {
+        group: 'load',
+        name: `screen-caller, ${INVOCATIONS} calls at concurrency ${CONCURRENCY}, ${CALLERS} callers + 1 hot, on dynalite`,
+        measured: `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, ${(INVOCATIONS / seconds).toFixed(0)}/s, 0 errors`,
+      },
+    ]);
     console.log(
       `load: ${INVOCATIONS} calls in ${seconds.toFixed(1)} s (${(INVOCATIONS / seconds).toFixed(0)}/s), handler p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`,
     );

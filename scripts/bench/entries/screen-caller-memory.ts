@@ -1,7 +1,13 @@
 // The screen-caller handler over an in-memory store, bundled like the deployed function, so the
 // benchmark measures the code that ships (minified, one module) without I/O.
+
+import {
+  MemoryScreeningStore,
+  readScreeningConfig,
+  Screener,
+  screenCaller,
+} from '@flowguard/caller-screening';
 import { flowHandler, type HandlerOptions } from '@flowguard/contact';
-import { MemoryScreeningStore, readScreeningConfig, Screener, screenCaller } from '../../src/index.js';
 
 const options: HandlerOptions = {
   env: {},

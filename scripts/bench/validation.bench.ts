@@ -1,7 +1,7 @@
 // Validation benchmark (`pnpm bench`): a card-number payload through the compiled validator,
 // next to a hand-written Luhn + length check measured in the same run.
-import { luhn } from '../src/checks.js';
-import { validateInput } from '../src/validate.js';
+import { luhn, validateInput } from '@flowguard/input-validation';
+import { reportRows } from '../lib/bench-rows.js';
 
 const CARDS = [
   '4111111111111111',
@@ -48,4 +48,20 @@ console.log(`hand-written Luhn + length (floor), µs median      ${(floor / 1000
 console.log(
   `validateInput('card'), µs median                  ${(schema / 1000).toFixed(2).padStart(8)}   <= 10    ${ok ? 'ok' : 'MISSED'} (${(schema / floor).toFixed(1)}x floor)`,
 );
+reportRows([
+  {
+    group: 'validation',
+    name: 'hand-written Luhn + length (floor), µs median',
+    measured: (floor / 1000).toFixed(2),
+  },
+  {
+    group: 'validation',
+    name: "validateInput('card'), µs median",
+    measured: (schema / 1000).toFixed(2),
+    floor: (floor / 1000).toFixed(2),
+    ratio: (schema / floor).toFixed(1),
+    target: '<= 10 µs',
+    verdict: ok ? 'ok' : 'MISSED',
+  },
+]);
 if (!ok) process.exitCode = 1;

@@ -14,12 +14,24 @@ import {
   verify,
 } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { encryptLikeConnect } from '../src/connect-encrypt.js';
-import { ConnectDecryptor, type JsonSecrets } from '../src/decrypt.js';
-import { makeToken, rsaTokenKeyring, tokenContext } from '../src/token.js';
+import {
+  ConnectDecryptor,
+  type JsonSecrets,
+  makeToken,
+  rsaTokenKeyring,
+  tokenContext,
+} from '@flowguard/secure-input';
+import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
+import { reportRows } from '../lib/bench-rows.js';
 
 const key = (part: string) =>
-  readFileSync(new URL(`../tests/fixtures/test-only-connect-key-1.${part}.pem`, import.meta.url), 'utf8');
+  readFileSync(
+    new URL(
+      `../../packages/secure-input/tests/fixtures/test-only-connect-key-1.${part}.pem`,
+      import.meta.url,
+    ),
+    'utf8',
+  );
 const privateKey = createPrivateKey(key('private'));
 const publicKey = createPublicKey(key('public'));
 
@@ -111,4 +123,15 @@ for (const [name, ms, floor, target] of rows) {
     `${name.padEnd(39)} ${ms.toFixed(3).padStart(9)}  ${floor.toFixed(3).padStart(9)}   ${ratio.toFixed(2).padStart(5)}   <= ${target} ${ratio <= target ? 'ok' : 'MISSED'}`,
   );
 }
+reportRows(
+  rows.map(([name, ms, floor, target]) => ({
+    group: 'secure input',
+    name: `${name}, ms median`,
+    measured: ms.toFixed(3),
+    floor: floor.toFixed(3),
+    ratio: (ms / floor).toFixed(2),
+    target: `<= ${target}x floor`,
+    verdict: ms / floor <= target ? 'ok' : 'MISSED',
+  })),
+);
 if (failed) process.exitCode = 1;
