@@ -205,6 +205,8 @@ export function isWeakPin(pin: string): boolean {
 
 function pinProblem(value: unknown, options: CheckOptions): string {
   if (typeof value !== 'string') return 'pattern';
+  // Length is the schema's to judge (and to report first): a 20-digit entry is too long, not weak.
+  if (value.length < 4 || value.length > 12) return '';
   return options.rejectWeak !== false && isWeakPin(value) ? 'weak_pin' : '';
 }
 

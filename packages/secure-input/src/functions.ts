@@ -94,7 +94,8 @@ async function derive(
   const value = Buffer.from(coerceParameter(target.schema, target.field, text) ?? '', 'utf8');
   try {
     facts.length = value.length;
-    if (target.revealsLast4) facts.last4 = value.subarray(-4).toString('utf8');
+    // Last four only where at least six digits stay hidden: for a short value they are most of it.
+    if (target.revealsLast4 && value.length >= 10) facts.last4 = value.subarray(-4).toString('utf8');
     if (target.schema === 'card') facts.brand = cardBrand(value.toString('utf8'));
     const key = await fingerprintKey(deps, context.signal);
     if (key) facts.fingerprint = fingerprint(key, target.schema, value);

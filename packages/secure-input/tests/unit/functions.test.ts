@@ -112,6 +112,18 @@ describe('secure-input', () => {
     });
   });
 
+  it('reveals no last four digits of a value too short to keep six hidden', async () => {
+    const { secure } = setup();
+    const ciphertext = await encryptLikeConnect('58210', {
+      keyId: 'test-only-key-1',
+      publicKey: testKey(1, 'cert'),
+    });
+
+    const response = await secure(stored(ciphertext, 'account'));
+
+    expect(response).toMatchObject({ valid: 'true', last4: '', length: '5' });
+  });
+
   it('reveals no last four digits for a PIN', async () => {
     const { secure } = setup();
 
