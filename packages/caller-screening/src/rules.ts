@@ -84,7 +84,11 @@ export function normaliseRule(
     case 'caller':
       if (/^\+\d+$/.test(v)) v = `tel:${v}`;
       // IP rules name the key identities use (IPv6 by /64, mapped IPv6 as IPv4), or never match.
-      if (v.startsWith('ip:')) v = ipKey(v.slice(3).replace(/\/64$/, '')) ?? v;
+      if (v.startsWith('ip:')) {
+        const key = ipKey(v.slice(3).replace(/\/64$/, ''));
+        if (!key) throw fail('a valid IP address after ip:');
+        v = key;
+      }
       if (v.startsWith('email:')) v = v.toLowerCase(); // identity keys e-mail callers lower-cased
       if (!CALLER.test(v))
         throw fail('a caller key (tel:+..., ip:..., cust:..., email:...) or an E.164 number');

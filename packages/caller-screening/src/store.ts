@@ -103,6 +103,13 @@ const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_KEYS;
 const STATE = 'state';
 const RULES_PK = 'rules';
 const LIST_NAME = /^(w\d+|d)_(\d+)$/;
+/**
+ * A block's item stays past the block's end by this much: past the longest window's counts too
+ * (they expire at most twice the longest window, 31 days, after the last contact).
+ */
+const TTL_AFTER_BLOCK_SECONDS = 62 * 86_400;
+/** Orders history entries written in the same second by this process. */
+let auditSequence = 0;
 /** Stale lists beyond this many trigger a cleanup write (see `record`). */
 const STALE_LIST_LIMIT = 24;
 
@@ -351,7 +358,7 @@ export class DynamoScreeningStore implements ScreeningStore {
           new UpdateItemCommand({
             TableName: this.table,
             Key: { [PK]: s(input.key), [SK]: s(STATE) },
-            UpdateExpression: `SET ${blockedUntil} = ${until}, ${x.name('blockReason')} = ${x.value(s(input.reason))}, ${x.name('blockedBy')} = ${x.value(s(input.by))}, ${x.name('blockedAt')} = ${x.value(n(input.nowSeconds))}, ${expiresAt} = ${until}`,
+            UpdateExpression: `SET ${blockedUntil} = ${until}, ${x.name('blockReason')} = ${x.value(s(input.reason))}, ${x.name('blockedBy')} = ${x.value(s(input.by))}, ${x.name('blockedAt')} = ${x.value(n(input.nowSeconds))}, ${expiresAt} = ${x.value(n(input.untilSeconds + TTL_AFTER_BLOCK_SECONDS))}`,
             ConditionExpression: condition,
             ExpressionAttributeNames: x.names,
             ExpressionAttributeValues: x.values,
@@ -408,7 +415,8 @@ export class DynamoScreeningStore implements ScreeningStore {
 
   private async audit(entry: AuditEntry, signal?: AbortSignal): Promise<void> {
     const at = new Date(entry.at * 1000).toISOString();
-    const id = Math.random().toString(36).slice(2, 10);
+    auditSequence = (auditSequence + 1) % 1_000_000;
+    const id = `${String(auditSequence).padStart(6, '0')}${Math.random().toString(36).slice(2, 8)}`;
     await this.send('history', () =>
       this.client.send(
         new PutItemCommand({
@@ -437,6 +445,7 @@ export class DynamoScreeningStore implements ScreeningStore {
           new QueryCommand({
             TableName: this.table,
             KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :audit)',
+            ConsistentRead: true,
             ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
             ExpressionAttributeValues: { ':pk': s(key), ':audit': s('audit#') },
             ExclusiveStartKey: start,
@@ -467,6 +476,7 @@ export class DynamoScreeningStore implements ScreeningStore {
           new ScanCommand({
             TableName: this.table,
             FilterExpression: '#sk = :state AND #until > :now',
+            ConsistentRead: true,
             ExpressionAttributeNames: { '#sk': SK, '#until': 'blockedUntil' },
             ExpressionAttributeValues: { ':state': s(STATE), ':now': n(nowSeconds) },
             ExclusiveStartKey: start,

@@ -1,3 +1,4 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { chatEvent, transferEvent, voiceEvent } from '@flowguard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { contactOf, type Rig, startRig, T0 } from './helpers.js';
@@ -235,6 +236,52 @@ describe('Screener against dynalite', () => {
     expect(short).toEqual({ result: 'kept', blockedUntil: T0 / 1000 + 86_400 });
     expect(state?.blockedUntil).toBe(T0 / 1000 + 86_400);
     expect(history.map((h) => [h.action, h.by, h.reason])).toEqual([['block', 'agent-1', 'fraud']]);
+  });
+
+  it('keeps the item past a short block, so the block never lets TTL drop the caller’s counts', async () => {
+    const caller = nextCaller();
+    await rig.screener.screen(contactOf(voiceEvent(caller)));
+    await rig.screener.flag(rig.screener.phone(caller), { reason: 'short', seconds: 60, by: 'agent' });
+
+    const { Item } = await rig.local.client.send(
+      new GetItemCommand({
+        TableName: rig.local.tableName,
+        Key: { pk: { S: `tel:${caller}` }, sk: { S: 'state' } },
+      }),
+    );
+
+    expect(Number(Item?.expiresAt?.N)).toBeGreaterThan(T0 / 1000 + 2 * 86_400);
+  });
+
+  it('lists history written in one second in the order it was written', async () => {
+    const caller = nextCaller();
+    const key = `tel:${caller}`;
+    for (let i = 0; i < 5; i++) {
+      await rig.store.block({
+        key,
+        untilSeconds: T0 / 1000 + 100 + i,
+        reason: `r${i}`,
+        by: 'a',
+        nowSeconds: T0 / 1000,
+        action: 'block',
+      });
+      await rig.store.unblock({ key, by: 'a', reason: `u${i}`, nowSeconds: T0 / 1000 });
+    }
+
+    const history = await rig.store.history(key);
+
+    expect(history.map((h) => h.reason)).toEqual([
+      'r0',
+      'u0',
+      'r1',
+      'u1',
+      'r2',
+      'u2',
+      'r3',
+      'u3',
+      'r4',
+      'u4',
+    ]);
   });
 
   it('keeps who, when, why and until for every block change', async () => {

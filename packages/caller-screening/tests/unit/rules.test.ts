@@ -496,3 +496,12 @@ describe('normaliseRule for IP callers', () => {
     expect(normaliseRule('caller', value, 'BLOCK').value).toBe(key);
   });
 });
+
+describe('normaliseRule for invalid IP addresses', () => {
+  it.each(['ip:999.1.1.1', 'ip:1.2.3', 'ip:not-an-ip'])(
+    'refuses %s instead of storing a rule that never matches',
+    (value) => {
+      expect(() => normaliseRule('caller', value, 'BLOCK')).toThrow(/valid IP address/);
+    },
+  );
+});
