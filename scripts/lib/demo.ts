@@ -1,28 +1,12 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  DynamoScreeningStore,
-  flagCaller,
-  readScreeningConfig,
-  Screener,
-  screenCaller,
-} from '@flowguard/caller-screening';
-import { type FlowFunction, flowHandler } from '@flowguard/contact';
+import { startLocalContactCenter } from '@flowguard/cli';
 import { type Flow, FlowSimulator, parseFlow, renderFlow, type Trace } from '@flowguard/flow-sim';
-import { validateInputFunction } from '@flowguard/input-validation';
-import { ConnectDecryptor, rsaTokenKeyring, secureInput } from '@flowguard/secure-input';
-import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
-import { createConnectKey } from '@flowguard/secure-input/keys';
-import { startLocalDynamoDB } from '@flowguard/testing';
 import { REPO_ROOT } from './bundle.js';
 
 export interface DemoOptions {
   write: (text: string) => void;
 }
-
-const arn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:flowguard-${name}`;
-const QUEUE = 'arn:aws:connect:us-east-1:000000000000:instance/demo/queue/BasicQueue';
 
 interface Row {
   scenario: string;
@@ -60,20 +44,13 @@ export async function runDemo({ write }: DemoOptions): Promise<number> {
   say('flowguard demo: scripted calls through the real flows, on local AWS (no account needed)');
   say();
 
-  const local = await startLocalDynamoDB();
+  const center = await startLocalContactCenter({
+    env: { FLOWGUARD_LIMITS: '2/10m,10/1d', FLOWGUARD_AUTO_BLOCK_FACTOR: '2' },
+  });
   try {
-    say(`local DynamoDB (dynalite) on ${local.endpoint}, table ${local.tableName}`);
-    const key = await createConnectKey({ commonName: 'flowguard demo key', days: 30 });
+    const { store, functions, values, encrypt } = center;
+    say(`local DynamoDB (dynalite) on ${center.local.endpoint}, table ${center.local.tableName}`);
     say('made an RSA-4096 Connect key with a self-signed certificate (what flowguard keys create does)');
-    const downstream = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const secret = { keys: [{ keyId: 'demo-key-1', privateKey: key.privateKeyPem }] };
-    const fingerprint = { key: Buffer.from('flowguard-demo-fingerprint-key-0123456789').toString('base64') };
-    const secrets = {
-      getJson: async (id: string) => (id === 'fingerprint' ? fingerprint : secret),
-      refresh: async (id: string) => (id === 'fingerprint' ? fingerprint : secret),
-    };
-
-    const store = new DynamoScreeningStore({ client: local.client, tableName: local.tableName });
     const now = Math.floor(Date.now() / 1000);
     const rule = { note: 'premium-rate numbers', createdBy: 'demo', createdAt: now, expiresAt: 0 };
     await store.putRule({ ...rule, type: 'prefix', value: '+1900', action: 'BLOCK' });
@@ -90,42 +67,11 @@ export async function runDemo({ write }: DemoOptions): Promise<number> {
     );
     say();
 
-    const config = readScreeningConfig({ FLOWGUARD_LIMITS: '2/10m,10/1d', FLOWGUARD_AUTO_BLOCK_FACTOR: '2' });
-    const screener = new Screener({ store, config });
-    const quiet = { env: {}, config: { logLevel: 'silent' as const, metrics: false } };
-    const wrap = (fn: FlowFunction) => flowHandler(fn, quiet);
-    const functions = {
-      [arn('screen-caller')]: wrap(screenCaller(screener)),
-      [arn('flag-caller')]: wrap(flagCaller(screener)),
-      [arn('validate-input')]: wrap(validateInputFunction()),
-      [arn('secure-input')]: wrap(
-        secureInput(new ConnectDecryptor({ secrets, secretId: 'connect-keys' }), {
-          secrets,
-          fingerprintSecretId: 'fingerprint',
-          tokenKeyring: async () =>
-            rsaTokenKeyring(
-              'back-office',
-              downstream.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-            ),
-        }),
-      ),
-    };
-    const values = {
-      ScreenCallerFunctionArn: arn('screen-caller'),
-      FlagCallerFunctionArn: arn('flag-caller'),
-      ValidateInputFunctionArn: arn('validate-input'),
-      SecureInputFunctionArn: arn('secure-input'),
-      QueueArn: QUEUE,
-      ConnectKeyId: 'demo-key-1',
-      ConnectCertificate: key.certificatePem,
-    };
     const flow = (name: string): Flow =>
       renderFlow(
         parseFlow(JSON.parse(readFileSync(join(REPO_ROOT, 'flows', `${name}.json`), 'utf8'))),
         values,
       );
-    const encrypt = (digits: string, keyId: string, certificate: string) =>
-      encryptLikeConnect(digits, { keyId, publicKey: certificate });
 
     const rows: Row[] = [];
     let scenario = 0;
@@ -249,6 +195,6 @@ export async function runDemo({ write }: DemoOptions): Promise<number> {
     say(`done in ${((performance.now() - started) / 1000).toFixed(1)} s; local servers stopped`);
     return 0;
   } finally {
-    await local.stop();
+    await center.stop();
   }
 }

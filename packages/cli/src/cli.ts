@@ -1,0 +1,624 @@
+import { parseArgs } from 'node:util';
+import { runAudit } from './audit-command.js';
+import {
+  addBlock,
+  DEFAULT_BLOCK_DURATION,
+  durationOf,
+  exportBlocks,
+  listBlocks,
+  removeBlock,
+  showBlock,
+} from './blocklist.js';
+import { Context, DEFAULT_COUNTRY_VARIABLE, type Io } from './context.js';
+import { CommandError, EXIT, UsageError } from './errors.js';
+import { graphFlow, lintFlows, renderFlowFile, simulateFlow } from './flow-commands.js';
+import { importBlocklist } from './import.js';
+import { checkKeys, createKeys } from './key-commands.js';
+import { addRule, listRules, removeRule } from './rules.js';
+import { describeStoreError, isStoreUnavailable } from './store.js';
+
+type Values = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+
+interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  /** The value's name in help: `--reason <text>`. */
+  readonly arg?: string;
+  readonly describe: string;
+  /** May be given more than once. */
+  readonly multiple?: boolean;
+}
+
+interface Command {
+  readonly group: string;
+  readonly name: string;
+  /** Positional arguments, in usage syntax. */
+  readonly args: readonly string[];
+  readonly summary: string;
+  readonly details: string;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  readonly examples: readonly string[];
+  run(ctx: Context, values: Values, args: readonly string[]): Promise<number>;
+}
+
+const JSON_OPTION: OptionSpec = { type: 'boolean', describe: 'print the result as JSON' };
+const HELP_OPTION: OptionSpec = { type: 'boolean', short: 'h', describe: 'show this help' };
+const COUNTRY_OPTION: OptionSpec = {
+  type: 'string',
+  arg: 'CC',
+  describe: `country for national-format numbers (default ${DEFAULT_COUNTRY_VARIABLE}, else US)`,
+};
+const BY_OPTION: OptionSpec = { type: 'string', arg: 'who', describe: 'who is doing this (default $USER)' };
+
+const KEY_HELP = `A caller is a phone number in any format ('(415) 555-0123', '+44 20 7946 0000'), normalised to
+E.164 with --country; it must be a valid number. Or a store key: tel:+<digits> (exactly as
+screening keys it, even for numbers libphonenumber calls invalid), ip:<address> (IPv6 by its
+/64), cust:<id>, email:<address>.`;
+
+function str(values: Values, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function arg(args: readonly string[], index: number): string {
+  return args[index] ?? '';
+}
+
+const COMMANDS: readonly Command[] = [
+  {
+    group: 'blocklist',
+    name: 'add',
+    args: ['<number|key>'],
+    summary: 'block a caller',
+    details: `Blocks a caller until now + --duration. A block is never shortened: if the caller is already
+blocked at least as long, the existing block is kept (and the command says so). Every change is
+kept in the caller's history.
+
+${KEY_HELP}`,
+    options: {
+      reason: { type: 'string', arg: 'text', describe: 'why (required; kept in the history)' },
+      duration: {
+        type: 'string',
+        arg: 'time',
+        describe: `how long: <n><s|m|h|d>, up to 3650d (default ${DEFAULT_BLOCK_DURATION})`,
+      },
+      by: BY_OPTION,
+      country: COUNTRY_OPTION,
+    },
+    examples: [
+      "flowguard blocklist add '(415) 555-0123' --reason 'fraud reported' --duration 90d",
+      "flowguard blocklist add '020 7946 0000' --country GB --reason 'abusive caller'",
+      "flowguard blocklist add ip:203.0.113.7 --reason 'chat spam' --duration 12h",
+    ],
+    run: (ctx, v, args) =>
+      addBlock(ctx, {
+        input: arg(args, 0),
+        reason: str(v, 'reason'),
+        duration: str(v, 'duration'),
+        by: str(v, 'by'),
+        country: str(v, 'country'),
+      }),
+  },
+  {
+    group: 'blocklist',
+    name: 'remove',
+    args: ['<number|key>'],
+    summary: 'end a block early',
+    details: `Ends a caller's live block and adds an unblock entry to its history. A caller with no live
+block is reported as 'not blocked' and the command still exits 0.
+
+${KEY_HELP}`,
+    options: {
+      reason: { type: 'string', arg: 'text', describe: 'why (kept in the history)' },
+      by: BY_OPTION,
+      country: COUNTRY_OPTION,
+    },
+    examples: ["flowguard blocklist remove +14155550123 --reason 'verified customer'"],
+    run: (ctx, v, args) =>
+      removeBlock(ctx, {
+        input: arg(args, 0),
+        reason: str(v, 'reason'),
+        by: str(v, 'by'),
+        country: str(v, 'country'),
+      }),
+  },
+  {
+    group: 'blocklist',
+    name: 'list',
+    args: [],
+    summary: 'list live blocks',
+    details:
+      'Lists every caller with a live block: key, end, who, why. Scans the table (an admin operation).',
+    options: {},
+    examples: ['flowguard blocklist list', 'flowguard blocklist list --json'],
+    run: (ctx) => listBlocks(ctx),
+  },
+  {
+    group: 'blocklist',
+    name: 'show',
+    args: ['<number|key>'],
+    summary: "show a caller's block and history",
+    details: `Shows whether a caller is blocked now (until when, by whom, why) and every block, auto-block and
+unblock in its history.
+
+${KEY_HELP}`,
+    options: { country: COUNTRY_OPTION },
+    examples: ["flowguard blocklist show '(415) 555-0123'"],
+    run: (ctx, v, args) => showBlock(ctx, arg(args, 0), str(v, 'country')),
+  },
+  {
+    group: 'blocklist',
+    name: 'import',
+    args: ['<file.csv>'],
+    summary: 'block every caller in a CSV file, all or nothing',
+    details: `Reads a CSV file with a header row naming its columns: number, reason, and optionally duration
+(<n><s|m|h|d>; empty: --duration) and by (empty: --by). 'key' is accepted for 'number', and an
+'until' column (written by export) is ignored. Fields with commas are quoted ("a, b").
+
+Every row is checked first. If any row is rejected (bad number, missing reason, bad duration, a
+caller listed twice), nothing is written: the rejected lines are listed with their line numbers
+and the command exits 1. Otherwise every row is written with a conditional update that never
+shortens a block, so running the same file again is safe: rows already blocked as long are
+reported as 'kept'. A row the store fails on is retried with backoff; rows that still fail are
+listed and the command exits 1 (run it again to retry them).
+
+Durations count from the moment writing starts. Re-running a file later lengthens its blocks by
+the time since; pass the --from time the first run printed to count from the same moment.`,
+    options: {
+      'dry-run': { type: 'boolean', describe: 'check every row, write nothing' },
+      by: { type: 'string', arg: 'who', describe: 'for rows without a by value (default $USER)' },
+      duration: {
+        type: 'string',
+        arg: 'time',
+        describe: `for rows with an empty duration (default ${DEFAULT_BLOCK_DURATION})`,
+      },
+      country: COUNTRY_OPTION,
+      concurrency: { type: 'string', arg: 'n', describe: 'writes in flight, 1 to 256 (default 16)' },
+      from: {
+        type: 'string',
+        arg: 'time',
+        describe: 'ISO time durations count from (default now); rows already ended are skipped',
+      },
+    },
+    examples: [
+      'flowguard blocklist import blocks.csv --dry-run',
+      'flowguard blocklist import blocks.csv --by fraud-team --concurrency 32',
+    ],
+    run: (ctx, v, args) => {
+      const concurrencyText = str(v, 'concurrency') ?? '16';
+      const concurrency = Number(concurrencyText);
+      if (!/^\d{1,3}$/.test(concurrencyText) || concurrency < 1 || concurrency > 256) {
+        throw new UsageError(`--concurrency must be a whole number from 1 to 256, not '${concurrencyText}'`);
+      }
+      const fromText = str(v, 'from');
+      let from: number | undefined;
+      if (fromText !== undefined) {
+        const ms = /^\d{4}-\d{2}-\d{2}T/.test(fromText) ? Date.parse(fromText) : Number.NaN;
+        if (!Number.isFinite(ms))
+          throw new UsageError(`--from must be an ISO time such as 2025-01-31T09:00:00Z`);
+        from = Math.floor(ms / 1000);
+        if (from > ctx.nowSeconds() + 60) throw new UsageError('--from cannot be in the future');
+      }
+      return importBlocklist(ctx, {
+        file: arg(args, 0),
+        dryRun: v['dry-run'] === true,
+        country: ctx.country(str(v, 'country')),
+        by: ctx.by(str(v, 'by')),
+        defaultSeconds: durationOf(str(v, 'duration') ?? DEFAULT_BLOCK_DURATION, '--duration'),
+        concurrency,
+        from,
+      });
+    },
+  },
+  {
+    group: 'blocklist',
+    name: 'export',
+    args: [],
+    summary: 'write live blocks as CSV that import accepts',
+    details: `Writes every live block to stdout as CSV: number, reason, duration, until, by. 'duration' is the
+time left (exact, or rounded up to the minute for blocks over 11 days), so importing the file
+re-creates each block at least as long; 'until' is for people and ignored by import. Valid phone
+numbers are written in E.164, other callers as their key.`,
+    options: {},
+    examples: ['flowguard blocklist export > blocks.csv', 'flowguard blocklist import blocks.csv'],
+    run: (ctx) => exportBlocks(ctx),
+  },
+  {
+    group: 'rules',
+    name: 'add',
+    args: ['<type>', '<value>'],
+    summary: 'add or replace a rule',
+    details: `Adds a rule, or replaces the rule with the same type and value. Types and values:
+  caller     a number or key (as for blocklist add)   ALLOW, BLOCK
+  prefix     '+' and 1 to 15 digits (+1900)             ALLOW, BLOCK
+  country    two-letter code (KP)                       ALLOW (an allowlist), BLOCK
+  line_type  premium_rate, voip, toll_free, ...         BLOCK
+  signal     oli:<code>, pai_mismatch, caller_is_dialed BLOCK
+Functions pick up rule changes within FLOWGUARD_RULES_TTL seconds (default 60).`,
+    options: {
+      action: { type: 'string', arg: 'ALLOW|BLOCK', describe: 'what the rule does (default BLOCK)' },
+      note: { type: 'string', arg: 'text', describe: 'why, for people' },
+      expires: { type: 'string', arg: 'time', describe: 'expire after <n><s|m|h|d> (default never)' },
+      by: BY_OPTION,
+      country: COUNTRY_OPTION,
+    },
+    examples: [
+      "flowguard rules add prefix +1900 --note 'premium rate'",
+      'flowguard rules add country KP',
+      'flowguard rules add caller +14155550123 --action ALLOW --expires 7d',
+    ],
+    run: (ctx, v, args) =>
+      addRule(ctx, {
+        type: arg(args, 0),
+        value: arg(args, 1),
+        action: str(v, 'action'),
+        note: str(v, 'note'),
+        expires: str(v, 'expires'),
+        by: str(v, 'by'),
+        country: str(v, 'country'),
+      }),
+  },
+  {
+    group: 'rules',
+    name: 'remove',
+    args: ['<type>', '<value>'],
+    summary: 'remove a rule',
+    details:
+      'Removes the rule with this type and value (normalised as rules add does). No such rule: says so and exits 0.',
+    options: { country: COUNTRY_OPTION },
+    examples: ['flowguard rules remove prefix +1900'],
+    run: (ctx, v, args) => removeRule(ctx, arg(args, 0), arg(args, 1), str(v, 'country')),
+  },
+  {
+    group: 'rules',
+    name: 'list',
+    args: [],
+    summary: 'list rules',
+    details: 'Lists every rule, expired ones marked (they stay in the table until TTL removes them).',
+    options: {},
+    examples: ['flowguard rules list --json'],
+    run: (ctx) => listRules(ctx),
+  },
+];
+
+const STRING = (arg: string, describe: string): OptionSpec => ({ type: 'string', arg, describe });
+const list = (values: Values, name: string): string[] => {
+  const value = values[name];
+  return Array.isArray(value)
+    ? value.filter((v): v is string => typeof v === 'string')
+    : typeof value === 'string'
+      ? [value]
+      : [];
+};
+
+const MORE_COMMANDS: readonly Command[] = [
+  {
+    group: 'flows',
+    name: 'lint',
+    args: ['<flow.json>'],
+    summary: 'check a flow: structure, secure input, contracts',
+    details: `Checks a flow's structure (dangling transitions, duplicate ids, unreachable actions, unknown
+types, error branches that go nowhere, time limits outside 1..8 s), its handling of secure input
+(encrypted input collected while logging may be on, $.StoredCustomerInput sent anywhere but
+secure-input, attributes holding stored input never overwritten) and its contracts with the
+functions ($.External.x read after a function that never returns x). Exit 1 on any error.`,
+    options: {},
+    examples: ['flowguard flows lint flows/secure-payment.json'],
+    run: (ctx, _v, args) => lintFlows(ctx, [arg(args, 0)]),
+  },
+  {
+    group: 'flows',
+    name: 'render',
+    args: ['<flow.json>'],
+    summary: 'fill the placeholders of a flow',
+    details:
+      'Fills ${Name} placeholders from --values (a JSON object) and --set Name=value; refuses to leave any unfilled.',
+    options: {
+      values: STRING('file', 'a JSON file of placeholder names to values'),
+      set: { type: 'string', arg: 'Name=value', describe: 'one placeholder (repeatable)', multiple: true },
+      out: STRING('file', 'write the flow here instead of stdout'),
+    },
+    examples: [
+      'flowguard flows render flows/caller-screening.json --values stack-outputs.json --out rendered.json',
+      'flowguard flows render flows/agent-flag-caller.json --set FlagCallerFunctionArn=arn:aws:lambda:...',
+    ],
+    run: (ctx, v, args) =>
+      renderFlowFile(ctx, arg(args, 0), {
+        set: list(v, 'set'),
+        values: str(v, 'values'),
+        out: str(v, 'out'),
+      }),
+  },
+  {
+    group: 'flows',
+    name: 'graph',
+    args: ['<flow.json>'],
+    summary: 'draw a flow as a Mermaid diagram',
+    details: 'Writes a Mermaid flowchart of the flow: actions, branches and the functions they call.',
+    options: { out: STRING('file', 'write the diagram here instead of stdout') },
+    examples: ['flowguard flows graph flows/caller-screening.json > screening.mmd'],
+    run: (ctx, v, args) => graphFlow(ctx, arg(args, 0), { out: str(v, 'out') }),
+  },
+  {
+    group: 'flows',
+    name: 'simulate',
+    args: ['<flow.json>'],
+    summary: 'run one scripted call through a flow, offline',
+    details: `Runs the flow in flow-sim against local DynamoDB with every function in this process; stored
+input is encrypted exactly as Connect does. The keys typed are never printed.`,
+    options: {
+      caller: STRING('number', 'the caller (default +14155550123)'),
+      keys: {
+        type: 'string',
+        arg: 'digits',
+        describe: 'keys for the next input block, e.g. 4111111111111111# (repeatable)',
+        multiple: true,
+      },
+      channel: STRING('channel', 'VOICE (default), CHAT, ...'),
+    },
+    examples: [
+      'flowguard flows simulate flows/secure-payment.json --caller +14155550123 --keys 4111111111111111#',
+    ],
+    run: (ctx, v, args) =>
+      simulateFlow(ctx, arg(args, 0), {
+        caller: str(v, 'caller'),
+        keys: list(v, 'keys'),
+        channel: str(v, 'channel'),
+      }),
+  },
+  {
+    group: 'keys',
+    name: 'create',
+    args: [],
+    summary: 'make an RSA-4096 key pair and certificate for encrypted input',
+    details:
+      'Writes <key-id>.public.pem (upload to Connect), <key-id>.cert.pem (the flows) and <key-id>.secret.json (the keys secret; mode 600).',
+    options: {
+      'key-id': STRING('id', 'a name for the key (required)'),
+      days: STRING('n', 'certificate lifetime in days (default 365)'),
+      out: STRING('dir', 'where to write the files (default .)'),
+      name: STRING('text', 'the certificate subject'),
+    },
+    examples: ['flowguard keys create --key-id payments-2027 --days 365 --out keys/'],
+    run: (ctx, v) =>
+      createKeys(ctx, {
+        keyId: str(v, 'key-id'),
+        days: str(v, 'days'),
+        out: str(v, 'out'),
+        name: str(v, 'name'),
+      }),
+  },
+  {
+    group: 'keys',
+    name: 'check',
+    args: ['<file>'],
+    summary: 'warn before a certificate expires (a PEM file or a flow)',
+    details:
+      'Reads a certificate, or every certificate in a flow; exit 1 when one expires within --days or has.',
+    options: { days: STRING('n', 'warn this many days ahead (default 30)') },
+    examples: ['flowguard keys check rendered/secure-payment.json --days 45'],
+    run: (ctx, v, args) => checkKeys(ctx, [arg(args, 0)], { days: str(v, 'days') }),
+  },
+  {
+    group: 'audit',
+    name: '',
+    args: [],
+    summary: "check the instance's security profiles against AWS's guidance",
+    details: `Lists every security profile, its permissions and tag restrictions, and every user; reports who
+can edit or create users, who holds Admin, who can edit security profiles, who can reach
+recordings, inconsistent access-control tags, what risky permissions inherit, and whether
+CloudTrail logs management events and an EventBridge rule watches UpdateUserIdentityInfo.
+Exit 1 when a finding is at least as severe as --fail-on.`,
+    options: {
+      'instance-id': STRING('id', 'the Connect instance id or ARN (required)'),
+      region: STRING('region', 'AWS region (default AWS_REGION)'),
+      format: STRING('table|json|markdown', 'output format (default table)'),
+      'fail-on': STRING('high|medium', 'exit 1 on a finding this severe'),
+      threshold: STRING('n', 'users with user-administration rights before it is a high finding (default 3)'),
+    },
+    examples: ['flowguard audit --instance-id 9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa --fail-on high'],
+    run: (ctx, v) =>
+      runAudit(ctx, {
+        instanceId: str(v, 'instance-id'),
+        region: str(v, 'region'),
+        format: str(v, 'format'),
+        failOn: str(v, 'fail-on'),
+        threshold: str(v, 'threshold'),
+      }),
+  },
+];
+
+const ALL_COMMANDS: readonly Command[] = [...COMMANDS, ...MORE_COMMANDS];
+const GROUPS = ['blocklist', 'rules', 'flows', 'keys', 'audit'] as const;
+
+function usageLine(command: Command): string {
+  const required =
+    Object.keys(command.options).includes('reason') && command.name === 'add' ? ' --reason <text>' : '';
+  return `usage: flowguard ${command.group}${command.name ? ` ${command.name}` : ''}${command.args.map((a) => ` ${a}`).join('')}${required} [options]`;
+}
+
+function allOptions(command: Command): Record<string, OptionSpec> {
+  return { ...command.options, json: JSON_OPTION, help: HELP_OPTION };
+}
+
+function commandHelp(command: Command): string {
+  const options = Object.entries(allOptions(command)).map(([name, spec]) => {
+    const flag = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.arg ? ` <${spec.arg}>` : ''}`;
+    return `  ${flag.padEnd(26)} ${spec.describe}`;
+  });
+  return [
+    usageLine(command),
+    '',
+    command.details,
+    '',
+    'options:',
+    ...options,
+    '',
+    'examples:',
+    ...command.examples.map((e) => `  ${e}`),
+    '',
+  ].join('\n');
+}
+
+function groupHelp(group: string): string {
+  const commands = ALL_COMMANDS.filter((c) => c.group === group);
+  return [
+    `usage: flowguard ${group} <command> [options]`,
+    '',
+    'commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`),
+    '',
+    `Run 'flowguard ${group} <command> --help' for a command's options.`,
+    '',
+  ].join('\n');
+}
+
+export function mainHelp(): string {
+  return [
+    'usage: flowguard <blocklist|rules|flows|keys> <command> [options] | flowguard audit [options]',
+    '',
+    "flowguard's admin tool: the screening table's blocks and rules, flows, keys, and the security audit.",
+    '',
+    'commands:',
+    ...ALL_COMMANDS.map((c) => `  ${`${c.group} ${c.name}`.padEnd(18)} ${c.summary}`),
+    '',
+    'Every command takes --help, and --json for machine-readable output.',
+    '',
+    'environment:',
+    '  FLOWGUARD_TABLE_NAME       the table (default flowguard)',
+    `  ${DEFAULT_COUNTRY_VARIABLE.padEnd(26)} country for national-format numbers (default US)`,
+    '  AWS_REGION, AWS_PROFILE, ...  AWS credentials and region (the SDK default chain)',
+    '  AWS_ENDPOINT_URL_DYNAMODB  a local DynamoDB endpoint',
+    '',
+    'exit codes: 0 done, 1 failed (store unavailable, import rejected), 2 bad command line',
+    '',
+  ].join('\n');
+}
+
+const isHelp = (word: string | undefined) => word === '--help' || word === '-h' || word === 'help';
+
+/** Node's parseArgs messages, made one line. */
+function parseArgsMessage(error: Error): string {
+  const first = error.message.split(/\n|\. /)[0] ?? error.message;
+  return first.charAt(0).toLowerCase() + first.slice(1).replace(/\.$/, '');
+}
+
+function isParseArgsError(error: unknown): error is Error & { code: string } {
+  return (
+    error instanceof Error &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    error.code.startsWith('ERR_PARSE_ARGS')
+  );
+}
+
+async function dispatch(argv: readonly string[], io: Io, context: { ctx: Context | null }): Promise<number> {
+  const [group, name] = argv;
+  if (group === undefined) throw new UsageError('a command is required', mainHelp());
+  if (isHelp(group)) {
+    if (argv.length === 1) {
+      io.stdout(mainHelp());
+      return EXIT.ok;
+    }
+    // `flowguard help blocklist add`
+    return dispatch([...argv.slice(1), '--help'], io, context);
+  }
+  if (group === '--version') {
+    io.stdout('flowguard 0.1.0\n');
+    return EXIT.ok;
+  }
+  if (!(GROUPS as readonly string[]).includes(group)) {
+    throw new UsageError(`unknown command '${group.slice(0, 40)}'`, mainHelp());
+  }
+  // `flowguard audit [options]` is a command of its own, with no sub-command.
+  const single = group === 'audit';
+  if (!single && name === undefined)
+    throw new UsageError(`'flowguard ${group}' needs a command`, groupHelp(group));
+  if (!single && isHelp(name)) {
+    io.stdout(groupHelp(group));
+    return EXIT.ok;
+  }
+  const command = ALL_COMMANDS.find((c) => c.group === group && c.name === (single ? '' : name));
+  if (!command)
+    throw new UsageError(`unknown command '${group} ${(name ?? '').slice(0, 40)}'`, groupHelp(group));
+  const rest = argv.slice(single ? 1 : 2);
+  const usage = `${usageLine(command)}\nRun 'flowguard ${group}${single ? '' : ` ${name}`} --help' for details.\n`;
+  let values: Values;
+  let positionals: string[];
+  try {
+    const options = Object.fromEntries(
+      Object.entries(allOptions(command)).map(([option, spec]) => [
+        option,
+        {
+          type: spec.type,
+          ...(spec.short ? { short: spec.short } : {}),
+          ...(spec.multiple ? { multiple: true } : {}),
+        },
+      ]),
+    );
+    ({ values, positionals } = parseArgs({
+      args: [...rest],
+      options,
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (error) {
+    if (isParseArgsError(error)) throw new UsageError(parseArgsMessage(error), usage);
+    throw error;
+  }
+  if (values.help === true) {
+    io.stdout(commandHelp(command));
+    return EXIT.ok;
+  }
+  if (positionals.length < command.args.length) {
+    const missing = command.args.slice(positionals.length).join(' ');
+    throw new UsageError(`missing ${missing}`, usage);
+  }
+  if (positionals.length > command.args.length) {
+    const extra = positionals.slice(command.args.length).join(' ').slice(0, 60);
+    const hint = command.args.includes('<number|key>')
+      ? " (quote a number that contains spaces: '415 555 0123')"
+      : '';
+    throw new UsageError(`unexpected argument '${extra}'${hint}`, usage);
+  }
+  const ctx = new Context(io, values.json === true);
+  context.ctx = ctx;
+  return command.run(ctx, values, positionals);
+}
+
+/**
+ * Runs one command line (`argv` without node and the script) and returns the exit code. Errors
+ * end as one line on stderr, never a stack trace: 2 for a bad command line, 1 for a failure.
+ */
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  const context: { ctx: Context | null } = { ctx: null };
+  try {
+    return await dispatch(argv, io, context);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`flowguard: ${error.message}\n`);
+      if (error.usage) io.stderr(error.usage.endsWith('\n') ? error.usage : `${error.usage}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof CommandError) {
+      io.stderr(`flowguard: ${error.message}\n`);
+      return EXIT.failed;
+    }
+    if (isStoreUnavailable(error)) {
+      const table = (() => {
+        try {
+          return context.ctx?.table() ?? '';
+        } catch {
+          return '';
+        }
+      })();
+      io.stderr(`flowguard: ${describeStoreError(error, table)}\n`);
+      return EXIT.failed;
+    }
+    const name = error instanceof Error ? error.name : typeof error;
+    io.stderr(`flowguard: unexpected error (${name}); nothing more is known\n`);
+    return EXIT.failed;
+  } finally {
+    context.ctx?.close();
+  }
+}

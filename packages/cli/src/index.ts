@@ -1,0 +1,5 @@
+export { mainHelp, run } from './cli.js';
+export type { Env, Io } from './context.js';
+export { EXIT } from './errors.js';
+export { callerKey, KeyError } from './keys.js';
+export { FUNCTION_CONTRACTS, type LocalContactCenter, startLocalContactCenter } from './local-environment.js';

@@ -1,0 +1,224 @@
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudTrailClient, DescribeTrailsCommand } from '@aws-sdk/client-cloudtrail';
+import {
+  ConnectClient,
+  DescribeSecurityProfileCommand,
+  ListSecurityProfilePermissionsCommand,
+  ListSecurityProfilesCommand,
+  SearchUsersCommand,
+} from '@aws-sdk/client-connect';
+import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, NOW_MS } from './support/cli.js';
+
+const FLOWS = join(import.meta.dirname, '../../../../flows');
+const flow = (name: string) => join(FLOWS, `${name}.json`);
+const TEST_CERT = join(
+  import.meta.dirname,
+  '../../../secure-input/tests/fixtures/test-only-connect-key-1.cert.pem',
+);
+
+describe('flowguard flows', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flowguard-cli-flows-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lints every shipped flow clean', async () => {
+    for (const name of ['caller-screening', 'secure-payment', 'validate-account', 'agent-flag-caller']) {
+      const result = await cli(['flows', 'lint', flow(name)]);
+      expect(result).toMatchObject({ code: 0, out: `${flow(name)}: ok\n` });
+    }
+  });
+
+  it('names the action and rule of each finding and exits 1', async () => {
+    const broken = join(dir, 'broken.json');
+    await writeFile(
+      broken,
+      JSON.stringify({
+        Version: '2019-10-30',
+        StartAction: 'a',
+        Actions: [
+          {
+            Identifier: 'a',
+            Type: 'MessageParticipant',
+            Parameters: { Text: 'hi' },
+            Transitions: { NextAction: 'ghost' },
+          },
+        ],
+      }),
+    );
+
+    const result = await cli(['flows', 'lint', broken]);
+
+    expect(result.code).toBe(1);
+    expect(result.out).toContain('error dangling-transition at a: transition to ghost, which does not exist');
+    expect(result.out).toContain('error missing-error-branch at a');
+  });
+
+  it('refuses a file that is not a flow, with a clear message', async () => {
+    const notFlow = join(dir, 'not.json');
+    await writeFile(notFlow, '{"hello": 1}');
+
+    expect(await cli(['flows', 'lint', notFlow])).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/Version must be/),
+    });
+    expect(await cli(['flows', 'lint', join(dir, 'missing.json')])).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/cannot read/),
+    });
+  });
+
+  it('renders a flow from a values file and --set, and refuses to leave a placeholder', async () => {
+    const values = join(dir, 'values.json');
+    await writeFile(values, JSON.stringify({ QueueArn: 'arn:queue' }));
+    const out = join(dir, 'rendered.json');
+
+    const done = await cli([
+      'flows',
+      'render',
+      flow('caller-screening'),
+      '--values',
+      values,
+      '--set',
+      'ScreenCallerFunctionArn=arn:fn',
+      '--out',
+      out,
+    ]);
+    const missing = await cli(['flows', 'render', flow('caller-screening'), '--values', values]);
+    const rendered = await readFile(out, 'utf8');
+
+    expect(done.code).toBe(0);
+    expect(rendered).toContain('"arn:fn"');
+    expect(rendered).not.toContain('${');
+    expect(missing).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('no value for ${ScreenCallerFunctionArn}'),
+    });
+  });
+
+  it('draws a Mermaid graph', async () => {
+    const result = await cli(['flows', 'graph', flow('agent-flag-caller')]);
+
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^flowchart TD\n/);
+  });
+
+  it('simulates a payment call offline without printing the keys typed', async () => {
+    const result = await cli(['flows', 'simulate', flow('secure-payment'), '--keys', '4111111111111111#']);
+
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('caller hears: "Thank you. Your card ending in 1111 has been accepted."');
+    expect(result.out).toContain('ending: queue');
+    expect(result.out).not.toContain('4111111111111111');
+  }, 60_000);
+});
+
+describe('flowguard keys', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flowguard-cli-keys-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates a key pair, certificate and secret file (owner-only) and says what to do next', async () => {
+    const result = await cli(['keys', 'create', '--key-id', 'test-key', '--days', '30', '--out', dir]);
+    const secret = JSON.parse(await readFile(join(dir, 'test-key.secret.json'), 'utf8'));
+
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/upload to the Connect instance/);
+    expect(secret.keys[0].keyId).toBe('test-key');
+    expect((await stat(join(dir, 'test-key.secret.json'))).mode & 0o777).toBe(0o600);
+    expect(await readFile(join(dir, 'test-key.cert.pem'), 'utf8')).toContain('BEGIN CERTIFICATE');
+  }, 60_000);
+
+  it('refuses a missing key id and a bad lifetime', async () => {
+    expect((await cli(['keys', 'create'])).code).toBe(2);
+    expect((await cli(['keys', 'create', '--key-id', 'k', '--days', '0'])).code).toBe(2);
+  });
+
+  it('checks a certificate: ok far from expiry, exit 1 within the warning window', async () => {
+    const notAfter = Date.parse(new X509Certificate(await readFile(TEST_CERT, 'utf8')).validTo);
+    const ok = await cli(['keys', 'check', TEST_CERT, '--days', '30']);
+    const warn = await cli(['keys', 'check', TEST_CERT, '--days', '30'], {
+      now: () => notAfter - 10 * 86_400_000,
+    });
+    const expired = await cli(['keys', 'check', TEST_CERT], { now: () => notAfter + 86_400_000 });
+
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/ok: \d+ day\(s\) left/);
+    expect(warn.code).toBe(1);
+    expect(warn.out).toMatch(/EXPIRES SOON: 10 day\(s\) left/);
+    expect(expired).toMatchObject({ code: 1, out: expect.stringMatching(/EXPIRED/) });
+  });
+
+  it('checks the certificates inside a rendered flow', async () => {
+    const pem = await readFile(TEST_CERT, 'utf8');
+    const rendered = join(dir, 'flow.json');
+    await writeFile(
+      rendered,
+      JSON.stringify({
+        Actions: [
+          { Identifier: 'collect', Parameters: { InputEncryption: { EncryptionKeyId: 'k1', Key: pem } } },
+        ],
+      }),
+    );
+
+    const result = await cli(['keys', 'check', rendered], { now: () => NOW_MS });
+
+    expect(result.out).toContain('(collect, key k1)');
+  });
+});
+
+describe('flowguard audit', () => {
+  const connect = mockClient(ConnectClient);
+  const cloudtrail = mockClient(CloudTrailClient);
+  const eventbridge = mockClient(EventBridgeClient);
+
+  beforeAll(() => {
+    connect
+      .on(ListSecurityProfilesCommand)
+      .resolves({ SecurityProfileSummaryList: [{ Id: 'p1', Name: 'Supervisor' }] });
+    connect.on(ListSecurityProfilePermissionsCommand).resolves({ Permissions: ['SecurityProfiles.Edit'] });
+    connect.on(DescribeSecurityProfileCommand).resolves({ SecurityProfile: {} });
+    connect.on(SearchUsersCommand).resolves({ Users: [{ Username: 'lee', SecurityProfileIds: ['p1'] }] });
+    cloudtrail.on(DescribeTrailsCommand).resolves({ trailList: [] });
+    eventbridge.on(ListRulesCommand).resolves({ Rules: [] });
+  });
+  afterAll(() => {
+    connect.restore();
+    cloudtrail.restore();
+    eventbridge.restore();
+  });
+
+  it('prints a table of findings and exits by --fail-on', async () => {
+    const args = ['audit', '--instance-id', '9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa', '--region', 'us-east-1'];
+
+    const table = await cli(args);
+    const failing = await cli([...args, '--fail-on', 'high']);
+    const markdown = await cli([...args, '--format', 'markdown']);
+
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/^HIGH {4}profile Supervisor can create or edit security profiles$/m);
+    expect(table.out).toMatch(/no CloudTrail trail logs management events/);
+    expect(failing.code).toBe(1);
+    expect(markdown.out).toContain('| severity | finding |');
+  });
+
+  it('refuses a bad instance id or format before calling AWS', async () => {
+    expect((await cli(['audit', '--instance-id', 'nope'])).code).toBe(2);
+    expect(
+      (await cli(['audit', '--instance-id', '9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa', '--format', 'pdf'])).code,
+    ).toBe(2);
+  });
+});

@@ -1,0 +1,398 @@
+import { writeFileSync } from 'node:fs';
+import { DynamoScreeningStore, type ScreeningStore } from '@flowguard/caller-screening';
+import { type LocalDynamoDB, startLocalDynamoDB } from '@flowguard/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { cli, freshStore, liveKeys, NOW, NOW_MS } from './support/cli.js';
+import { csvFile, removeCsvFiles, usNumber } from './support/csv.js';
+import { FaultyStore } from './support/stores.js';
+
+let local: LocalDynamoDB;
+let store: ScreeningStore;
+
+beforeAll(async () => {
+  local = await startLocalDynamoDB();
+});
+afterAll(async () => {
+  await local?.stop();
+  removeCsvFiles();
+});
+beforeEach(async () => {
+  store = await freshStore(local.client);
+});
+
+const DAY = 86_400;
+
+function goodRows(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${usNumber(i)},bulk ${i},${1 + (i % 30)}d`);
+}
+
+describe('blocklist import: checking', () => {
+  it('rejects a file with bad rows, lists them by line number, and writes nothing', async () => {
+    const rows = goodRows(40);
+    // Lines are 1-based and the header is line 1, so rows[i] is on line i + 2.
+    rows[3] = '12345,bad number,1d'; // line 5
+    rows[7] = '+14155550123,,1d'; // line 9: missing reason
+    rows[10] = '+14155550124,ok,3 weeks'; // line 12
+    rows[11] = `(415) 200-0000,same caller as line 2,1d`; // line 13: usNumber(0) in national format
+    rows[20] = '+14155550125,fraud, reported,1d'; // line 22: unquoted comma
+    rows[25] = '+14155550126,"unterminated,1d'; // line 27
+    rows[30] = ',no number,1d'; // line 32
+    rows[31] = 'anonymous,,0d'; // line 33: three problems
+    const file = csvFile(['number,reason,duration', ...rows]);
+
+    const r = await cli(['blocklist', 'import', file], { store });
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(
+      [
+        "line 5: bad number: '12345' is not a valid phone number for country US",
+        'line 9: missing reason',
+        "line 12: bad duration '3 weeks': a duration is <n><s|m|h|d>, e.g. 30m or 7d",
+        'line 13: duplicate of line 2 (tel:+14152000000)',
+        'line 22: 4 fields but the header has 3 (quote a reason that contains a comma)',
+        'line 27: unterminated quoted field',
+        'line 32: missing number',
+        "line 33: bad number: 'anonymous' is a withheld caller ID, which has no key; missing reason; bad duration '0d': a duration must be 1s to 3650d",
+        '',
+      ].join('\n'),
+    );
+    expect(r.err).toBe('flowguard: import refused: 8 of 40 rows rejected; nothing was written\n');
+    expect(await liveKeys(store)).toEqual([]);
+  });
+
+  it('reports rejections as JSON with --json', async () => {
+    const file = csvFile(['number,reason,duration', '+14155550123,ok,1d', '+1 555,bad,1d']);
+    const r = await cli(['blocklist', 'import', file, '--json'], { store });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toEqual({
+      file,
+      rows: 2,
+      written: 0,
+      rejected: [{ line: 3, number: '+1 555', problem: "bad number: '+1 555' is not a valid phone number" }],
+    });
+    expect(await liveKeys(store)).toEqual([]);
+  });
+
+  it.each([
+    [[], 'line 1: the file is empty: the first line must name the columns: number,reason[,duration][,by]'],
+    [
+      ['+14155550123,fraud,1d'],
+      "line 1: the first line must name the columns: number,reason[,duration][,by] (unknown column '+14155550123')",
+    ],
+    [
+      ['number,duration', '+14155550123,1d'],
+      'line 1: the first line must name the columns: number,reason[,duration][,by] (no reason column)',
+    ],
+    [
+      ['number,reason,reasn'],
+      "line 1: the first line must name the columns: number,reason[,duration][,by] (unknown column 'reasn')",
+    ],
+  ])('rejects a file without a usable header: %j', async (lines, message) => {
+    const r = await cli(['blocklist', 'import', csvFile(lines)], { store });
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(`${message}\n`);
+    expect(r.err).toMatch(/^flowguard: import refused: .*; nothing was written\n$/);
+  });
+
+  it('fails with one line on a missing file or a directory', async () => {
+    const missing = await cli(['blocklist', 'import', '/nonexistent/blocks.csv'], { store });
+    expect(missing).toEqual({
+      code: 1,
+      out: '',
+      err: "flowguard: cannot read '/nonexistent/blocks.csv': no such file\n",
+    });
+    const dir = await cli(['blocklist', 'import', '/tmp'], { store });
+    expect(dir).toEqual({ code: 1, out: '', err: "flowguard: cannot read '/tmp': it is a directory\n" });
+  });
+
+  it('checks without writing on --dry-run', async () => {
+    const r = await cli(
+      ['blocklist', 'import', csvFile(['number,reason,duration', ...goodRows(5)]), '--dry-run'],
+      {
+        store,
+      },
+    );
+    expect(r).toEqual({ code: 0, out: 'dry run: all 5 rows are valid; nothing was written\n', err: '' });
+    expect(await liveKeys(store)).toEqual([]);
+  });
+
+  it.each([
+    [['--concurrency', '0'], "flowguard: --concurrency must be a whole number from 1 to 256, not '0'"],
+    [['--concurrency', 'many'], "flowguard: --concurrency must be a whole number from 1 to 256, not 'many'"],
+    [['--from', 'yesterday'], 'flowguard: --from must be an ISO time such as 2025-01-31T09:00:00Z'],
+    [['--from', '2030-01-01T00:00:00Z'], 'flowguard: --from cannot be in the future'],
+    [
+      ['--duration', 'forever'],
+      "flowguard: --duration 'forever': a duration is <n><s|m|h|d>, e.g. 30m or 7d",
+    ],
+  ])('refuses options %j with exit 2', async (args, message) => {
+    const r = await cli(['blocklist', 'import', csvFile(['number,reason', '+14155550123,x']), ...args], {
+      store,
+    });
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')[0]).toBe(message);
+  });
+});
+
+describe('blocklist import: writing', () => {
+  it('applies a good file: quoting, by column, default duration, CRLF, BOM, blank lines', async () => {
+    const path = csvFile([]);
+    const text = [
+      '\uFEFFNumber, Reason ,Duration,By',
+      '(415) 555-0123,"fraud, reported ""twice""",7d,alice',
+      '',
+      'ip:203.0.113.7,chat spam,,',
+      'email:Mallory@Example.com,phishing,12h,bob',
+      'cust:C-1,chargebacks,90d,',
+    ].join('\r\n');
+    writeFileSync(path, `${text}\r\n`);
+    const r = await cli(['blocklist', 'import', path, '--by', 'fraud-team', '--duration', '2d'], { store });
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^applied 4, kept 0, failed 0 of 4 rows in \d+\.\d s\n/);
+    expect(r.out).toContain(
+      'durations counted from 2025-06-01T12:00:00Z (to re-run without lengthening blocks: --from 2025-06-01T12:00:00Z)\n',
+    );
+    expect(await store.getState('tel:+14155550123')).toMatchObject({
+      blockedUntil: NOW + 7 * DAY,
+      blockReason: 'fraud, reported "twice"',
+      blockedBy: 'alice',
+    });
+    expect(await store.getState('ip:203.0.113.7')).toMatchObject({
+      blockedUntil: NOW + 2 * DAY,
+      blockedBy: 'fraud-team',
+    });
+    expect(await store.getState('email:mallory@example.com')).toMatchObject({
+      blockedUntil: NOW + 12 * 3600,
+    });
+    expect(await store.getState('cust:C-1')).toMatchObject({
+      blockedUntil: NOW + 90 * DAY,
+      blockedBy: 'fraud-team',
+    });
+    expect((await store.history('tel:+14155550123')).map((h) => h.action)).toEqual(['block']);
+  });
+
+  it('is idempotent: a re-run keeps every row; --from keeps them at a later time too', async () => {
+    const file = csvFile(['number,reason,duration', ...goodRows(200)]);
+    const first = await cli(['blocklist', 'import', file, '--json'], { store });
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.out)).toMatchObject({
+      rows: 200,
+      applied: 200,
+      kept: 0,
+      failed: 0,
+      from: '2025-06-01T12:00:00Z',
+    });
+
+    const again = await cli(['blocklist', 'import', file, '--json'], { store });
+    expect(JSON.parse(again.out)).toMatchObject({ applied: 0, kept: 200, failed: 0 });
+
+    // An hour later durations would count from then (every block a little longer) ...
+    const later = () => NOW_MS + 3600_000;
+    const resumed = await cli(['blocklist', 'import', file, '--from', '2025-06-01T12:00:00Z', '--json'], {
+      store,
+      now: later,
+    });
+    // ... unless they count from the first run's time.
+    expect(JSON.parse(resumed.out)).toMatchObject({ applied: 0, kept: 200, ended: 0, failed: 0 });
+    expect(await store.history(`tel:${usNumber(0)}`)).toHaveLength(1);
+
+    const extended = await cli(['blocklist', 'import', file, '--json'], { store, now: later });
+    expect(JSON.parse(extended.out)).toMatchObject({ applied: 200, kept: 0 });
+    expect((await store.getState(`tel:${usNumber(0)}`))?.blockedUntil).toBe(NOW + 3600 + DAY);
+  });
+
+  it('with --from, skips rows whose block would already have ended', async () => {
+    const file = csvFile(['number,reason,duration', `${usNumber(1)},short,1h`, `${usNumber(2)},long,2d`]);
+    const r = await cli(['blocklist', 'import', file, '--from', '2025-06-01T10:00:00Z', '--json'], { store });
+    expect(JSON.parse(r.out)).toMatchObject({
+      applied: 1,
+      kept: 0,
+      ended: 1,
+      failed: 0,
+      from: '2025-06-01T10:00:00Z',
+    });
+    expect(await liveKeys(store)).toEqual([`tel:${usNumber(2)}`]);
+    expect((await store.getState(`tel:${usNumber(2)}`))?.blockedUntil).toBe(NOW - 7200 + 2 * DAY);
+  });
+
+  it('never shortens a longer block that is already there', async () => {
+    await cli(['blocklist', 'add', usNumber(0), '--reason', 'long', '--duration', '365d'], { store });
+    const r = await cli(
+      ['blocklist', 'import', csvFile(['number,reason,duration', ...goodRows(3)]), '--json'],
+      { store },
+    );
+    expect(JSON.parse(r.out)).toMatchObject({ applied: 2, kept: 1 });
+    expect(await store.getState(`tel:${usNumber(0)}`)).toMatchObject({
+      blockedUntil: NOW + 365 * DAY,
+      blockReason: 'long',
+    });
+  });
+
+  it('retries a row while the store is unavailable, with growing backoff', async () => {
+    const faulty = new FaultyStore(store, (key, call) => (key.endsWith('0') && call <= 3 ? 'before' : null));
+    const sleeps: number[] = [];
+    const file = csvFile(['number,reason,duration', ...goodRows(20)]);
+    const r = await cli(['blocklist', 'import', file, '--json', '--concurrency', '1'], {
+      store: faulty,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ applied: 20, kept: 0, failed: 0, warnings: [] });
+    // Two rows (…0 and …10) failed three times each: 100-200, 200-400, 400-800 ms.
+    expect(sleeps).toHaveLength(6);
+    for (const [i, ms] of sleeps.entries()) {
+      const base = 200 * 2 ** (i % 3);
+      expect(ms).toBeGreaterThanOrEqual(base / 2);
+      expect(ms).toBeLessThanOrEqual(base);
+    }
+    expect(await liveKeys(store)).toHaveLength(20);
+  });
+
+  it('counts a row whose write landed before the failure as applied, with a warning', async () => {
+    const faulty = new FaultyStore(store, (key, call) =>
+      key === `tel:${usNumber(1)}` && call === 1 ? 'after' : null,
+    );
+    const r = await cli(
+      ['blocklist', 'import', csvFile(['number,reason,duration', ...goodRows(3)]), '--json'],
+      {
+        store: faulty,
+      },
+    );
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out);
+    expect(summary).toMatchObject({ applied: 3, kept: 0, failed: 0 });
+    expect(summary.warnings).toEqual([
+      {
+        line: 3,
+        key: `tel:${usNumber(1)}`,
+        problem: 'applied, but its history entry may be missing (the store failed after the write)',
+      },
+    ]);
+  });
+
+  it('reports rows that still fail after every attempt, and exits 1', async () => {
+    const faulty = new FaultyStore(store, (key) => (key === `tel:${usNumber(2)}` ? 'before' : null));
+    const r = await cli(['blocklist', 'import', csvFile(['number,reason,duration', ...goodRows(5)])], {
+      store: faulty,
+    });
+    expect(r.code).toBe(1);
+    expect(faulty.calls.get(`tel:${usNumber(2)}`)).toBe(5);
+    expect(r.out).toMatch(/^applied 4, kept 0, failed 1 of 5 rows in /);
+    expect(r.out).toContain(
+      `line 4: tel:${usNumber(2)}: failed: store unavailable: store block failed: no answer in time from DynamoDB (5 attempts)\n`,
+    );
+    expect(r.err.split('\n').at(-2)).toBe('flowguard: 1 rows failed; re-run the import to retry them');
+    // The re-run finishes the job: the others are kept.
+    const again = await cli(
+      ['blocklist', 'import', csvFile(['number,reason,duration', ...goodRows(5)]), '--json'],
+      { store },
+    );
+    expect(JSON.parse(again.out)).toMatchObject({ applied: 1, kept: 4 });
+  });
+
+  it('stops at once when the table does not exist', async () => {
+    const missing = new DynamoScreeningStore({ client: local.client, tableName: 'no-such-table' });
+    const sleeps: number[] = [];
+    const r = await cli(['blocklist', 'import', csvFile(['number,reason,duration', ...goodRows(50)])], {
+      store: missing,
+      env: { FLOWGUARD_TABLE_NAME: 'no-such-table' },
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    expect(r.code).toBe(1);
+    expect(sleeps).toEqual([]);
+    expect(r.err.split('\n').at(-2)).toBe(
+      "flowguard: import stopped: store unavailable: store block failed: table 'no-such-table' not found (FLOWGUARD_TABLE_NAME, AWS_REGION); re-run it to finish (rows already written are kept)",
+    );
+    expect(r.out).toMatch(/not attempted \d+ of 50 rows/);
+  });
+
+  it('prints a plain progress line at most every 5% when stderr is not a terminal', async () => {
+    const r = await cli(['blocklist', 'import', csvFile(['number,reason,duration', ...goodRows(300)])], {
+      store,
+    });
+    const lines = r.err.trim().split('\n');
+    expect(lines[0]).toMatch(/^checked 300 rows in \d+\.\d s; writing with concurrency 16$/);
+    const progress = lines.slice(1);
+    expect(progress).toHaveLength(20);
+    expect(progress[0]).toBe('import: 5% (15/300) applied 15, kept 0, failed 0');
+    expect(progress.at(-1)).toBe('import: 100% (300/300) applied 300, kept 0, failed 0');
+  });
+
+  it('draws a progress bar when stderr is a terminal', async () => {
+    const r = await cli(['blocklist', 'import', csvFile(['number,reason,duration', ...goodRows(50)])], {
+      store,
+      stderrIsTTY: true,
+    });
+    expect(r.err).toContain('\r[##############################] 100% 50/50 applied 50, kept 0, failed 0');
+    expect(r.err.endsWith('\n')).toBe(true);
+    expect(r.err).not.toContain('import: ');
+  });
+});
+
+describe('blocklist export', () => {
+  it('writes live blocks as CSV that imports back to the same blocks', async () => {
+    const add = (input: string, reason: string, duration: string, by = 'alice') =>
+      cli(['blocklist', 'add', input, '--reason', reason, '--duration', duration, '--by', by], { store });
+    await add('(415) 555-0123', 'fraud, "reported"', '7d');
+    await add('+44 20 7946 0000', 'abuse', '90m', 'bob');
+    await add('ip:2001:db8::1', 'spam', '400d');
+    await add('tel:+123', 'auto', '1d', 'auto');
+    await add('cust:C,1', 'chargebacks', '1h');
+    await add('+14155550188', 'ended', '1s');
+
+    const exportedAt = () => NOW_MS + 30_000;
+    const r = await cli(['blocklist', 'export'], { store, now: exportedAt });
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      [
+        'number,reason,duration,until,by',
+        '"cust:C,1",chargebacks,3570s,2025-06-01T13:00:00Z,alice',
+        'ip:2001:db8:0:0::/64,spam,576000m,2026-07-06T12:00:00Z,alice',
+        'tel:+123,auto,86370s,2025-06-02T12:00:00Z,auto',
+        '+14155550123,"fraud, ""reported""",604770s,2025-06-08T12:00:00Z,alice',
+        '+442079460000,abuse,5370s,2025-06-01T13:30:00Z,bob',
+        '',
+      ].join('\n'),
+    );
+
+    const json = await cli(['blocklist', 'export', '--json'], { store, now: exportedAt });
+    expect(JSON.parse(json.out)[0]).toEqual({
+      number: 'cust:C,1',
+      reason: 'chargebacks',
+      duration: '3570s',
+      until: '2025-06-01T13:00:00Z',
+      by: 'alice',
+    });
+
+    // Import the export into another table at the time of the export: the same blocks (the
+    // 400-day one rounded up to the minute, never shorter).
+    const copy = await freshStore(local.client);
+    const file = csvFile(r.out.trimEnd().split('\n'));
+    const imported = await cli(['blocklist', 'import', file, '--country', 'GB', '--json'], {
+      store: copy,
+      now: exportedAt,
+    });
+    expect(JSON.parse(imported.out)).toMatchObject({ rows: 5, applied: 5, failed: 0 });
+    const blocks = async (s: ScreeningStore) => {
+      const out: Record<string, unknown> = {};
+      for await (const b of s.listBlocked(NOW + 30))
+        out[b.key] = [b.blockedUntil, b.blockReason, b.blockedBy];
+      return out;
+    };
+    const original = await blocks(store);
+    const copied = await blocks(copy);
+    expect(Object.keys(copied).sort()).toEqual(Object.keys(original).sort());
+    expect(copied['ip:2001:db8:0:0::/64']).toEqual([NOW + 400 * DAY + 30, 'spam', 'alice']);
+    expect({ ...copied, 'ip:2001:db8:0:0::/64': null }).toEqual({
+      ...original,
+      'ip:2001:db8:0:0::/64': null,
+    });
+
+    // And into the same table: nothing changes.
+    const same = await cli(['blocklist', 'import', file, '--json'], { store, now: exportedAt });
+    expect(JSON.parse(same.out)).toMatchObject({ applied: 1, kept: 4 });
+  });
+});

@@ -1,0 +1,133 @@
+import type { ScreeningStore } from '@flowguard/caller-screening';
+import { type LocalDynamoDB, startLocalDynamoDB } from '@flowguard/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { cli, freshStore, NOW, NOW_MS } from './support/cli.js';
+
+let local: LocalDynamoDB;
+let store: ScreeningStore;
+
+beforeAll(async () => {
+  local = await startLocalDynamoDB();
+});
+afterAll(async () => {
+  await local?.stop();
+});
+beforeEach(async () => {
+  store = await freshStore(local.client);
+});
+
+describe('rules', () => {
+  it('adds, lists and removes rules', async () => {
+    expect(
+      await cli(['rules', 'add', 'prefix', '+1900', '--note', 'premium rate', '--by', 'alice'], { store }),
+    ).toEqual({
+      code: 0,
+      out: 'added rule prefix +1900 BLOCK, no expiry\n',
+      err: '',
+    });
+    const caller = await cli(
+      ['rules', 'add', 'caller', '(415) 555-0123', '--action', 'allow', '--expires', '7d'],
+      {
+        store,
+      },
+    );
+    expect(caller.out).toBe('added rule caller tel:+14155550123 ALLOW, expires 2025-06-08T12:00:00Z\n');
+    await cli(['rules', 'add', 'Line-Type', 'VOIP'], { store });
+    await cli(['rules', 'add', 'country', 'kp'], { store });
+
+    expect(await store.loadRules()).toContainEqual({
+      type: 'prefix',
+      value: '+1900',
+      action: 'BLOCK',
+      note: 'premium rate',
+      createdBy: 'alice',
+      createdAt: NOW,
+      expiresAt: 0,
+    });
+
+    const list = await cli(['rules', 'list'], { store, now: () => NOW_MS + 8 * 86_400_000 });
+    expect(list.out).toBe(
+      [
+        'TYPE       VALUE             ACTION  EXPIRES                       BY     NOTE',
+        'caller     tel:+14155550123  ALLOW   expired 2025-06-08T12:00:00Z  cli',
+        'prefix     +1900             BLOCK   never                         alice  premium rate',
+        'country    KP                BLOCK   never                         cli',
+        'line_type  voip              BLOCK   never                         cli',
+        '',
+      ].join('\n'),
+    );
+    const json = JSON.parse((await cli(['rules', 'list', '--json'], { store })).out);
+    expect(json[0]).toEqual({
+      type: 'caller',
+      value: 'tel:+14155550123',
+      action: 'ALLOW',
+      note: '',
+      by: 'cli',
+      created: '2025-06-01T12:00:00Z',
+      expires: '2025-06-08T12:00:00Z',
+      expired: false,
+    });
+
+    // Removal normalises the value the same way.
+    expect((await cli(['rules', 'remove', 'caller', '415.555.0123'], { store })).out).toBe(
+      'removed rule caller tel:+14155550123\n',
+    );
+    expect((await cli(['rules', 'remove', 'line_type', 'voip'], { store })).out).toBe(
+      'removed rule line_type voip\n',
+    );
+    expect((await store.loadRules()).map((r) => `${r.type}:${r.value}`).sort()).toEqual([
+      'country:KP',
+      'prefix:+1900',
+    ]);
+  });
+
+  it('replaces a rule with the same type and value, and says so', async () => {
+    await cli(['rules', 'add', 'prefix', '+1900'], { store });
+    const r = await cli(['rules', 'add', 'prefix', '+1900', '--action', 'ALLOW', '--json'], { store });
+    expect(JSON.parse(r.out)).toMatchObject({
+      type: 'prefix',
+      value: '+1900',
+      action: 'ALLOW',
+      replaced: true,
+    });
+    expect(await store.loadRules()).toHaveLength(1);
+  });
+
+  it("says 'no rule' and exits 0 when removing a rule that does not exist", async () => {
+    expect(await cli(['rules', 'remove', 'prefix', '+1900'], { store })).toEqual({
+      code: 0,
+      out: 'no rule prefix +1900; nothing changed\n',
+      err: '',
+    });
+  });
+
+  it.each([
+    [['add', 'bogus', 'x'], 'flowguard: rule type must be one of caller, prefix, country, line_type, signal'],
+    [
+      ['remove', 'bogus', 'x'],
+      'flowguard: rule type must be one of caller, prefix, country, line_type, signal',
+    ],
+    [['add', 'prefix', '1900'], "flowguard: prefix rule value must be '+' and 1 to 15 digits"],
+    [['add', 'country', 'Korea'], 'flowguard: country rule value must be a two-letter country code'],
+    [['add', 'line_type', 'voip', '--action', 'ALLOW'], 'flowguard: line_type rules can only BLOCK'],
+    [['add', 'prefix', '+1900', '--action', 'DENY'], 'flowguard: rule action must be ALLOW or BLOCK'],
+    [['add', 'caller', '12345'], "flowguard: '12345' is not a valid phone number for country US"],
+    [['add', 'caller', 'ip:1.2.3'], "flowguard: 'ip:1.2.3' is not an IP address"],
+    [
+      ['add', 'prefix', '+1900', '--expires', 'soon'],
+      "flowguard: --expires 'soon': a duration is <n><s|m|h|d>, e.g. 30m or 7d",
+    ],
+    [['add', 'prefix'], 'flowguard: missing <value>'],
+  ])('refuses rules %j with exit 2 and writes nothing', async (args, message) => {
+    const r = await cli(['rules', ...args], { store });
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err.split('\n')[0]).toBe(message);
+    expect(await store.loadRules()).toEqual([]);
+  });
+
+  it('says so when there are no rules', async () => {
+    expect((await cli(['rules', 'list'], { store })).out).toBe('no rules\n');
+    expect((await cli(['rules', 'list', '--json'], { store })).out).toBe('[]\n');
+  });
+});

@@ -1,0 +1,49 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '@flowguard/testing';
+
+export interface DynaliteProcess {
+  readonly endpoint: string;
+  readonly tableName: string;
+  readonly client: DynamoDBClient;
+  stop(): Promise<void>;
+}
+
+const PACKAGE_DIR = fileURLToPath(new URL('../../../', import.meta.url));
+const SERVER = fileURLToPath(new URL('./dynalite-server.ts', import.meta.url));
+
+/** startLocalDynamoDB() in a child process (through tsx), and a client for it here. */
+export async function startDynaliteProcess(): Promise<DynaliteProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+    cwd: PACKAGE_DIR,
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  const lines = createInterface({ input: child.stdout });
+  const [first] = (await Promise.race([
+    once(lines, 'line'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`dynalite process exited with ${String(code)}`);
+    }),
+  ])) as [string];
+  lines.close();
+  const { endpoint, tableName } = JSON.parse(first) as { endpoint: string; tableName: string };
+  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  return {
+    endpoint,
+    tableName,
+    client,
+    stop: async () => {
+      client.destroy();
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.stdin?.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
