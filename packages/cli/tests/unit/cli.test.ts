@@ -22,7 +22,9 @@ describe('help and usage', () => {
   it.each([[['--help']], [['-h']], [['help']]])('prints the main help for %j', async (argv) => {
     const r = await cli(argv);
     expect(r).toEqual({ code: 0, out: mainHelp(), err: '' });
-    expect(r.out).toContain('usage: flowguard <blocklist|rules|flows|keys> <command> [options] | flowguard audit [options]');
+    expect(r.out).toContain(
+      'usage: flowguard <blocklist|rules|flows|keys> <command> [options] | flowguard audit [options]',
+    );
     expect(r.out).toContain('  flows simulate     run one scripted call through a flow, offline');
     expect(r.out).toContain('  blocklist import   block every caller in a CSV file, all or nothing');
   });
