@@ -1,91 +1,46 @@
 // The shipped flows, end to end through flow-sim, calling the real function logic in-process
 // against local DynamoDB, with input encrypted exactly the way Connect does.
 import { readFileSync } from 'node:fs';
-import {
-  DynamoScreeningStore,
-  FLAG_CALLER_OUTPUTS,
-  flagCaller,
-  readScreeningConfig,
-  SCREEN_CALLER_OUTPUTS,
-  Screener,
-  screenCaller,
-} from '@flowguard/caller-screening';
-import { type FlowFunction, flowHandler } from '@flowguard/contact';
+import { FUNCTION_CONTRACTS, type LocalContactCenter, startLocalContactCenter } from '@flowguard/cli';
 import { type Flow, FlowSimulator, lintFlow, parseFlow, renderFlow } from '@flowguard/flow-sim';
-import { VALIDATE_INPUT_OUTPUTS, validateInputFunction } from '@flowguard/input-validation';
-import {
-  ConnectDecryptor,
-  rsaTokenKeyring,
-  SECURE_INPUT_OUTPUTS,
-  secureInput,
-} from '@flowguard/secure-input';
-import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
-import { type LocalDynamoDB, startLocalDynamoDB } from '@flowguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const FLOWS = new URL('../flows/', import.meta.url);
-const KEYS = new URL('../packages/secure-input/tests/fixtures/', import.meta.url);
-const testKey = (part: string) => readFileSync(new URL(`test-only-connect-key-1.${part}.pem`, KEYS), 'utf8');
-const arn = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:flowguard-${name}`;
-const VALUES = {
-  ScreenCallerFunctionArn: arn('screen-caller'),
-  FlagCallerFunctionArn: arn('flag-caller'),
-  ValidateInputFunctionArn: arn('validate-input'),
-  SecureInputFunctionArn: arn('secure-input'),
-  QueueArn: 'arn:aws:connect:us-east-1:123456789012:instance/demo/queue/basic',
-  ConnectKeyId: 'test-only-key-1',
-  ConnectCertificate: testKey('cert'),
-};
-
-function load(name: string): Flow {
-  return renderFlow(parseFlow(JSON.parse(readFileSync(new URL(`${name}.json`, FLOWS), 'utf8'))), VALUES);
-}
-
-const quiet = { env: {}, config: { logLevel: 'silent' as const, metrics: false } };
-const wrap = (fn: FlowFunction) => flowHandler(fn, quiet);
 
 describe('shipped flows', () => {
-  let local: LocalDynamoDB;
-  let functions: Record<string, (event: unknown) => Promise<unknown>>;
+  let center: LocalContactCenter;
+  let functions: LocalContactCenter['functions'];
+  let VALUES: Readonly<Record<string, string>>;
   const encrypt = (digits: string, keyId: string, certificate: string) =>
-    encryptLikeConnect(digits, { keyId, publicKey: certificate });
+    center.encrypt(digits, keyId, certificate);
+  const load = (name: string): Flow =>
+    renderFlow(parseFlow(JSON.parse(readFileSync(new URL(`${name}.json`, FLOWS), 'utf8'))), VALUES);
 
   beforeAll(async () => {
-    local = await startLocalDynamoDB();
-    const config = readScreeningConfig({ FLOWGUARD_LIMITS: '2/10m,10/1d', FLOWGUARD_AUTO_BLOCK_FACTOR: '0' });
-    const store = new DynamoScreeningStore({ client: local.client, tableName: local.tableName });
-    const screener = new Screener({ store, config });
-    const secret = { keys: [{ keyId: 'test-only-key-1', privateKey: testKey('private') }] };
-    const secrets = { getJson: async () => secret, refresh: async () => secret };
-    functions = {
-      [VALUES.ScreenCallerFunctionArn]: wrap(screenCaller(screener)),
-      [VALUES.FlagCallerFunctionArn]: wrap(flagCaller(screener)),
-      [VALUES.ValidateInputFunctionArn]: wrap(validateInputFunction()),
-      [VALUES.SecureInputFunctionArn]: wrap(
-        secureInput(new ConnectDecryptor({ secrets, secretId: 'keys' }), {
-          tokenKeyring: async () => rsaTokenKeyring('downstream', testKey('public')),
-        }),
-      ),
-    };
+    center = await startLocalContactCenter({
+      env: { FLOWGUARD_LIMITS: '2/10m,10/1d', FLOWGUARD_AUTO_BLOCK_FACTOR: '0' },
+    });
+    functions = center.functions;
+    VALUES = center.values;
   });
 
   afterAll(async () => {
-    await local.stop();
+    await center.stop();
   });
 
   it.each(['caller-screening', 'secure-payment', 'validate-account', 'agent-flag-caller'])(
     '%s lints clean against the functions’ declared outputs, once rendered',
     (name) => {
-      const contracts = {
-        [VALUES.ScreenCallerFunctionArn]: SCREEN_CALLER_OUTPUTS,
-        [VALUES.FlagCallerFunctionArn]: FLAG_CALLER_OUTPUTS,
-        [VALUES.ValidateInputFunctionArn]: VALIDATE_INPUT_OUTPUTS,
-        [VALUES.SecureInputFunctionArn]: SECURE_INPUT_OUTPUTS,
-      };
-
-      expect(lintFlow(load(name), { contracts, secureInputArns: [VALUES.SecureInputFunctionArn] })).toEqual(
-        [],
+      const contracts = Object.fromEntries(
+        Object.entries(FUNCTION_CONTRACTS).map(([placeholder, outputs]) => [
+          VALUES[placeholder] ?? placeholder,
+          outputs,
+        ]),
       );
+
+      expect(
+        lintFlow(load(name), { contracts, secureInputArns: [VALUES.SecureInputFunctionArn ?? ''] }),
+      ).toEqual([]);
     },
   );
 

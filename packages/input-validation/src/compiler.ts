@@ -11,6 +11,7 @@ import type { KeywordErrorCxt } from 'ajv/dist/types/index.js';
 import addFormatsModule from 'ajv-formats';
 import safeRegex from 'safe-regex2';
 import { CHECKS, runCheck } from './checks.js';
+import type { PropertyManifest } from './manifest-types.js';
 
 export const COERCIONS = ['none', 'trim', 'upper', 'digits', 'dtmf', 'json'] as const;
 export const OUTPUTS = ['value', 'masked', 'e164', 'isoDate', 'minorUnits', 'none'] as const;
@@ -22,16 +23,8 @@ const PROPERTY_NAME = /^[A-Za-z][A-Za-z0-9_]{0,47}$/;
 export type Coercion = (typeof COERCIONS)[number];
 export type Output = (typeof OUTPUTS)[number];
 
-export interface PropertyPlan {
-  readonly name: string;
-  readonly required: boolean;
-  readonly coerce: Coercion;
-  readonly sensitive: boolean;
-  readonly output: Output;
-  /** Date order for `isoDate` output (from the property's `date` check). */
-  readonly order?: 'YMD' | 'MDY' | 'DMY';
-  readonly type: 'string' | 'object';
-}
+/** What the build learns of each parameter: the runtime manifest holds exactly this. */
+export type PropertyPlan = PropertyManifest;
 
 export interface SchemaPlan {
   readonly name: string;

@@ -13,12 +13,14 @@ export interface CompiledValidator {
   errors?: readonly ValidatorError[] | null;
 }
 
+/** A schema parameter as the build describes it to the runtime. */
 export interface PropertyManifest {
   readonly name: string;
   readonly required: boolean;
   readonly coerce: Coercion;
   readonly sensitive: boolean;
   readonly output: Output;
+  /** Date order for `isoDate` output (from the property's `date` check). */
   readonly order?: 'YMD' | 'MDY' | 'DMY';
   readonly type: 'string' | 'object';
 }
