@@ -15,6 +15,8 @@ export {
 } from './events.js';
 export { type Fault, type FaultProxy, startFaultProxy } from './fault-proxy.js';
 export { EVENT_FIXTURES, loadEventFixture } from './fixtures.js';
+export { type LocalAws, type LocalAwsOptions, startLocalAws } from './local-aws.js';
+export { AwsJsonError, type FailureKind, LOCAL_ACCOUNT_ID, type ServiceFaults } from './local-aws-json.js';
 export {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
@@ -22,4 +24,11 @@ export {
   type LocalDynamoDBOptions,
   startLocalDynamoDB,
 } from './local-dynamodb.js';
+export { type LocalKms, type LocalKmsKey, type LocalKmsOptions, startLocalKms } from './local-kms.js';
+export {
+  type LocalSecretsManager,
+  type LocalSecretsManagerOptions,
+  type SecretsManagerFaults,
+  startLocalSecretsManager,
+} from './local-secrets-manager.js';
 export { countRequests, type RequestCounter } from './request-counter.js';

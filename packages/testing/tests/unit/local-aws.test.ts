@@ -1,0 +1,85 @@
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { describe, expect, it } from 'vitest';
+import { startLocalAws } from '../../src/local-aws.js';
+
+describe('startLocalAws', () => {
+  it('starts the services asked for, with one merged env and one stop', async () => {
+    const local = await startLocalAws({ dynamodb: true, secretsManager: true, kms: true });
+    try {
+      const ports = [local.dynamodb.port, local.secretsManager.port, local.kms.port];
+
+      expect(new Set(ports).size).toBe(3);
+      expect(local.env).toMatchObject({
+        AWS_ENDPOINT_URL_DYNAMODB: local.dynamodb.endpoint,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: local.secretsManager.endpoint,
+        AWS_ENDPOINT_URL_KMS: local.kms.endpoint,
+        AWS_REGION: 'us-east-1',
+        FLOWGUARD_TABLE_NAME: 'flowguard',
+      });
+
+      const { TableNames } = await local.dynamodb.client.send(new ListTablesCommand({}));
+      await local.secretsManager.client.send(new CreateSecretCommand({ Name: 'all', SecretString: 's' }));
+      local.kms.createKey('all');
+
+      expect(TableNames).toEqual(['flowguard']);
+    } finally {
+      await local.stop();
+    }
+  });
+
+  it('starts only what is asked for', async () => {
+    const local = await startLocalAws({ kms: true });
+    try {
+      expect(local.dynamodb).toBeUndefined();
+      expect(local.secretsManager).toBeUndefined();
+      expect(Object.keys(local.env).sort()).toEqual([
+        'AWS_ACCESS_KEY_ID',
+        'AWS_ENDPOINT_URL_KMS',
+        'AWS_REGION',
+        'AWS_SECRET_ACCESS_KEY',
+      ]);
+    } finally {
+      await local.stop();
+    }
+  });
+
+  it('serves default clients configured by env alone', async () => {
+    const local = await startLocalAws({ secretsManager: true, kms: true });
+    const saved = { ...process.env };
+    Object.assign(process.env, local.env);
+    try {
+      await local.secretsManager.client.send(
+        new CreateSecretCommand({ Name: 'from-env', SecretString: 'ok' }),
+      );
+      const { arn } = local.kms.createKey('from-env');
+      const secrets = new SecretsManagerClient({});
+      const kms = new KMSClient({});
+
+      const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: 'from-env' }));
+      const { Aliases } = await kms.send(new ListAliasesCommand({}));
+      secrets.destroy();
+      kms.destroy();
+
+      expect(SecretString).toBe('ok');
+      expect(Aliases?.map((alias) => alias.TargetKeyId)).toEqual([arn.split('/')[1]]);
+    } finally {
+      for (const key of Object.keys(local.env)) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+      await local.stop();
+    }
+  });
+
+  it('rejects when one service fails to start', async () => {
+    await expect(
+      startLocalAws({ dynamodb: true, kms: true, dynamodbOptions: { tableName: 'x' } }),
+    ).rejects.toThrow(/FLOWGUARD_TABLE_NAME/);
+  });
+});
