@@ -9,7 +9,15 @@ import {
   type KeyringNode,
 } from '@aws-crypto/material-management-node';
 import { RawRsaKeyringNode } from '@aws-crypto/raw-rsa-keyring-node';
-import type { KMSClient } from '@aws-sdk/client-kms';
+import {
+  DecryptCommand,
+  type DecryptCommandInput,
+  EncryptCommand,
+  type EncryptCommandInput,
+  GenerateDataKeyCommand,
+  type GenerateDataKeyCommandInput,
+  type KMSClient,
+} from '@aws-sdk/client-kms';
 import { SecureInputError } from './errors.js';
 
 // Everything the toolkit encrypts is key-committing; this client refuses to write anything else.
@@ -27,10 +35,20 @@ export function tokenContext(contactId: string, purpose: string): Record<string,
   return { 'flowguard:contact-id': contactId, 'flowguard:purpose': purpose };
 }
 
-/** A token keyring: a KMS key (its id, ARN or alias) or an RSA public key held by the downstream system. */
+/**
+ * A token keyring under a KMS key (its id, ARN or alias). The Encryption SDK calls
+ * `generateDataKey` / `encrypt` / `decrypt` as methods, which only the aggregated `KMS` client
+ * has; a modular `KMSClient` is adapted here, so either works.
+ */
 export function kmsTokenKeyring(keyId: string, client: KMSClient): KeyringNode {
-  // The Encryption SDK types KMS clients by the SDK version it was built with; any v3 client works.
-  const clientProvider = (() => client) as unknown as KmsKeyringNodeInput['clientProvider'];
+  const adapter = {
+    config: client.config,
+    generateDataKey: (input: GenerateDataKeyCommandInput) => client.send(new GenerateDataKeyCommand(input)),
+    encrypt: (input: EncryptCommandInput) => client.send(new EncryptCommand(input)),
+    decrypt: (input: DecryptCommandInput) => client.send(new DecryptCommand(input)),
+  };
+  // The SDK types its KMS client by the SDK version it was built with.
+  const clientProvider = (() => adapter) as unknown as KmsKeyringNodeInput['clientProvider'];
   return new KmsKeyringNode({ generatorKeyId: keyId, clientProvider });
 }
 
