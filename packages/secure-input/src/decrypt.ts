@@ -171,3 +171,23 @@ export class ConnectDecryptor {
     }
   }
 }
+
+/** A cache whose `getJson` answers `{ value }`, as `@flowguard/secrets`'s SecretCache does. */
+export interface ValueCache {
+  getJson(secretId: string, options?: { signal?: AbortSignal }): Promise<{ readonly value: unknown }>;
+  refresh(secretId: string, options?: { signal?: AbortSignal }): Promise<unknown>;
+}
+
+/**
+ * The secrets cache as the decryptor reads it. The cache parses each version once and hands back
+ * the same object until the secret changes, which is what lets keyrings be built once a version.
+ */
+export function jsonSecretsFrom(cache: ValueCache): JsonSecrets {
+  return {
+    getJson: async (secretId, options) => (await cache.getJson(secretId, options)).value,
+    refresh: async (secretId, options) => {
+      await cache.refresh(secretId, options);
+      return (await cache.getJson(secretId, options)).value;
+    },
+  };
+}

@@ -1,4 +1,11 @@
-export { ConnectDecryptor, type DecryptOptions, type JsonSecrets, MAX_CIPHERTEXT_CHARS } from './decrypt.js';
+export {
+  ConnectDecryptor,
+  type DecryptOptions,
+  type JsonSecrets,
+  jsonSecretsFrom,
+  MAX_CIPHERTEXT_CHARS,
+  type ValueCache,
+} from './decrypt.js';
 export { SecureInputError } from './errors.js';
 export {
   ENCRYPT_INPUT_OUTPUTS,

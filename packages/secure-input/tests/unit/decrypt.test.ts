@@ -7,7 +7,7 @@ import {
 import { RawRsaKeyringNode } from '@aws-crypto/raw-rsa-keyring-node';
 import { describe, expect, it } from 'vitest';
 import { encryptLikeConnect, publicKeyPem } from '../../src/connect-encrypt.js';
-import { ConnectDecryptor } from '../../src/decrypt.js';
+import { ConnectDecryptor, jsonSecretsFrom } from '../../src/decrypt.js';
 import { CONNECT_SUITE_ID, summarizeMessage } from '../../src/message.js';
 import { FakeSecrets, KNOWN_ANSWERS, keysSecret, knownAnswer, testKey } from './helpers.js';
 
@@ -271,5 +271,31 @@ describe('ConnectDecryptor', () => {
     const code = await codeOf(decryptorWith(secrets).decrypt(knownAnswer('4111111111111111').ciphertext));
 
     expect(code).toBe('key_unavailable');
+  });
+});
+
+describe('jsonSecretsFrom', () => {
+  it('reads the value of the cached secret and, on refresh, the value after the refresh', async () => {
+    let version = { keys: [] as unknown[] };
+    const calls: string[] = [];
+    const cache = {
+      getJson: async (id: string) => {
+        calls.push(`get ${id}`);
+        return { value: version };
+      },
+      refresh: async (id: string) => {
+        calls.push(`refresh ${id}`);
+        version = { keys: [1] };
+        return {};
+      },
+    };
+    const secrets = jsonSecretsFrom(cache);
+
+    const before = await secrets.getJson('keys');
+    const after = await secrets.refresh('keys');
+
+    expect(before).toEqual({ keys: [] });
+    expect(after).toEqual({ keys: [1] });
+    expect(calls).toEqual(['get keys', 'refresh keys', 'get keys']);
   });
 });
