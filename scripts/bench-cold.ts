@@ -9,8 +9,10 @@ import { coldImports } from './lib/cold-import.js';
 const TARGETS: Record<string, { floor: string; ratio?: number }> = {
   'screen-caller': { floor: 'floor-dynamodb', ratio: 1.2 },
   'flag-caller': { floor: 'floor-dynamodb', ratio: 1.2 },
-  // Reported next to its floor; the issue sets no ratio.
+  // Reported next to their floors; the issues set no ratio.
   'validate-input': { floor: 'floor-empty' },
+  'secure-input': { floor: 'floor-secrets-manager' },
+  'encrypt-input': { floor: 'floor-secrets-manager' },
 };
 
 const floorsDir = join(REPO_ROOT, 'scripts/bench/floors');

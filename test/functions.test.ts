@@ -1,11 +1,14 @@
 // The deployable bundles, imported as Lambda would, reaching local DynamoDB through the SDK's
 // standard AWS_ENDPOINT_URL_DYNAMODB: the production code path, end to end.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { bundleFunction, HANDLERS_DIR, listFunctions } from '@flowguard/scripts/bundle';
-import { type LocalDynamoDB, startLocalDynamoDB, voiceEvent } from '@flowguard/testing';
+import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
+import { type LocalDynamoDB, startLocalAws, startLocalDynamoDB, voiceEvent } from '@flowguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 type Handler = (event: unknown, context?: unknown) => Promise<Record<string, string>>;
@@ -70,5 +73,53 @@ describe('function bundles', () => {
       decision: 'ALLOW',
       error: 'bad_event',
     });
+  });
+
+  it('decrypts Connect input and tokenizes it through the secure-input bundle, on local Secrets Manager and KMS', async () => {
+    const aws = await startLocalAws({ secretsManager: true, kms: true });
+    try {
+      const keys = new URL('../packages/secure-input/tests/fixtures/', import.meta.url);
+      const key = (part: string) =>
+        readFileSync(new URL(`test-only-connect-key-1.${part}.pem`, keys), 'utf8');
+      await aws.secretsManager.client.send(
+        new CreateSecretCommand({
+          Name: 'connect-keys',
+          SecretString: JSON.stringify({ keys: [{ keyId: 'test-only-key-1', privateKey: key('private') }] }),
+        }),
+      );
+      await aws.secretsManager.client.send(
+        new CreateSecretCommand({
+          Name: 'fingerprint',
+          SecretString: JSON.stringify({ key: Buffer.alloc(32, 9).toString('base64') }),
+        }),
+      );
+      const tokenKey = aws.kms.createKey('flowguard-tokens');
+      Object.assign(process.env, aws.env, {
+        FLOWGUARD_CONNECT_KEYS_SECRET_ID: 'connect-keys',
+        FLOWGUARD_FINGERPRINT_SECRET_ID: 'fingerprint',
+        FLOWGUARD_TOKEN_KMS_KEY_ID: tokenKey.arn,
+      });
+      const secure = await load('secure-input');
+      const encrypt = await load('encrypt-input');
+      const ciphertext = await encryptLikeConnect('4111111111111111', {
+        keyId: 'test-only-key-1',
+        publicKey: key('cert'),
+      });
+
+      const decrypted = await secure(
+        voiceEvent('+14155550123', { parameters: { encryptedInput: ciphertext, format: 'card' } }),
+      );
+      const encrypted = await encrypt(
+        voiceEvent('+14155550123', { parameters: { input: '5555 5555 5555 4444', format: 'card' } }),
+      );
+
+      expect(decrypted).toMatchObject({ valid: 'true', last4: '1111', brand: 'visa', error: '' });
+      expect(decrypted.fingerprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(decrypted.token).toMatch(/^[A-Za-z0-9+/]+=*$/);
+      expect(encrypted).toMatchObject({ valid: 'true', masked: '************4444', error: '' });
+      expect(JSON.stringify([decrypted, encrypted])).not.toContain('4111111111111111');
+    } finally {
+      await aws.stop();
+    }
   });
 });
