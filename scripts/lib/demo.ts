@@ -50,6 +50,9 @@ export async function runDemo({ write }: DemoOptions): Promise<number> {
   try {
     const { store, functions, values, encrypt } = center;
     say(`local DynamoDB (dynalite) on ${center.local.endpoint}, table ${center.local.tableName}`);
+    say(
+      `local Secrets Manager on ${center.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? '?'} (the Connect keys, the fingerprint key), local KMS on ${center.env.AWS_ENDPOINT_URL_KMS ?? '?'} (the token key)`,
+    );
     say('made an RSA-4096 Connect key with a self-signed certificate (what flowguard keys create does)');
     const now = Math.floor(Date.now() / 1000);
     const rule = { note: 'premium-rate numbers', createdBy: 'demo', createdAt: now, expiresAt: 0 };

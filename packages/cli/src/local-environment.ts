@@ -1,4 +1,5 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DynamoScreeningStore,
   FLAG_CALLER_OUTPUTS,
@@ -11,17 +12,19 @@ import {
 import { type FlowFunction, flowHandler } from '@flowguard/contact';
 import type { LambdaHandler } from '@flowguard/flow-sim';
 import { VALIDATE_INPUT_OUTPUTS, validateInputFunction } from '@flowguard/input-validation';
+import { SecretCache } from '@flowguard/secrets';
 import {
   ConnectDecryptor,
   ENCRYPT_INPUT_OUTPUTS,
   encryptInput,
-  rsaTokenKeyring,
+  jsonSecretsFrom,
+  kmsTokenKeyring,
   SECURE_INPUT_OUTPUTS,
   secureInput,
 } from '@flowguard/secure-input';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
 import { createConnectKey } from '@flowguard/secure-input/keys';
-import { type LocalDynamoDB, startLocalDynamoDB } from '@flowguard/testing';
+import { type LocalDynamoDB, startLocalAws, startLocalDynamoDB } from '@flowguard/testing';
 
 const arn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:flowguard-${name}`;
 
@@ -42,6 +45,8 @@ export interface LocalContactCenter {
   /** The functions by the ARNs in `values`, running in this process. */
   readonly functions: Readonly<Record<string, LambdaHandler>>;
   readonly encrypt: (digits: string, keyId: string, certificate: string) => Promise<string>;
+  /** `AWS_ENDPOINT_URL_*` variables and local credentials for the local DynamoDB, Secrets Manager and KMS. */
+  readonly env: Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }
 
@@ -53,17 +58,30 @@ export async function startLocalContactCenter(
   options: { env?: Readonly<Record<string, string>> } = {},
 ): Promise<LocalContactCenter> {
   const local = await startLocalDynamoDB();
+  const aws = await startLocalAws({ secretsManager: true, kms: true }).catch(async (error: unknown) => {
+    await local.stop();
+    throw error;
+  });
   try {
     const key = await createConnectKey({ commonName: 'flowguard local key', days: 30 });
-    const downstream = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const keys = { keys: [{ keyId: 'local-key-1', privateKey: key.privateKeyPem }] };
-    const fingerprint = { key: Buffer.from('flowguard-local-fingerprint-key-0123456789').toString('base64') };
-    const secrets = {
-      getJson: async (id: string) => (id === 'fingerprint' ? fingerprint : keys),
-      refresh: async (id: string) => (id === 'fingerprint' ? fingerprint : keys),
-    };
-    const tokenKeyring = async () =>
-      rsaTokenKeyring('back-office', downstream.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    // The keys and the fingerprint key live in (local) Secrets Manager, read through the cache;
+    // tokens are made under a (local) KMS key: the production code paths.
+    const sm: SecretsManagerClient = aws.secretsManager.client;
+    await sm.send(
+      new CreateSecretCommand({
+        Name: 'flowguard/connect-keys',
+        SecretString: JSON.stringify({ keys: [{ keyId: 'local-key-1', privateKey: key.privateKeyPem }] }),
+      }),
+    );
+    await sm.send(
+      new CreateSecretCommand({
+        Name: 'flowguard/fingerprint',
+        SecretString: JSON.stringify({ key: randomBytes(32).toString('base64') }),
+      }),
+    );
+    const secrets = jsonSecretsFrom(new SecretCache({ client: sm }));
+    const tokenKeyArn = aws.kms.createKey('flowguard-tokens').arn;
+    const tokenKeyring = async () => kmsTokenKeyring(tokenKeyArn, aws.kms.client);
     const store = new DynamoScreeningStore({ client: local.client, tableName: local.tableName });
     const screener = new Screener({ store, config: readScreeningConfig(options.env ?? {}) });
     const quiet = { env: {}, config: { logLevel: 'silent' as const, metrics: false } };
@@ -73,9 +91,9 @@ export async function startLocalContactCenter(
       [arn('flag-caller')]: wrap(flagCaller(screener)),
       [arn('validate-input')]: wrap(validateInputFunction()),
       [arn('secure-input')]: wrap(
-        secureInput(new ConnectDecryptor({ secrets, secretId: 'connect-keys' }), {
+        secureInput(new ConnectDecryptor({ secrets, secretId: 'flowguard/connect-keys' }), {
           secrets,
-          fingerprintSecretId: 'fingerprint',
+          fingerprintSecretId: 'flowguard/fingerprint',
           tokenKeyring,
         }),
       ),
@@ -96,9 +114,14 @@ export async function startLocalContactCenter(
         ConnectCertificate: key.certificatePem,
       },
       encrypt: (digits, keyId, certificate) => encryptLikeConnect(digits, { keyId, publicKey: certificate }),
-      stop: () => local.stop(),
+      env: { ...local.env, ...aws.env },
+      stop: async () => {
+        await aws.stop();
+        await local.stop();
+      },
     };
   } catch (error) {
+    await aws.stop();
     await local.stop();
     throw error;
   }
