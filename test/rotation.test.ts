@@ -1,0 +1,61 @@
+// Key rotation end to end: the keys secret in (local) Secrets Manager gains a second key, flows
+// start encrypting with it, old messages still decrypt, then the first key is removed.
+import { readFileSync } from 'node:fs';
+import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { SecretCache } from '@flowguard/secrets';
+import { ConnectDecryptor, jsonSecretsFrom } from '@flowguard/secure-input';
+import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
+import { startLocalAws } from '@flowguard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const KEYS = new URL('../packages/secure-input/tests/fixtures/', import.meta.url);
+const key = (n: 1 | 2, part: string) =>
+  readFileSync(new URL(`test-only-connect-key-${n}.${part}.pem`, KEYS), 'utf8');
+const entry = (n: 1 | 2) => ({ keyId: `test-only-key-${n}`, privateKey: key(n, 'private') });
+const encrypt = (digits: string, n: 1 | 2) =>
+  encryptLikeConnect(digits, { keyId: `test-only-key-${n}`, publicKey: key(n, 'cert') });
+
+describe('Connect key rotation through Secrets Manager', () => {
+  let aws: Awaited<ReturnType<typeof startLocalAws<{ secretsManager: true }>>>;
+
+  beforeAll(async () => {
+    aws = await startLocalAws({ secretsManager: true });
+    await aws.secretsManager.client.send(
+      new CreateSecretCommand({ Name: 'connect-keys', SecretString: JSON.stringify({ keys: [entry(1)] }) }),
+    );
+  });
+
+  afterAll(async () => {
+    await aws.stop();
+  });
+
+  it('keeps every message decryptable while a second key is added and the first retired', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const cache = new SecretCache({ client: aws.secretsManager.client, clock: () => now });
+    const decryptor = new ConnectDecryptor({ secrets: jsonSecretsFrom(cache), secretId: 'connect-keys' });
+    const oldMessage = await encrypt('4111111111111111', 1);
+    const put = (keys: unknown[]) =>
+      aws.secretsManager.client.send(
+        new PutSecretValueCommand({ SecretId: 'connect-keys', SecretString: JSON.stringify({ keys }) }),
+      );
+
+    const before = (await decryptor.decrypt(oldMessage)).toString();
+    await put([entry(1), entry(2)]);
+    const newMessage = await encrypt('5555555555554444', 2);
+    // The cached secret has no key 2: one forced refresh fetches the new version.
+    const withNewKey = (await decryptor.decrypt(newMessage)).toString();
+    const oldStillWorks = (await decryptor.decrypt(oldMessage)).toString();
+    await put([entry(2)]);
+    now += 10 * 60_000; // past the cache TTL: the next read sees the first key gone
+    const retired = await decryptor.decrypt(oldMessage).catch((error: { code?: string }) => error.code);
+    const current = (await decryptor.decrypt(newMessage)).toString();
+
+    expect([before, withNewKey, oldStillWorks, current]).toEqual([
+      '4111111111111111',
+      '5555555555554444',
+      '4111111111111111',
+      '5555555555554444',
+    ]);
+    expect(retired).toBe('unknown_key');
+  });
+});
