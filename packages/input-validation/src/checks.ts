@@ -272,6 +272,6 @@ export const CHECKS: Readonly<Record<string, Check>> = {
 
 /** Called by the compiled validators: `''` when the value passes, else an error code. */
 export function runCheck(name: string, value: unknown, options: CheckOptions): string {
-  const check = CHECKS[name];
+  const check = Object.hasOwn(CHECKS, name) ? CHECKS[name] : undefined;
   return check ? check(value, options) : 'unknown_check';
 }

@@ -204,6 +204,8 @@ export async function compileSchemas(folders: readonly string[]): Promise<Compil
   ajv.addKeyword({
     keyword: 'check',
     schemaType: ['string', 'object'],
+    // After the property's own length, pattern and enum keywords: their codes come first.
+    post: true,
     code: checkKeyword,
     errors: true,
     error: {

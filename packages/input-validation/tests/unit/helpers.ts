@@ -1,0 +1,52 @@
+import { afterEach, beforeEach } from 'vitest';
+import { settings } from '../../src/checks.js';
+import { SCHEMAS } from '../../src/generated/schemas.js';
+
+/** 15 March 2026, noon UTC: the clock every date test runs at. */
+export const NOW = Date.UTC(2026, 2, 15, 12, 0, 0);
+
+/** Freezes `settings.now` at {@link NOW} (and the default country at US) around each test. */
+export function useFixedClock(now = NOW): void {
+  const saved = { now: settings.now, defaultCountry: settings.defaultCountry };
+  beforeEach(() => {
+    settings.now = () => now;
+    settings.defaultCountry = 'US';
+  });
+  afterEach(() => {
+    settings.now = saved.now;
+    settings.defaultCountry = saved.defaultCountry;
+  });
+}
+
+/** One valid set of parameters per compiled schema (valid at {@link NOW}). */
+export const VALID: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  account: { accountNumber: '12345678' },
+  amount: { amount: '12.50' },
+  attributes: { attributes: { tier: 'gold', 'last-intent': 'billing' } },
+  card: { cardNumber: '4111111111111111' },
+  cvv: { cvv: '737' },
+  digits: { digits: '1234' },
+  dob: { dateOfBirth: '07041990' },
+  expiry: { expiry: '1228' },
+  phone: { phoneNumber: '(415) 555-0123' },
+  pin: { pin: '5821' },
+  postcode: { postcode: 'SW1A 1AA' },
+  routing: { routingNumber: '021000021' },
+  sortcode: { sortCode: '12-34-56' },
+  zip: { zip: '94105' },
+  'example-member': { memberNumber: '12345674', memberPin: '5821' },
+};
+
+/** Every compiled schema with each of its properties. */
+export function schemaProperties(): { schema: string; property: string; type: 'string' | 'object' }[] {
+  return Object.values(SCHEMAS).flatMap((schema) =>
+    schema.properties.map((p) => ({ schema: schema.name, property: p.name, type: p.type })),
+  );
+}
+
+/** Milliseconds a call takes, with its result. */
+export function timed<T>(fn: () => T): { result: T; ms: number } {
+  const started = performance.now();
+  const result = fn();
+  return { result, ms: performance.now() - started };
+}
