@@ -2,6 +2,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { buildDecrypt } from '@aws-crypto/decrypt-node';
 import { type AwsEsdkKeyObject, CommitmentPolicy } from '@aws-crypto/material-management-node';
 import { RawRsaKeyringNode } from '@aws-crypto/raw-rsa-keyring-node';
+import { ConnectMaterials } from './connect-materials.js';
 import { SecureInputError } from './errors.js';
 import { CONNECT_KEY_NAMESPACE, CONNECT_SUITE_ID, summarizeMessage } from './message.js';
 
@@ -31,7 +32,7 @@ const { decrypt } = buildDecrypt({
 
 interface KeyEntry {
   readonly keyId: string;
-  readonly keyring: RawRsaKeyringNode;
+  readonly materials: ConnectMaterials;
 }
 
 /** Parses `{"keys":[{"keyId":"...","privateKey":"<PEM>"}]}`; at most a few keys (Connect allows two active). */
@@ -55,16 +56,14 @@ function keyringsOf(secret: unknown): Map<string, KeyEntry> {
     } catch {
       throw new SecureInputError('key_unavailable', `the private key for key id ${keyId} is not a PEM key`);
     }
-    out.set(keyId, {
-      keyId,
-      keyring: new RawRsaKeyringNode({
-        keyNamespace: CONNECT_KEY_NAMESPACE,
-        keyName: keyId,
-        // A parsed KeyObject: a PEM string would be parsed again on every decrypt.
-        rsaKey: { privateKey: key as unknown as AwsEsdkKeyObject },
-        oaepHash: 'sha512',
-      }),
+    const keyring = new RawRsaKeyringNode({
+      keyNamespace: CONNECT_KEY_NAMESPACE,
+      keyName: keyId,
+      // A parsed KeyObject: a PEM string would be parsed again on every decrypt.
+      rsaKey: { privateKey: key as unknown as AwsEsdkKeyObject },
+      oaepHash: 'sha512',
     });
+    out.set(keyId, { keyId, materials: new ConnectMaterials(keyring) });
   }
   return out;
 }
@@ -158,7 +157,7 @@ export class ConnectDecryptor {
       const entry = keys.get(keyId);
       if (!entry) throw new SecureInputError('unknown_key', 'no private key for the key id in the message');
       try {
-        const { plaintext } = await decrypt(entry.keyring, message, { maxBodySize: MAX_BODY_BYTES });
+        const { plaintext } = await decrypt(entry.materials, message, { maxBodySize: MAX_BODY_BYTES });
         return plaintext;
       } catch (error) {
         if (!unwrapFailed(error))

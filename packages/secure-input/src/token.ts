@@ -1,12 +1,15 @@
-import { createHmac, createPublicKey } from 'node:crypto';
+import { createHmac, createPublicKey, randomBytes } from 'node:crypto';
 import { buildDecrypt } from '@aws-crypto/decrypt-node';
-import { buildEncrypt } from '@aws-crypto/encrypt-node';
 import { KmsKeyringNode, type KmsKeyringNodeInput } from '@aws-crypto/kms-keyring-node';
 import {
   AlgorithmSuiteIdentifier,
   type AwsEsdkKeyObject,
   CommitmentPolicy,
   type KeyringNode,
+  KeyringTraceFlag,
+  NodeAlgorithmSuite,
+  NodeEncryptionMaterial,
+  needs,
 } from '@aws-crypto/material-management-node';
 import { RawRsaKeyringNode } from '@aws-crypto/raw-rsa-keyring-node';
 import {
@@ -19,9 +22,8 @@ import {
   type KMSClient,
 } from '@aws-sdk/client-kms';
 import { SecureInputError } from './errors.js';
+import { writeTokenMessage } from './token-message.js';
 
-// Everything the toolkit encrypts is key-committing; this client refuses to write anything else.
-const { encrypt } = buildEncrypt(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 const { decrypt } = buildDecrypt({
   commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT,
   maxEncryptedDataKeys: 1,
@@ -62,6 +64,34 @@ export function rsaTokenKeyring(keyName: string, publicKeyPem: string): KeyringN
   });
 }
 
+const TOKEN_SUITE_SPEC = new NodeAlgorithmSuite(TOKEN_SUITE);
+/** The Encryption SDK's context key for a signing key: reserved, a token never carries it. */
+const SIGNER_KEY = 'aws-crypto-public-key';
+
+/**
+ * The materials for one token, as the SDK's default materials manager makes them for an unsigned
+ * suite, with one difference for an RSA keyring: the data key is drawn from OpenSSL's generator
+ * synchronously (`randomBytes`) rather than through the thread pool, a round trip that cost more
+ * than the RSA work itself. A KMS keyring generates the data key in KMS, as always.
+ */
+async function tokenMaterial(keyring: KeyringNode, context: Record<string, string>) {
+  /* Precondition: the reserved signing-key name is not in the context. */
+  needs(!Object.hasOwn(context, SIGNER_KEY), `Reserved encryptionContext value ${SIGNER_KEY} not allowed.`);
+  const material = new NodeEncryptionMaterial(TOKEN_SUITE_SPEC, context);
+  if (keyring instanceof RawRsaKeyringNode) {
+    material.setUnencryptedDataKey(randomBytes(TOKEN_SUITE_SPEC.keyLengthBytes), {
+      keyNamespace: keyring.keyNamespace,
+      keyName: keyring.keyName,
+      flags: KeyringTraceFlag.WRAPPING_KEY_GENERATED_DATA_KEY,
+    });
+  }
+  const wrapped = await keyring.onEncrypt(material);
+  /* Postcondition: a data key, wrapped exactly once for the downstream system. */
+  needs(wrapped.getUnencryptedDataKey(), 'Unencrypted data key is invalid.');
+  needs(wrapped.encryptedDataKeys.length === 1, 'The token key did not wrap the data key.');
+  return wrapped;
+}
+
 /** Encrypts a value for the downstream system; standard base64 of an Encryption SDK message. */
 export async function makeToken(
   keyring: KeyringNode,
@@ -69,12 +99,7 @@ export async function makeToken(
   context: Record<string, string>,
 ): Promise<string> {
   try {
-    const { result } = await encrypt(keyring, value, {
-      suiteId: TOKEN_SUITE,
-      encryptionContext: context,
-      plaintextLength: value.length,
-    });
-    return result.toString('base64');
+    return writeTokenMessage(await tokenMaterial(keyring, context), value).toString('base64');
   } catch (error) {
     throw new SecureInputError('token_failed', 'the token could not be made', { cause: error });
   }

@@ -69,3 +69,15 @@ export function spellings(digits: string): string[] {
   const groups = digits.match(/.{1,4}/g) ?? [digits];
   return [digits, groups.join(' '), groups.join('-'), groups.join('.')];
 }
+
+/**
+ * Whether `text` holds `digits` in any spelling. A short value (PIN, CVV) counts only standing
+ * alone: random ids, tokens and fingerprints hold every four-digit run sooner or later.
+ */
+export function leaks(text: string, digits: string): string | undefined {
+  return spellings(digits).find((spelled) => {
+    if (digits.length >= 6) return text.includes(spelled);
+    const escaped = spelled.replace(/[.]/g, '\\.');
+    return new RegExp(`(?<![0-9A-Za-z+/_-])${escaped}(?![0-9A-Za-z+/=_-])`).test(text);
+  });
+}

@@ -1,0 +1,165 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { buildDecrypt } from '@aws-crypto/decrypt-node';
+import { buildEncrypt } from '@aws-crypto/encrypt-node';
+import {
+  AlgorithmSuiteIdentifier,
+  type AwsEsdkKeyObject,
+  CommitmentPolicy,
+  NodeAlgorithmSuite,
+} from '@aws-crypto/material-management-node';
+import { RawRsaKeyringNode } from '@aws-crypto/raw-rsa-keyring-node';
+import { describe, expect, it } from 'vitest';
+import { publicKeyPem } from '../../src/connect-encrypt.js';
+import { ConnectMaterials } from '../../src/connect-materials.js';
+import { ConnectDecryptor } from '../../src/decrypt.js';
+import { FakeSecrets, keysSecret, knownAnswer, testKey } from './helpers.js';
+
+// ConnectMaterials replaces only the decoding of the message's verification key; these tests hold
+// it to the Encryption SDK's own default materials manager as the oracle: the same messages
+// decrypt to the same bytes, the same damaged messages are refused.
+
+const { encrypt } = buildEncrypt(CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
+const { decrypt } = buildDecrypt({
+  commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT,
+  maxEncryptedDataKeys: 1,
+});
+const KEY_ID = 'test-only-key-1';
+const encryptingKeyring = new RawRsaKeyringNode({
+  keyNamespace: 'AmazonConnect',
+  keyName: KEY_ID,
+  rsaKey: { publicKey: publicKeyPem(testKey(1, 'public')) },
+  oaepHash: 'sha512',
+});
+const decryptingKeyring = new RawRsaKeyringNode({
+  keyNamespace: 'AmazonConnect',
+  keyName: KEY_ID,
+  rsaKey: { privateKey: createPrivateKey(testKey(1, 'private')) as unknown as AwsEsdkKeyObject },
+  oaepHash: 'sha512',
+});
+const materials = new ConnectMaterials(decryptingKeyring);
+const P384_SPKI_PREFIX = Buffer.from('3046301006072a8648ce3d020106052b81040022033200', 'hex');
+const CONNECT_SUITE = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384;
+
+async function outcome(run: () => Promise<{ plaintext: Buffer }>): Promise<string> {
+  try {
+    return `ok:${(await run()).plaintext.toString('hex')}`;
+  } catch {
+    return 'refused';
+  }
+}
+
+async function connectMessage(plaintext: Buffer, frameLength?: number): Promise<Buffer> {
+  const { result } = await encrypt(encryptingKeyring, plaintext, { suiteId: CONNECT_SUITE, frameLength });
+  return result;
+}
+
+/** The byte offset and text of the base64 verification key inside a message's header. */
+function signerKeyIn(message: Buffer): { offset: number; text: string } {
+  const text = message.toString('latin1');
+  const name = text.indexOf('aws-crypto-public-key');
+  const offset = name + 'aws-crypto-public-key'.length + 2;
+  const length = message.readUInt16BE(offset - 2);
+  return { offset, text: text.slice(offset, offset + length) };
+}
+
+describe('ConnectMaterials against the SDK default materials manager', () => {
+  it('decrypts the same messages to the same bytes: lengths 0 to 40, framed small and large', async () => {
+    for (const frameLength of [4, 4096]) {
+      for (let length = 0; length <= 40; length += 5) {
+        const plaintext = Buffer.from('1234567890'.repeat(5).slice(0, length));
+        const message = await connectMessage(plaintext, frameLength);
+
+        const ours = await outcome(() => decrypt(materials, message));
+        const sdk = await outcome(() => decrypt(decryptingKeyring, message));
+
+        expect(ours).toBe(`ok:${plaintext.toString('hex')}`);
+        expect(ours).toBe(sdk);
+      }
+    }
+  });
+
+  it('refuses every damaged message the SDK refuses, and returns nothing from any of them', async () => {
+    const message = Buffer.from(knownAnswer('4111111111111111').ciphertext, 'base64');
+    let compared = 0;
+    for (let position = 0; position < message.length; position += 4) {
+      const damaged = Buffer.from(message);
+      damaged[position] = (damaged[position] ?? 0) ^ 0x10;
+
+      const ours = await outcome(() => decrypt(materials, damaged));
+      const sdk = await outcome(() => decrypt(decryptingKeyring, damaged));
+
+      expect({ position, ours }).toEqual({ position, ours: sdk });
+      expect(ours).toBe('refused');
+      compared++;
+    }
+    expect(compared).toBe(Math.ceil(message.length / 4));
+  });
+
+  it('refuses a verification key that is not a point on P-384, and one that is another key', async () => {
+    const message = await connectMessage(Buffer.from('4111111111111111'));
+    const { offset, text } = signerKeyIn(message);
+    const point = Buffer.from(text, 'base64');
+    const seen = { offCurve: 0, otherKey: 0 };
+    // Walk x upwards until both kinds were tried (bounded): about half of all x have no point on
+    // the curve; the others are someone else's key, which the signature check refuses.
+    for (let step = 1; step <= 64 && (seen.offCurve < 2 || seen.otherKey < 2); step++) {
+      const other = Buffer.from(point);
+      other.writeUInt32BE((other.readUInt32BE(45) + step) >>> 0, 45);
+      const damaged = Buffer.from(message);
+      damaged.write(other.toString('base64'), offset, 'latin1');
+      try {
+        createPublicKey({ key: Buffer.concat([P384_SPKI_PREFIX, other]), format: 'der', type: 'spki' });
+        seen.otherKey++;
+      } catch {
+        seen.offCurve++;
+      }
+
+      expect(await outcome(() => decrypt(materials, damaged))).toBe('refused');
+    }
+    expect(seen.offCurve).toBeGreaterThanOrEqual(2);
+    expect(seen.otherKey).toBeGreaterThanOrEqual(2);
+  });
+
+  it('refuses a context key that is not canonical base64 of a 49-byte compressed point', async () => {
+    const suite = new NodeAlgorithmSuite(CONNECT_SUITE);
+    const message = await connectMessage(Buffer.from('1234'));
+    const good = signerKeyIn(message).text;
+    const uncompressed = Buffer.concat([Buffer.from([4]), Buffer.alloc(96, 1)]).toString('base64');
+
+    for (const key of [
+      undefined,
+      '',
+      good.slice(0, -4),
+      `${good}AAAA`,
+      uncompressed,
+      good.replace(/^./, 'B'),
+    ]) {
+      const encryptionContext: Record<string, string> =
+        key === undefined ? {} : { 'aws-crypto-public-key': key };
+      await expect(
+        materials.decryptMaterials({ suite, encryptionContext, encryptedDataKeys: [] }),
+      ).rejects.toThrow();
+    }
+  });
+
+  it('answers for Connect suite only, and never encrypts', async () => {
+    const unsigned = new NodeAlgorithmSuite(AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA256);
+
+    await expect(
+      materials.decryptMaterials({ suite: unsigned, encryptionContext: {}, encryptedDataKeys: [] }),
+    ).rejects.toThrow(/Unsupported algorithm suite/);
+    await expect(materials.getEncryptionMaterials()).rejects.toThrow(/only decrypts/);
+  });
+
+  it('is what ConnectDecryptor uses: a known answer decrypts through it', async () => {
+    const answer = knownAnswer('4111111111111111');
+    const decryptor = new ConnectDecryptor({
+      secrets: new FakeSecrets({ 'connect-keys': keysSecret(1) }),
+      secretId: 'connect-keys',
+    });
+
+    const plaintext = await decryptor.decrypt(answer.ciphertext);
+
+    expect(plaintext.toString()).toBe(answer.plaintext);
+  });
+});
