@@ -69,15 +69,12 @@ const TOKEN_SUITE_SPEC = new NodeAlgorithmSuite(TOKEN_SUITE);
 const SIGNER_KEY = 'aws-crypto-public-key';
 
 /**
- * The materials for one token, as the SDK's default materials manager makes them for an unsigned
+ * Gets the token's data key wrapped, as the SDK's default materials manager does for an unsigned
  * suite, with one difference for an RSA keyring: the data key is drawn from OpenSSL's generator
  * synchronously (`randomBytes`) rather than through the thread pool, a round trip that cost more
  * than the RSA work itself. A KMS keyring generates the data key in KMS, as always.
  */
-async function tokenMaterial(keyring: KeyringNode, context: Record<string, string>) {
-  /* Precondition: the reserved signing-key name is not in the context. */
-  needs(!Object.hasOwn(context, SIGNER_KEY), `Reserved encryptionContext value ${SIGNER_KEY} not allowed.`);
-  const material = new NodeEncryptionMaterial(TOKEN_SUITE_SPEC, context);
+async function wrapDataKey(keyring: KeyringNode, material: NodeEncryptionMaterial) {
   if (keyring instanceof RawRsaKeyringNode) {
     material.setUnencryptedDataKey(randomBytes(TOKEN_SUITE_SPEC.keyLengthBytes), {
       keyNamespace: keyring.keyNamespace,
@@ -87,9 +84,8 @@ async function tokenMaterial(keyring: KeyringNode, context: Record<string, strin
   }
   const wrapped = await keyring.onEncrypt(material);
   /* Postcondition: a data key, wrapped exactly once for the downstream system. */
-  needs(wrapped.getUnencryptedDataKey(), 'Unencrypted data key is invalid.');
-  needs(wrapped.encryptedDataKeys.length === 1, 'The token key did not wrap the data key.');
-  return wrapped;
+  needs(wrapped === material && material.getUnencryptedDataKey(), 'Unencrypted data key is invalid.');
+  needs(material.encryptedDataKeys.length === 1, 'The token key did not wrap the data key.');
 }
 
 /** Encrypts a value for the downstream system; standard base64 of an Encryption SDK message. */
@@ -99,7 +95,16 @@ export async function makeToken(
   context: Record<string, string>,
 ): Promise<string> {
   try {
-    return writeTokenMessage(await tokenMaterial(keyring, context), value).toString('base64');
+    /* Precondition: the reserved signing-key name is not in the context. */
+    needs(!Object.hasOwn(context, SIGNER_KEY), `Reserved encryptionContext value ${SIGNER_KEY} not allowed.`);
+    const material = new NodeEncryptionMaterial(TOKEN_SUITE_SPEC, context);
+    try {
+      await wrapDataKey(keyring, material);
+      return writeTokenMessage(material, value).toString('base64');
+    } finally {
+      // Whatever happened, the data key does not outlive the call.
+      material.zeroUnencryptedDataKey();
+    }
   } catch (error) {
     throw new SecureInputError('token_failed', 'the token could not be made', { cause: error });
   }
