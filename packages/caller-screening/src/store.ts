@@ -115,6 +115,7 @@ const STALE_LIST_LIMIT = 24;
 
 const s = (value: string): AttributeValue => ({ S: value });
 const n = (value: number): AttributeValue => ({ N: String(value) });
+const auditTime = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();
 
 function str(item: Record<string, AttributeValue>, name: string): string {
   return item[name]?.S ?? '';
@@ -352,6 +353,14 @@ export class DynamoScreeningStore implements ScreeningStore {
     // Auto-blocks never touch a live block; explicit ones only lengthen. Clocks cannot shorten.
     const bound = input.action === 'auto' ? x.value(n(input.nowSeconds)) : until;
     const condition = `attribute_not_exists(${blockedUntil}) OR ${blockedUntil} ${input.action === 'auto' ? '<=' : '<'} ${bound}`;
+    const entry: AuditEntry = {
+      key: input.key,
+      action: input.action,
+      at: input.nowSeconds,
+      by: input.by,
+      reason: input.reason,
+      until: input.untilSeconds,
+    };
     try {
       await this.send('block', () =>
         this.client.send(
@@ -369,20 +378,43 @@ export class DynamoScreeningStore implements ScreeningStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const state = error.Item ? stateOf(input.key, error.Item) : await this.getState(input.key, signal);
-      return { result: 'kept', blockedUntil: state?.blockedUntil ?? input.untilSeconds };
+      // The block in place may be this very one (same end, reason, author and second): this write
+      // landed but its answer was lost, and the condition refused the SDK's retry of it. Then it
+      // was applied, and needs its history entry, once.
+      const same =
+        state?.blockedUntil === input.untilSeconds &&
+        state.blockedAt === input.nowSeconds &&
+        state.blockReason === input.reason &&
+        state.blockedBy === input.by;
+      if (!same || (await this.hasAudit(entry, signal))) {
+        return { result: 'kept', blockedUntil: state?.blockedUntil ?? input.untilSeconds };
+      }
     }
-    await this.audit(
-      {
-        key: input.key,
-        action: input.action,
-        at: input.nowSeconds,
-        by: input.by,
-        reason: input.reason,
-        until: input.untilSeconds,
-      },
-      signal,
-    );
+    await this.audit(entry, signal);
     return { result: 'applied', blockedUntil: input.untilSeconds };
+  }
+
+  /** Whether the caller's history already holds `entry` (written at the same second). */
+  private async hasAudit(entry: AuditEntry, signal?: AbortSignal): Promise<boolean> {
+    const page = await this.send('history', () =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :at)',
+          ConsistentRead: true,
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+          ExpressionAttributeValues: { ':pk': s(entry.key), ':at': s(`audit#${auditTime(entry.at)}#`) },
+        }),
+        { abortSignal: signal },
+      ),
+    );
+    return (page.Items ?? []).some(
+      (item) =>
+        str(item, 'action') === entry.action &&
+        str(item, 'by') === entry.by &&
+        str(item, 'reason') === entry.reason &&
+        num(item, 'until') === entry.until,
+    );
   }
 
   async unblock(
@@ -414,7 +446,7 @@ export class DynamoScreeningStore implements ScreeningStore {
   }
 
   private async audit(entry: AuditEntry, signal?: AbortSignal): Promise<void> {
-    const at = new Date(entry.at * 1000).toISOString();
+    const at = auditTime(entry.at);
     auditSequence = (auditSequence + 1) % 1_000_000;
     const id = `${String(auditSequence).padStart(6, '0')}${Math.random().toString(36).slice(2, 8)}`;
     await this.send('history', () =>
