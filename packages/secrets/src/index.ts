@@ -6,6 +6,7 @@ export {
   SecretUnavailableError,
 } from './errors.js';
 export {
+  DEFAULT_FETCH_TIMEOUT_MS,
   DEFAULT_JITTER,
   DEFAULT_MAX_BACKOFF_MS,
   DEFAULT_MAX_STALE_MS,

@@ -34,6 +34,11 @@ export interface SecretCacheOptions {
   /** Epoch milliseconds. Default `Date.now`. */
   clock?: () => number;
   ttlMs?: number;
+  /**
+   * How long one fetch (the SDK's retries included) may take before it is given up as failed:
+   * then a stale value is served. 0: no limit.
+   */
+  fetchTimeoutMs?: number;
   /** Fraction of the TTL by which each entry's expiry is moved, up or down, at random. */
   jitter?: number;
   /** How old a value may be and still be served when its refresh fails. */
@@ -71,6 +76,7 @@ export const DEFAULT_JITTER = 0.1;
 export const DEFAULT_MAX_STALE_MS = 3_600_000;
 export const DEFAULT_MIN_REFRESH_INTERVAL_MS = 5_000;
 export const DEFAULT_MAX_BACKOFF_MS = 60_000;
+export const DEFAULT_FETCH_TIMEOUT_MS = 800;
 
 type Parsed = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: Error };
 
@@ -133,6 +139,7 @@ export class SecretCache {
   private readonly injectedClient: SecretsClient | undefined;
   private readonly clock: () => number;
   private readonly ttlMs: number;
+  private readonly fetchTimeoutMs: number;
   private readonly jitter: number;
   private readonly maxStaleMs: number;
   private readonly minRefreshIntervalMs: number;
@@ -146,6 +153,7 @@ export class SecretCache {
     this.injectedClient = options.client;
     this.clock = options.clock ?? Date.now;
     this.ttlMs = atLeastZero('ttlMs', options.ttlMs ?? DEFAULT_TTL_MS);
+    this.fetchTimeoutMs = atLeastZero('fetchTimeoutMs', options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS);
     this.jitter = atLeastZero('jitter', options.jitter ?? DEFAULT_JITTER);
     if (this.jitter > 1) throw new RangeError('SecretCache jitter must be a fraction in [0, 1]');
     this.maxStaleMs = atLeastZero('maxStaleMs', options.maxStaleMs ?? DEFAULT_MAX_STALE_MS);
@@ -248,11 +256,24 @@ export class SecretCache {
   private launch(slot: Slot, request: Request): Flight {
     const controller = new AbortController();
     if (slot.entry) this.emit('refresh');
+    // A fetch that hangs (a client without timeouts, a black-holed endpoint) is a failure too, in
+    // time for a stale value to be served inside the caller's budget.
+    let timedOut = false;
+    const timer =
+      this.fetchTimeoutMs > 0
+        ? setTimeout(() => {
+            if (controller.signal.aborted) return;
+            timedOut = true;
+            controller.abort(new SecretUnavailableError(request.secretId, 'timed out'));
+          }, this.fetchTimeoutMs)
+        : undefined;
+    timer?.unref();
     const promise = this.fetch(request, controller.signal).then(
       (fresh) => {
+        clearTimeout(timer);
         // Every caller left and the fetch was aborted: its outcome belongs to nobody.
-        if (controller.signal.aborted) return fresh;
-        slot.flight = undefined;
+        if (controller.signal.aborted && !timedOut) return fresh;
+        if (slot.flight?.controller === controller) slot.flight = undefined;
         slot.entry = keepParsed(slot.entry, fresh);
         slot.failures = 0;
         slot.lastError = undefined;
@@ -260,9 +281,12 @@ export class SecretCache {
         return slot.entry;
       },
       (error: unknown) => {
-        if (controller.signal.aborted) throw error;
-        slot.flight = undefined;
-        const failure = secretErrorOf(request.secretId, error);
+        clearTimeout(timer);
+        if (controller.signal.aborted && !timedOut) throw error;
+        if (slot.flight?.controller === controller) slot.flight = undefined;
+        const failure = timedOut
+          ? new SecretUnavailableError(request.secretId, 'timed out', { cause: error })
+          : secretErrorOf(request.secretId, error);
         const now = this.clock();
         slot.failures += 1;
         slot.lastError = failure;

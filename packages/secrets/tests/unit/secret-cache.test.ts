@@ -280,6 +280,7 @@ describe('SecretCache options', () => {
     [{ jitter: 1.5 }, /jitter/],
     [{ ttlMs: -1 }, /ttlMs/],
     [{ maxStaleMs: Number.NaN }, /maxStaleMs/],
+    [{ fetchTimeoutMs: -1 }, /fetchTimeoutMs/],
     [{ minRefreshIntervalMs: 10_000, maxBackoffMs: 5_000 }, /maxBackoffMs/],
   ])('rejects %o', (options, message) => {
     expect(() => new SecretCache(options)).toThrow(message);
@@ -404,6 +405,40 @@ describe('SecretCache stale-if-error', () => {
     expect(sendsDuring).toBe(2);
     expect(after).toMatchObject({ value: 'recovered', stale: false });
     expect(client.calls).toHaveLength(3);
+  });
+
+  it('gives up a fetch that hangs past fetchTimeoutMs, serves the stale value and backs off', async () => {
+    const { cache, client, clock, events } = rig({ fetchTimeoutMs: 20 });
+    await cache.get(ID);
+    clock.advance(TTL);
+    client.hold();
+
+    const secret = await cache.get(ID);
+    const sent = client.calls[1]?.signal;
+    const inBackoff = await cache.get(ID);
+
+    expect(secret).toMatchObject({ value: SECRET_VALUE, stale: true });
+    expect(sent?.aborted).toBe(true);
+    expect(events).toEqual(['miss', 'miss', 'refresh', 'refresh_failed', 'stale_served', 'stale_served']);
+    expect(inBackoff).toMatchObject({ value: SECRET_VALUE, stale: true });
+    expect(client.calls).toHaveLength(2);
+  });
+
+  it('throws "timed out" for a fetch that hangs with nothing cached, and fetches again next time', async () => {
+    const { cache, client } = rig({ fetchTimeoutMs: 20 });
+    client.hold();
+
+    const error = await rejectionOf(cache.get(ID));
+    client.answerWith(version('v1', SECRET_VALUE));
+    const next = await cache.get(ID);
+
+    expect(error).toBeInstanceOf(SecretUnavailableError);
+    expect(error).toMatchObject({
+      code: 'secret_unavailable',
+      message: `secret ${ID} unavailable: timed out`,
+    });
+    expect(next).toMatchObject({ value: SECRET_VALUE, stale: false });
+    expect(client.calls).toHaveLength(2);
   });
 
   it('throws once the cached value is older than maxStale', async () => {
