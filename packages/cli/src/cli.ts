@@ -14,6 +14,7 @@ import { CommandError, EXIT, UsageError } from './errors.js';
 import { graphFlow, lintFlows, renderFlowFile, simulateFlow } from './flow-commands.js';
 import { importBlocklist } from './import.js';
 import { checkKeys, createKeys } from './key-commands.js';
+import { DEFAULT_ENV_FILE, DEFAULT_KEYS_DIR, runLocal } from './local-command.js';
 import { addRule, listRules, removeRule } from './rules.js';
 import { describeStoreError, isStoreUnavailable } from './store.js';
 
@@ -428,8 +429,53 @@ Exit 1 when a finding is at least as severe as --fail-on.`,
   },
 ];
 
-const ALL_COMMANDS: readonly Command[] = [...COMMANDS, ...MORE_COMMANDS];
-const GROUPS = ['blocklist', 'rules', 'flows', 'keys', 'audit'] as const;
+const LOCAL_COMMAND: Command = {
+  group: 'local',
+  name: '',
+  args: [],
+  summary: 'run local DynamoDB, Secrets Manager and KMS until interrupted',
+  details: `Starts local DynamoDB (dynalite, with the table FLOWGUARD_TABLE_NAME, default flowguard), Secrets
+Manager and KMS, each on 127.0.0.1 only, writes 'export NAME=value' lines for them to --out
+(mode 600) and prints them: source the file in another shell and the AWS SDK, the functions and
+this CLI talk to the local servers. AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are local
+credentials that open nothing real.
+
+--seed-keys also makes a Connect key pair the way 'keys create' does, puts its private key in the
+keys secret flowguard/connect-keys (and nowhere else: not on stdout, not in a file), a random
+fingerprint key in flowguard/fingerprint and a KMS key for tokens, adds the variables the
+functions read (FLOWGUARD_CONNECT_KEYS_SECRET_ID, FLOWGUARD_FINGERPRINT_SECRET_ID,
+FLOWGUARD_TOKEN_KMS_KEY_ID), and writes the certificate and public key to --keys-dir.
+
+Runs until Ctrl-C (SIGINT) or SIGTERM, then stops every server, removes the env file and key files
+it wrote (the servers and keys they describe are gone; a file changed since is kept) and exits 0.
+An env file that this command did not write, or that a running one still uses, is never replaced.
+Exit 1 when a port is in use or a file cannot be written, with nothing left running.`,
+  options: {
+    // Not --env-file: Node reads that flag anywhere on its command line (nodejs/node#54232).
+    out: STRING('file', `where the export lines go (default ./${DEFAULT_ENV_FILE})`),
+    'seed-keys': { type: 'boolean', describe: 'seed a Connect key pair, a fingerprint key and a token key' },
+    'keys-dir': STRING(
+      'dir',
+      `for --seed-keys: the certificate's directory (default ${DEFAULT_KEYS_DIR}/ next to the env file)`,
+    ),
+    port: STRING('n', 'DynamoDB on port n, Secrets Manager on n+1, KMS on n+2 (default: free ports)'),
+  },
+  examples: [
+    'flowguard local',
+    'flowguard local --seed-keys --port 8000 --out /tmp/flowguard.env',
+    'source .flowguard-local.env && flowguard blocklist list',
+  ],
+  run: (ctx, v) =>
+    runLocal(ctx, {
+      envFile: str(v, 'out'),
+      seedKeys: v['seed-keys'] === true,
+      keysDir: str(v, 'keys-dir'),
+      port: str(v, 'port'),
+    }),
+};
+
+const ALL_COMMANDS: readonly Command[] = [...COMMANDS, ...MORE_COMMANDS, LOCAL_COMMAND];
+const GROUPS = ['blocklist', 'rules', 'flows', 'keys', 'audit', 'local'] as const;
 
 function usageLine(command: Command): string {
   const required =
@@ -475,9 +521,10 @@ function groupHelp(group: string): string {
 
 export function mainHelp(): string {
   return [
-    'usage: flowguard <blocklist|rules|flows|keys> <command> [options] | flowguard audit [options]',
+    'usage: flowguard <blocklist|rules|flows|keys> <command> [options] | flowguard <audit|local> [options]',
     '',
-    "flowguard's admin tool: the screening table's blocks and rules, flows, keys, and the security audit.",
+    "flowguard's admin tool: the screening table's blocks and rules, flows, keys, the security audit, and",
+    'local AWS for development.',
     '',
     'commands:',
     ...ALL_COMMANDS.map((c) => `  ${`${c.group} ${c.name}`.padEnd(18)} ${c.summary}`),
@@ -490,7 +537,8 @@ export function mainHelp(): string {
     '  AWS_REGION, AWS_PROFILE, ...  AWS credentials and region (the SDK default chain)',
     '  AWS_ENDPOINT_URL_DYNAMODB  a local DynamoDB endpoint',
     '',
-    'exit codes: 0 done, 1 failed (store unavailable, import rejected), 2 bad command line',
+    'exit codes: 0 done (local: stopped by Ctrl-C or SIGTERM), 1 failed (store unavailable, import rejected,',
+    '            a port in use), 2 bad command line',
     '',
   ].join('\n');
 }
@@ -530,8 +578,8 @@ async function dispatch(argv: readonly string[], io: Io, context: { ctx: Context
   if (!(GROUPS as readonly string[]).includes(group)) {
     throw new UsageError(`unknown command '${group.slice(0, 40)}'`, mainHelp());
   }
-  // `flowguard audit [options]` is a command of its own, with no sub-command.
-  const single = group === 'audit';
+  // `flowguard audit [options]` and `flowguard local [options]` are commands of their own, with no sub-command.
+  const single = ALL_COMMANDS.some((c) => c.group === group && c.name === '');
   if (!single && name === undefined)
     throw new UsageError(`'flowguard ${group}' needs a command`, groupHelp(group));
   if (!single && isHelp(name)) {

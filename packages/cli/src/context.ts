@@ -25,6 +25,28 @@ export interface Io {
   stderrIsTTY?: boolean;
   /** Waits between retries; injectable so tests do not wait. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Subscribes `listener` to requests to stop a long-running command (`flowguard local`) and
+   * returns the unsubscribe function. Only such a command subscribes, and only while it runs, so
+   * every other command keeps the default signal behaviour. Default (and main.ts): SIGINT and
+   * SIGTERM of this process, via `onProcessSignals`.
+   */
+  onInterrupt?: (listener: (reason: string) => void) => () => void;
+}
+
+/** `Io.onInterrupt` for a real process: SIGINT and SIGTERM, named by the reason. */
+export function onProcessSignals(listener: (reason: string) => void): () => void {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  for (const signal of signals) process.on(signal, listener);
+  return () => {
+    for (const signal of signals) process.off(signal, listener);
+  };
+}
+
+/** A stop request: `reason` resolves with the first one; `dispose` unsubscribes. */
+export interface Interrupt {
+  readonly reason: Promise<string>;
+  dispose(): void;
 }
 
 export const DEFAULT_COUNTRY_VARIABLE = 'FLOWGUARD_DEFAULT_COUNTRY';
@@ -57,6 +79,16 @@ export class Context {
 
   nowSeconds(): number {
     return Math.floor(this.nowMs() / 1000);
+  }
+
+  /** Subscribes to stop requests (see `Io.onInterrupt`); dispose it when the command ends. */
+  interrupt(): Interrupt {
+    let resolve: (reason: string) => void = () => undefined;
+    const reason = new Promise<string>((r) => {
+      resolve = r;
+    });
+    const dispose = (this.io.onInterrupt ?? onProcessSignals)((why) => resolve(why));
+    return { reason, dispose };
   }
 
   sleep(ms: number): Promise<void> {

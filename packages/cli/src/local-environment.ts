@@ -23,8 +23,8 @@ import {
   secureInput,
 } from '@flowguard/secure-input';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
-import { createConnectKey } from '@flowguard/secure-input/keys';
-import { type LocalDynamoDB, startLocalAws, startLocalDynamoDB } from '@flowguard/testing';
+import { createConnectKey, keysSecretJson } from '@flowguard/secure-input/keys';
+import { type LocalAws, type LocalDynamoDB, startLocalAws } from '@flowguard/testing';
 
 const arn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:flowguard-${name}`;
 
@@ -36,6 +36,106 @@ export const FUNCTION_CONTRACTS: Readonly<Record<string, readonly string[]>> = {
   SecureInputFunctionArn: SECURE_INPUT_OUTPUTS,
   EncryptInputFunctionArn: ENCRYPT_INPUT_OUTPUTS,
 };
+
+/** What the functions read to find their keys (the same names the CDK stack sets). */
+export const KEY_VARIABLES = {
+  connectKeysSecretId: 'FLOWGUARD_CONNECT_KEYS_SECRET_ID',
+  fingerprintSecretId: 'FLOWGUARD_FINGERPRINT_SECRET_ID',
+  tokenKmsKeyId: 'FLOWGUARD_TOKEN_KMS_KEY_ID',
+} as const;
+
+/** Names of the seeded secrets, key and alias in local Secrets Manager and KMS. */
+export const LOCAL_KEY_NAMES = {
+  connectKeysSecret: 'flowguard/connect-keys',
+  fingerprintSecret: 'flowguard/fingerprint',
+  connectKeyId: 'local-key-1',
+  tokenKeyAlias: 'flowguard-tokens',
+} as const;
+
+export type LocalServices = LocalAws<{ dynamodb: true; secretsManager: true; kms: true }>;
+
+/** Fixed 127.0.0.1 ports for the local services; absent: the OS picks free ones. */
+export interface LocalPorts {
+  readonly dynamodb?: number;
+  readonly secretsManager?: number;
+  readonly kms?: number;
+}
+
+/**
+ * Local DynamoDB (dynalite, with the table), Secrets Manager and KMS, each on its own 127.0.0.1
+ * port, with one merged `env` and one `stop()`. If one fails to start (a port in use), the others
+ * are stopped and the error is thrown.
+ */
+export function startLocalServices(
+  options: { tableName?: string; ports?: LocalPorts } = {},
+): Promise<LocalServices> {
+  const ports = options.ports ?? {};
+  return startLocalAws({
+    dynamodb: true,
+    secretsManager: true,
+    kms: true,
+    dynamodbOptions: { tableName: options.tableName, port: ports.dynamodb },
+    secretsManagerOptions: { port: ports.secretsManager },
+    kmsOptions: { port: ports.kms },
+  });
+}
+
+export interface LocalKeys {
+  /** The Connect key id the flows name (InputEncryption.EncryptionKeyId). */
+  readonly keyId: string;
+  /** Self-signed X.509 PEM: the flows' InputEncryption.Key. */
+  readonly certificatePem: string;
+  /** SPKI PEM: what would be uploaded to Connect. */
+  readonly publicKeyPem: string;
+  readonly notAfter: Date;
+  readonly connectKeysSecretId: string;
+  readonly fingerprintSecretId: string;
+  /** The token key's ARN (what the Encryption SDK's KMS keyring wants). */
+  readonly tokenKeyArn: string;
+  /** `FLOWGUARD_CONNECT_KEYS_SECRET_ID`, `FLOWGUARD_FINGERPRINT_SECRET_ID`, `FLOWGUARD_TOKEN_KMS_KEY_ID`. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * Seeds what secure-input and encrypt-input read, the production way: a Connect key pair made the
+ * way `flowguard keys create` makes it, its private key in the keys secret (the only place it
+ * goes), a random fingerprint key in its secret, and a KMS key for tokens.
+ */
+export async function seedLocalKeys(
+  services: Pick<LocalServices, 'secretsManager' | 'kms'>,
+  options: { days?: number } = {},
+): Promise<LocalKeys> {
+  const names = LOCAL_KEY_NAMES;
+  const key = await createConnectKey({ commonName: 'flowguard local key', days: options.days ?? 30 });
+  const sm: SecretsManagerClient = services.secretsManager.client;
+  await sm.send(
+    new CreateSecretCommand({
+      Name: names.connectKeysSecret,
+      SecretString: keysSecretJson([{ keyId: names.connectKeyId, privateKeyPem: key.privateKeyPem }]),
+    }),
+  );
+  await sm.send(
+    new CreateSecretCommand({
+      Name: names.fingerprintSecret,
+      SecretString: JSON.stringify({ key: randomBytes(32).toString('base64') }),
+    }),
+  );
+  const tokenKeyArn = services.kms.createKey(names.tokenKeyAlias).arn;
+  return {
+    keyId: names.connectKeyId,
+    certificatePem: key.certificatePem,
+    publicKeyPem: key.publicKeyPem,
+    notAfter: key.notAfter,
+    connectKeysSecretId: names.connectKeysSecret,
+    fingerprintSecretId: names.fingerprintSecret,
+    tokenKeyArn,
+    env: {
+      [KEY_VARIABLES.connectKeysSecretId]: names.connectKeysSecret,
+      [KEY_VARIABLES.fingerprintSecretId]: names.fingerprintSecret,
+      [KEY_VARIABLES.tokenKmsKeyId]: tokenKeyArn,
+    },
+  };
+}
 
 export interface LocalContactCenter {
   readonly local: LocalDynamoDB;
@@ -57,31 +157,14 @@ export interface LocalContactCenter {
 export async function startLocalContactCenter(
   options: { env?: Readonly<Record<string, string>> } = {},
 ): Promise<LocalContactCenter> {
-  const local = await startLocalDynamoDB();
-  const aws = await startLocalAws({ secretsManager: true, kms: true }).catch(async (error: unknown) => {
-    await local.stop();
-    throw error;
-  });
+  const aws = await startLocalServices();
   try {
-    const key = await createConnectKey({ commonName: 'flowguard local key', days: 30 });
     // The keys and the fingerprint key live in (local) Secrets Manager, read through the cache;
     // tokens are made under a (local) KMS key: the production code paths.
-    const sm: SecretsManagerClient = aws.secretsManager.client;
-    await sm.send(
-      new CreateSecretCommand({
-        Name: 'flowguard/connect-keys',
-        SecretString: JSON.stringify({ keys: [{ keyId: 'local-key-1', privateKey: key.privateKeyPem }] }),
-      }),
-    );
-    await sm.send(
-      new CreateSecretCommand({
-        Name: 'flowguard/fingerprint',
-        SecretString: JSON.stringify({ key: randomBytes(32).toString('base64') }),
-      }),
-    );
-    const secrets = jsonSecretsFrom(new SecretCache({ client: sm }));
-    const tokenKeyArn = aws.kms.createKey('flowguard-tokens').arn;
-    const tokenKeyring = async () => kmsTokenKeyring(tokenKeyArn, aws.kms.client);
+    const keys = await seedLocalKeys(aws);
+    const local = aws.dynamodb;
+    const secrets = jsonSecretsFrom(new SecretCache({ client: aws.secretsManager.client }));
+    const tokenKeyring = async () => kmsTokenKeyring(keys.tokenKeyArn, aws.kms.client);
     const store = new DynamoScreeningStore({ client: local.client, tableName: local.tableName });
     const screener = new Screener({ store, config: readScreeningConfig(options.env ?? {}) });
     const quiet = { env: {}, config: { logLevel: 'silent' as const, metrics: false } };
@@ -91,9 +174,9 @@ export async function startLocalContactCenter(
       [arn('flag-caller')]: wrap(flagCaller(screener)),
       [arn('validate-input')]: wrap(validateInputFunction()),
       [arn('secure-input')]: wrap(
-        secureInput(new ConnectDecryptor({ secrets, secretId: 'flowguard/connect-keys' }), {
+        secureInput(new ConnectDecryptor({ secrets, secretId: keys.connectKeysSecretId }), {
           secrets,
-          fingerprintSecretId: 'flowguard/fingerprint',
+          fingerprintSecretId: keys.fingerprintSecretId,
           tokenKeyring,
         }),
       ),
@@ -110,19 +193,15 @@ export async function startLocalContactCenter(
         SecureInputFunctionArn: arn('secure-input'),
         EncryptInputFunctionArn: arn('encrypt-input'),
         QueueArn: 'arn:aws:connect:us-east-1:000000000000:instance/local/queue/BasicQueue',
-        ConnectKeyId: 'local-key-1',
-        ConnectCertificate: key.certificatePem,
+        ConnectKeyId: keys.keyId,
+        ConnectCertificate: keys.certificatePem,
       },
       encrypt: (digits, keyId, certificate) => encryptLikeConnect(digits, { keyId, publicKey: certificate }),
-      env: { ...local.env, ...aws.env },
-      stop: async () => {
-        await aws.stop();
-        await local.stop();
-      },
+      env: aws.env,
+      stop: () => aws.stop(),
     };
   } catch (error) {
     await aws.stop();
-    await local.stop();
     throw error;
   }
 }

@@ -125,6 +125,8 @@ export interface JsonServiceOptions {
   handlers: ReadonlyMap<string, Handler>;
   /** Runs before the handler (after faults); throws an `AwsJsonError` to refuse the request. */
   guard?: (operation: string, input: JsonInput) => void;
+  /** The 127.0.0.1 port; default 0, a free one. A taken port rejects with `EADDRINUSE`. */
+  port?: number;
 }
 
 export interface JsonService {
@@ -171,11 +173,14 @@ function send(response: ServerResponse, status: number, body: JsonObject, close 
   response.end(text);
 }
 
-export function listen(server: Server): Promise<number> {
+/**
+ * Listens on 127.0.0.1 and resolves with the port. Port 0 (the default): the OS picks a free port,
+ * so suites running in parallel never clash. A fixed port that is taken rejects (`EADDRINUSE`).
+ */
+export function listen(server: Server, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    // Port 0: the OS picks a free port, so suites running in parallel never clash.
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });
@@ -190,7 +195,7 @@ function close(server: Server): Promise<void> {
 }
 
 /**
- * An AWS JSON 1.1 service on a free 127.0.0.1 port: `POST /` with `X-Amz-Target: <prefix>.<Operation>`,
+ * An AWS JSON 1.1 service on a free (or the given) 127.0.0.1 port: `POST /` with `X-Amz-Target: <prefix>.<Operation>`,
  * answered by `handlers`. Signatures are not checked: any credentials are accepted.
  */
 export async function startJsonService(options: JsonServiceOptions): Promise<JsonService> {
@@ -272,7 +277,7 @@ export async function startJsonService(options: JsonServiceOptions): Promise<Jso
       send(res, 500, errorBody(options.internalError.type, options.internalError.message));
     });
   });
-  const port = await listen(server);
+  const port = await listen(server, options.port);
 
   const faults: ServiceFaults = {
     failNext(count, kind) {

@@ -38,6 +38,11 @@ export interface LocalDynamoDBOptions {
   clientConfig?: DynamoDBClientConfig;
   /** Return the item with a failed condition, as DynamoDB does (default true; see frontDoor). */
   conditionFailureItem?: boolean;
+  /**
+   * The endpoint's 127.0.0.1 port; default 0, a free one. A taken port rejects with `EADDRINUSE`
+   * and leaves nothing running. (dynalite itself, behind the front door, always takes a free port.)
+   */
+  port?: number;
 }
 
 type TimeToLive = { AttributeName: string; TimeToLiveStatus: 'ENABLED' | 'DISABLED' };
@@ -206,11 +211,11 @@ async function keyOf(
   return Object.fromEntries(schema.map(({ AttributeName }) => [AttributeName, item?.[AttributeName]]));
 }
 
-function listen(server: Server): Promise<number> {
+function listen(server: Server, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     // Port 0: the OS picks a free port, so suites running in parallel never clash.
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });
@@ -224,13 +229,16 @@ function close(server: Server): Promise<void> {
   });
 }
 
-/** Starts dynalite in this process on a free 127.0.0.1 port and (by default) creates the table. */
+/**
+ * Starts dynalite in this process on a free (or the given) 127.0.0.1 port and (by default) creates
+ * the table.
+ */
 export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Promise<LocalDynamoDB> {
   const name = options.tableName ?? DEFAULT_TABLE_NAME;
   const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dynamoPort = await listen(dynamo);
   const server = frontDoor(dynamoPort, { conditionFailureItem: options.conditionFailureItem ?? true });
-  const port = await listen(server).catch(async (error: unknown) => {
+  const port = await listen(server, options.port).catch(async (error: unknown) => {
     await close(dynamo);
     throw error;
   });

@@ -45,6 +45,8 @@ export interface LocalKms {
 export interface LocalKmsOptions {
   /** Extra client configuration. */
   clientConfig?: KMSClientConfig;
+  /** The 127.0.0.1 port; default 0, a free one. A taken port rejects with `EADDRINUSE`. */
+  port?: number;
 }
 
 interface Key {
@@ -366,6 +368,7 @@ export async function startLocalKms(options: LocalKmsOptions = {}): Promise<Loca
   ]);
 
   const service = await startJsonService({
+    port: options.port,
     targetPrefix: 'TrentService',
     messageField: 'message',
     invalidInput: 'ValidationException',

@@ -34,6 +34,8 @@ export interface LocalSecretsManager {
 export interface LocalSecretsManagerOptions {
   /** Extra client configuration. */
   clientConfig?: SecretsManagerClientConfig;
+  /** The 127.0.0.1 port; default 0, a free one. A taken port rejects with `EADDRINUSE`. */
+  port?: number;
 }
 
 interface SecretVersion {
@@ -403,6 +405,7 @@ export async function startLocalSecretsManager(
   ]);
 
   const service = await startJsonService({
+    port: options.port,
     targetPrefix: 'secretsmanager',
     messageField: 'Message',
     invalidInput: 'InvalidParameterException',

@@ -77,6 +77,44 @@ describe('startLocalAws', () => {
     }
   });
 
+  it('listens on the ports asked for; a taken one rejects with EADDRINUSE and stops the others', async () => {
+    const first = await startLocalAws({ dynamodb: true, secretsManager: true, kms: true });
+    const ports = [first.dynamodb.port, first.secretsManager.port, first.kms.port] as const;
+    await first.stop();
+    // Closed servers' handles go at the next turn of the event loop: count after it.
+    const listening = async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+    };
+    const baseline = await listening();
+
+    const again = await startLocalAws({
+      dynamodb: true,
+      secretsManager: true,
+      kms: true,
+      dynamodbOptions: { port: ports[0] },
+      secretsManagerOptions: { port: ports[1] },
+      kmsOptions: { port: ports[2] },
+    });
+    try {
+      expect([again.dynamodb.endpoint, again.secretsManager.endpoint, again.kms.endpoint]).toEqual(
+        ports.map((port) => `http://127.0.0.1:${port}`),
+      );
+      // dynalite behind the front door takes a free port of its own: four servers in all.
+      expect(await listening()).toBe(baseline + 4);
+      for (const options of [
+        { dynamodb: true, dynamodbOptions: { port: ports[0] } },
+        { secretsManager: true, kms: true, kmsOptions: { port: ports[2] } },
+      ]) {
+        await expect(startLocalAws(options)).rejects.toMatchObject({ code: 'EADDRINUSE' });
+        expect(await listening()).toBe(baseline + 4);
+      }
+    } finally {
+      await again.stop();
+    }
+    expect(await listening()).toBe(baseline);
+  });
+
   it('rejects when one service fails to start', async () => {
     await expect(
       startLocalAws({ dynamodb: true, kms: true, dynamodbOptions: { tableName: 'x' } }),
