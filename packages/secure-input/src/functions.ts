@@ -77,6 +77,7 @@ async function derive(
   deps: SecureInputDeps,
   contact: Contact,
   context: InvocationContext,
+  fingerprintKeyRead: Promise<Buffer | undefined>,
 ): Promise<Facts> {
   const text = plaintext.toString('utf8');
   const result = validateInput(target.schema, { [target.field]: text });
@@ -97,7 +98,7 @@ async function derive(
     // Last four only where at least six digits stay hidden: for a short value they are most of it.
     if (target.revealsLast4 && value.length >= 10) facts.last4 = value.subarray(-4).toString('utf8');
     if (target.schema === 'card') facts.brand = cardBrand(value.toString('utf8'));
-    const key = await fingerprintKey(deps, context.signal);
+    const key = await fingerprintKeyRead;
     if (key) facts.fingerprint = fingerprint(key, target.schema, value);
     if (deps.tokenKeyring) {
       const keyring = await deps.tokenKeyring(context.signal);
@@ -135,13 +136,27 @@ export function secureInput(decryptor: ConnectDecryptor, deps: SecureInputDeps):
       const encrypted = Object.hasOwn(contact.parameters, 'encryptedInput')
         ? contact.parameters.encryptedInput
         : undefined;
-      const plaintext = await decryptor.decrypt(encrypted ?? '', { keyId, signal: context.signal });
+      // The fingerprint key is read while the input decrypts: when Secrets Manager is slow, the two
+      // reads share the wait instead of queueing for the budget. A read this call turns out not to
+      // need (the input did not decrypt or is invalid) is abandoned when the call ends, so the next
+      // call starts a fetch of its own rather than join one that is failing.
+      const fingerprintRead = new AbortController();
+      const abandon = () => fingerprintRead.abort(context.signal.reason);
+      context.signal.addEventListener('abort', abandon, { once: true });
+      const fingerprintKeyRead = fingerprintKey(deps, fingerprintRead.signal);
+      fingerprintKeyRead.catch(() => {}); // awaited below only for a valid value
       try {
-        const facts = await derive(plaintext, target, deps, contact, context);
-        context.addMetric(facts.valid ? 'ValidInput' : 'InvalidInput');
-        return { ...facts };
+        const plaintext = await decryptor.decrypt(encrypted ?? '', { keyId, signal: context.signal });
+        try {
+          const facts = await derive(plaintext, target, deps, contact, context, fingerprintKeyRead);
+          context.addMetric(facts.valid ? 'ValidInput' : 'InvalidInput');
+          return { ...facts };
+        } finally {
+          plaintext.fill(0);
+        }
       } finally {
-        plaintext.fill(0);
+        context.signal.removeEventListener('abort', abandon);
+        fingerprintRead.abort();
       }
     },
   };

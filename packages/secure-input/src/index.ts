@@ -22,6 +22,7 @@ export {
   makeToken,
   openToken,
   rsaTokenKeyring,
+  SECURE_INPUT_CLIENT_OPTIONS,
   TOKEN_KEY_NAMESPACE,
   tokenContext,
 } from './token.js';

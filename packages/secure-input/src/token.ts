@@ -145,3 +145,14 @@ export async function openToken(
 export function fingerprint(key: Buffer, purpose: string, value: Buffer): string {
   return createHmac('sha256', key).update(purpose).update('\0').update(value).digest('base64url');
 }
+
+/**
+ * Options for the Secure IVR functions' AWS clients (KMS, Secrets Manager): timeouts and one retry
+ * that fit inside the 2.5 s budget, so a slow or throttling service gets a stable answer
+ * (`token_failed`, `key_unavailable`, or the cached secret) rather than the budget running out
+ * in the SDK's default backoff.
+ */
+export const SECURE_INPUT_CLIENT_OPTIONS = {
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 500, requestTimeout: 700, throwOnRequestTimeout: true },
+} as const;

@@ -3,15 +3,25 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { envString, flowHandler } from '@flowguard/contact';
 import { SecretCache } from '@flowguard/secrets';
-import { ConnectDecryptor, jsonSecretsFrom, kmsTokenKeyring, secureInput } from '@flowguard/secure-input';
+import {
+  ConnectDecryptor,
+  jsonSecretsFrom,
+  kmsTokenKeyring,
+  SECURE_INPUT_CLIENT_OPTIONS,
+  secureInput,
+} from '@flowguard/secure-input';
 
 const keysSecretId = envString('FLOWGUARD_CONNECT_KEYS_SECRET_ID', {
   describe: 'the id or ARN of the Connect keys secret',
 });
 const fingerprintSecretId = envString('FLOWGUARD_FINGERPRINT_SECRET_ID', { default: '' });
 const tokenKeyId = envString('FLOWGUARD_TOKEN_KMS_KEY_ID', { default: '' });
-const secrets = jsonSecretsFrom(new SecretCache({ client: new SecretsManagerClient({}) }));
-const tokenKeyring = tokenKeyId ? kmsTokenKeyring(tokenKeyId, new KMSClient({})) : undefined;
+const secrets = jsonSecretsFrom(
+  new SecretCache({ client: new SecretsManagerClient(SECURE_INPUT_CLIENT_OPTIONS) }),
+);
+const tokenKeyring = tokenKeyId
+  ? kmsTokenKeyring(tokenKeyId, new KMSClient(SECURE_INPUT_CLIENT_OPTIONS))
+  : undefined;
 
 export const handler = flowHandler(
   secureInput(new ConnectDecryptor({ secrets, secretId: keysSecretId }), {
