@@ -48,14 +48,21 @@ describe('leak scan', () => {
   function expectClean(text: string) {
     for (const secret of SECRETS) {
       for (const spelled of spellings(secret)) {
-        // Short values (PIN, CVV) only count when they stand alone, not inside longer digit runs.
+        // Short values (PIN, CVV) only count when they stand alone: not inside longer digit runs,
+        // ids, base64, or a decimal such as a logged latency (`"latencyMs":12.739`).
         const pattern =
-          secret.length < 6 ? new RegExp(`(?<![0-9A-Za-z+/])${spelled}(?![0-9A-Za-z+/=])`) : undefined;
+          secret.length < 6 ? new RegExp(`(?<![0-9A-Za-z+/._-])${spelled}(?![0-9A-Za-z+/=._-])`) : undefined;
         if (pattern) expect(text).not.toMatch(pattern);
         else expect(text).not.toContain(spelled);
       }
     }
   }
+
+  it('the scan finds a short value standing alone, not inside ids, base64 or latencies', () => {
+    expect(() => expectClean('{"cvv":"739"}')).toThrow();
+    expect(() => expectClean('pin 5821 entered')).toThrow();
+    expectClean('{"latencyMs":12.739,"contactId":"a739-5821b","token":"x5821/739="}');
+  });
 
   it('finds no sensitive value in anything the demo prints', async () => {
     let output = '';

@@ -72,12 +72,13 @@ export function spellings(digits: string): string[] {
 
 /**
  * Whether `text` holds `digits` in any spelling. A short value (PIN, CVV) counts only standing
- * alone: random ids, tokens and fingerprints hold every four-digit run sooner or later.
+ * alone: random ids, tokens, fingerprints and logged latencies hold every short digit run sooner
+ * or later.
  */
 export function leaks(text: string, digits: string): string | undefined {
   return spellings(digits).find((spelled) => {
     if (digits.length >= 6) return text.includes(spelled);
     const escaped = spelled.replace(/[.]/g, '\\.');
-    return new RegExp(`(?<![0-9A-Za-z+/_-])${escaped}(?![0-9A-Za-z+/=_-])`).test(text);
+    return new RegExp(`(?<![0-9A-Za-z+/._-])${escaped}(?![0-9A-Za-z+/=._-])`).test(text);
   });
 }
