@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { bundleFunction, HANDLERS_DIR, listFunctions } from '@flowguard/scripts/bundle';
+import { coldImportMs } from '@flowguard/scripts/cold-import';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
 import { type LocalDynamoDB, startLocalAws, startLocalDynamoDB, voiceEvent } from '@flowguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +44,19 @@ describe('function bundles', () => {
     expect(await listFunctions(HANDLERS_DIR)).toEqual(
       expect.arrayContaining(['flag-caller', 'screen-caller']),
     );
+  });
+
+  it('imports every bundle in a fresh Node process with the environment the stack gives it', async () => {
+    const names = await listFunctions(HANDLERS_DIR);
+    const times: Record<string, boolean> = {};
+    for (const name of names) {
+      const bundle = await bundleFunction(name, { outDir });
+      // Throws (naming the bundle's error) if the bundle does not load: the cold-import benchmark's path.
+      times[name] = coldImportMs(bundle.file) > 0;
+    }
+
+    expect(names.length).toBe(5);
+    expect(Object.values(times).every(Boolean)).toBe(true);
   });
 
   it('screens, throttles and, once flagged, blocks a caller through the real bundles', async () => {

@@ -1,6 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 
+/**
+ * The configuration the CDK stack gives the functions (docs/deploy.md), with placeholder ids: what
+ * a bundle needs to import at all, since each reads its required settings at load.
+ */
+export const DEPLOYED_ENV: Readonly<Record<string, string>> = {
+  AWS_REGION: 'us-east-1',
+  FLOWGUARD_TABLE_NAME: 'flowguard',
+  FLOWGUARD_CONNECT_KEYS_SECRET_ID: 'flowguard/connect-keys',
+  FLOWGUARD_FINGERPRINT_SECRET_ID: 'flowguard/fingerprint',
+  FLOWGUARD_TOKEN_KMS_KEY_ID: 'alias/flowguard-tokens',
+};
+
 /** Milliseconds to import a module in a fresh Node process (process start-up not included). */
 export function coldImportMs(file: string, env: Record<string, string> = {}): number {
   const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t));`;
@@ -8,7 +20,7 @@ export function coldImportMs(file: string, env: Record<string, string> = {}): nu
     env: {
       ...process.env,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      AWS_REGION: 'us-east-1',
+      ...DEPLOYED_ENV,
       ...env,
     },
     encoding: 'utf8',
