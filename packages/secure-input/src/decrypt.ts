@@ -1,8 +1,8 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { buildDecrypt } from '@aws-crypto/decrypt-node';
-import { type AwsEsdkKeyObject, CommitmentPolicy } from '@aws-crypto/material-management-node';
+import type { AwsEsdkKeyObject } from '@aws-crypto/material-management-node';
 import { RawRsaKeyringNode } from '@aws-crypto/raw-rsa-keyring-node';
 import { ConnectMaterials } from './connect-materials.js';
+import { decryptMessage } from './connect-message.js';
 import { SecureInputError } from './errors.js';
 import { CONNECT_KEY_NAMESPACE, CONNECT_SUITE_ID, summarizeMessage } from './message.js';
 
@@ -22,13 +22,6 @@ const MAX_BODY_BYTES = 1024;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 /** What a flow sees when the caller entered nothing (no input stores the literal `Timeout`). */
 const NO_INPUT = new Set(['', 'timeout', '#']);
-
-// Connect's messages are not key-committing: decrypt must allow them. Nothing this toolkit
-// encrypts uses this client, so the toolkit's own ciphertexts stay key-committing.
-const { decrypt } = buildDecrypt({
-  commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT,
-  maxEncryptedDataKeys: 1,
-});
 
 interface KeyEntry {
   readonly keyId: string;
@@ -157,8 +150,10 @@ export class ConnectDecryptor {
       const entry = keys.get(keyId);
       if (!entry) throw new SecureInputError('unknown_key', 'no private key for the key id in the message');
       try {
-        const { plaintext } = await decrypt(entry.materials, message, { maxBodySize: MAX_BODY_BYTES });
-        return plaintext;
+        return await decryptMessage(entry.materials, message, {
+          maxBodySize: MAX_BODY_BYTES,
+          maxEncryptedDataKeys: 1,
+        });
       } catch (error) {
         if (!unwrapFailed(error))
           throw new SecureInputError('bad_ciphertext', 'the message failed authentication');

@@ -11,12 +11,14 @@ import { RawRsaKeyringNode } from '@aws-crypto/raw-rsa-keyring-node';
 import { describe, expect, it } from 'vitest';
 import { publicKeyPem } from '../../src/connect-encrypt.js';
 import { ConnectMaterials } from '../../src/connect-materials.js';
+import { decryptMessage } from '../../src/connect-message.js';
 import { ConnectDecryptor } from '../../src/decrypt.js';
 import { FakeSecrets, keysSecret, knownAnswer, testKey } from './helpers.js';
 
-// ConnectMaterials replaces only the decoding of the message's verification key; these tests hold
-// it to the Encryption SDK's own default materials manager as the oracle: the same messages
-// decrypt to the same bytes, the same damaged messages are refused.
+// ConnectMaterials replaces only the decoding of the message's verification key, and decryptMessage
+// only the streams around the SDK's own parsing and cryptography. These tests hold both to the
+// Encryption SDK's plain decrypt (default materials manager, streams) as the oracle: the same
+// messages open to the same bytes; the same damaged messages are refused.
 
 const { encrypt } = buildEncrypt(CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
 const { decrypt } = buildDecrypt({
@@ -40,17 +42,36 @@ const materials = new ConnectMaterials(decryptingKeyring);
 const P384_SPKI_PREFIX = Buffer.from('3046301006072a8648ce3d020106052b81040022033200', 'hex');
 const CONNECT_SUITE = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384;
 
-async function outcome(run: () => Promise<{ plaintext: Buffer }>): Promise<string> {
+const LIMITS = { maxBodySize: 1024, maxEncryptedDataKeys: 1 };
+
+async function outcome(run: () => Promise<Buffer | { plaintext: Buffer }>): Promise<string> {
   try {
-    return `ok:${(await run()).plaintext.toString('hex')}`;
+    const result = await run();
+    return `ok:${(Buffer.isBuffer(result) ? result : result.plaintext).toString('hex')}`;
   } catch {
     return 'refused';
   }
 }
 
+/** Our decrypt next to the SDK's, for one message. */
+async function both(message: Buffer, limits = LIMITS) {
+  return {
+    ours: await outcome(() => decryptMessage(materials, message, limits)),
+    sdk: await outcome(() => decrypt(decryptingKeyring, message, { maxBodySize: limits.maxBodySize })),
+  };
+}
+
 async function connectMessage(plaintext: Buffer, frameLength?: number): Promise<Buffer> {
   const { result } = await encrypt(encryptingKeyring, plaintext, { suiteId: CONNECT_SUITE, frameLength });
   return result;
+}
+
+/** The length of a message's DER signature (the footer is its 2-byte length, then the signature). */
+function signatureLength(message: Buffer): number {
+  for (let length = 100; length <= 104; length++) {
+    if (message.readUInt16BE(message.length - length - 2) === length) return length;
+  }
+  throw new Error('no P-384 signature footer found');
 }
 
 /** The byte offset and text of the base64 verification key inside a message's header. */
@@ -62,15 +83,14 @@ function signerKeyIn(message: Buffer): { offset: number; text: string } {
   return { offset, text: text.slice(offset, offset + length) };
 }
 
-describe('ConnectMaterials against the SDK default materials manager', () => {
+describe('decryptMessage with ConnectMaterials, against the SDK decrypt', () => {
   it('decrypts the same messages to the same bytes: lengths 0 to 40, framed small and large', async () => {
     for (const frameLength of [4, 4096]) {
       for (let length = 0; length <= 40; length += 5) {
         const plaintext = Buffer.from('1234567890'.repeat(5).slice(0, length));
         const message = await connectMessage(plaintext, frameLength);
 
-        const ours = await outcome(() => decrypt(materials, message));
-        const sdk = await outcome(() => decrypt(decryptingKeyring, message));
+        const { ours, sdk } = await both(message);
 
         expect(ours).toBe(`ok:${plaintext.toString('hex')}`);
         expect(ours).toBe(sdk);
@@ -78,21 +98,72 @@ describe('ConnectMaterials against the SDK default materials manager', () => {
     }
   });
 
-  it('refuses every damaged message the SDK refuses, and returns nothing from any of them', async () => {
-    const message = Buffer.from(knownAnswer('4111111111111111').ciphertext, 'base64');
+  it('refuses a flipped bit wherever the SDK does: every sixth byte of one frame, every ninth of five', async () => {
+    const oneFrame = Buffer.from(knownAnswer('4111111111111111').ciphertext, 'base64');
+    const fiveFrames = await connectMessage(Buffer.from('4111111111111111'), 4);
     let compared = 0;
-    for (let position = 0; position < message.length; position += 4) {
-      const damaged = Buffer.from(message);
-      damaged[position] = (damaged[position] ?? 0) ^ 0x10;
+    for (const [message, step] of [
+      [oneFrame, 6],
+      [fiveFrames, 9],
+    ] as const) {
+      for (let position = 0; position < message.length; position += step) {
+        const damaged = Buffer.from(message);
+        damaged[position] = (damaged[position] ?? 0) ^ 0x10;
 
-      const ours = await outcome(() => decrypt(materials, damaged));
-      const sdk = await outcome(() => decrypt(decryptingKeyring, damaged));
+        const { ours, sdk } = await both(damaged);
 
-      expect({ position, ours }).toEqual({ position, ours: sdk });
-      expect(ours).toBe('refused');
-      compared++;
+        expect({ position, ours }).toEqual({ position, ours: sdk });
+        expect(ours).toBe('refused');
+        compared++;
+      }
     }
-    expect(compared).toBe(Math.ceil(message.length / 4));
+    expect(compared).toBe(Math.ceil(oneFrame.length / 6) + Math.ceil(fiveFrames.length / 9));
+  });
+
+  it('refuses a message cut short anywhere, or with bytes after its signature', async () => {
+    const message = await connectMessage(Buffer.from('4111111111111111'), 4);
+    const cuts = new Set<number>();
+    for (let length = 0; length < message.length; length += 3) cuts.add(length);
+    // Around the end: inside the signature, its length field, the final frame's tag.
+    for (let back = 1; back <= 120; back++) cuts.add(message.length - back);
+
+    for (const length of cuts) {
+      const { ours, sdk } = await both(message.subarray(0, length));
+      expect({ length, ours }).toEqual({ length, ours: 'refused' });
+      expect(sdk).toBe('refused');
+    }
+    for (const extra of [Buffer.from([0]), Buffer.alloc(2, 0xff), Buffer.alloc(100, 7)]) {
+      expect(await both(Buffer.concat([message, extra]))).toEqual({ ours: 'refused', sdk: 'refused' });
+    }
+  });
+
+  it('refuses frames out of order, and more plaintext than maxBodySize', async () => {
+    const message = await connectMessage(Buffer.from('41111111'), 4);
+    // Two regular frames of 4 + 12 + 4 + 16 bytes each, then the final frame and the signature.
+    const frameBytes = 4 + 12 + 4 + 16;
+    const bodyStart =
+      message.length - (2 * frameBytes + (4 + 4 + 12 + 4 + 0 + 16)) - (2 + signatureLength(message));
+    const swapped = Buffer.concat([
+      message.subarray(0, bodyStart),
+      message.subarray(bodyStart + frameBytes, bodyStart + 2 * frameBytes),
+      message.subarray(bodyStart, bodyStart + frameBytes),
+      message.subarray(bodyStart + 2 * frameBytes),
+    ]);
+    const long = await connectMessage(Buffer.from('1234567890'.repeat(4)), 16);
+
+    expect(swapped.readUInt32BE(bodyStart)).toBe(2);
+    expect(await both(swapped)).toEqual({ ours: 'refused', sdk: 'refused' });
+    expect((await both(long)).ours).toMatch(/^ok:/);
+    expect(await both(long, { maxBodySize: 15, maxEncryptedDataKeys: 1 })).toEqual({
+      ours: 'refused',
+      sdk: 'refused',
+    });
+    // Stricter than the SDK, which checks each frame only: 40 bytes in frames of 16 exceed 16.
+    expect(await both(long, { maxBodySize: 16, maxEncryptedDataKeys: 1 })).toEqual({
+      ours: 'refused',
+      sdk: `ok:${Buffer.from('1234567890'.repeat(4)).toString('hex')}`,
+    });
+    expect((await both(long, { maxBodySize: 40, maxEncryptedDataKeys: 1 })).ours).toMatch(/^ok:/);
   });
 
   it('refuses a verification key that is not a point on P-384, and one that is another key', async () => {
@@ -114,7 +185,7 @@ describe('ConnectMaterials against the SDK default materials manager', () => {
         seen.offCurve++;
       }
 
-      expect(await outcome(() => decrypt(materials, damaged))).toBe('refused');
+      expect(await both(damaged)).toEqual({ ours: 'refused', sdk: 'refused' });
     }
     expect(seen.offCurve).toBeGreaterThanOrEqual(2);
     expect(seen.otherKey).toBeGreaterThanOrEqual(2);
