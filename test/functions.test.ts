@@ -59,6 +59,26 @@ describe('function bundles', () => {
     expect(Object.values(times).every(Boolean)).toBe(true);
   });
 
+  it('carries in each bundle only the AWS clients its function calls (besides the credential chain)', async () => {
+    const credentialChain = new Set(['SSO', 'SSO OIDC', 'STS', 'Signin']);
+    const clients: Record<string, string[]> = {};
+    for (const name of await listFunctions(HANDLERS_DIR)) {
+      const code = readFileSync((await bundleFunction(name, { outDir })).file, 'utf8');
+      clients[name] = [...code.matchAll(/serviceId:\w+\?\.serviceId\?\?"([^"]+)"/g)]
+        .map((match) => match[1] ?? '')
+        .filter((service) => !credentialChain.has(service))
+        .sort();
+    }
+
+    expect(clients).toEqual({
+      'encrypt-input': ['KMS'],
+      'flag-caller': ['DynamoDB'],
+      'screen-caller': ['DynamoDB'],
+      'secure-input': ['KMS', 'Secrets Manager'],
+      'validate-input': [],
+    });
+  });
+
   it('screens, throttles and, once flagged, blocks a caller through the real bundles', async () => {
     const screen = await load('screen-caller');
     const flag = await load('flag-caller');

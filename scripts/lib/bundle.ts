@@ -60,6 +60,24 @@ export async function listFunctions(handlersDir = HANDLERS_DIR): Promise<string[
  * Large JSON (libphonenumber's metadata) loads faster through `JSON.parse` of a string than as the
  * object literal esbuild writes by default: V8 parses JSON in a fast path.
  */
+/**
+ * The code imports a few Encryption SDK files by path (`@aws-crypto/<pkg>/build/main/src/...`, the
+ * CommonJS build Node runs). The bundle takes every other `@aws-crypto` import from the ES module
+ * build (`mainFields`), so the same files are taken from there too: one copy of each SDK module,
+ * one set of classes for `instanceof`.
+ */
+const sdkModuleBuild: Plugin = {
+  name: 'aws-crypto-module-build',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^@aws-crypto\/[^/]+\/build\/main\// }, (args) =>
+      pluginBuild.resolve(args.path.replace('/build/main/', '/build/module/'), {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+      }),
+    );
+  },
+};
+
 const jsonAsString: Plugin = {
   name: 'json-as-string',
   setup(pluginBuild) {
@@ -128,7 +146,7 @@ export async function bundleFunction(name: string, options: BundleOptions = {}):
     legalComments: 'none',
     metafile: false,
     logLevel: 'silent',
-    plugins: [jsonAsString],
+    plugins: [sdkModuleBuild, jsonAsString],
     // CommonJS dependencies may call require() for Node built-ins; ESM output has no require.
     banner: {
       js: "import{createRequire as __flowguardRequire}from'node:module';const require=__flowguardRequire(import.meta.url);",

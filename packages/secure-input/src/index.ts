@@ -20,7 +20,6 @@ export {
   fingerprint,
   kmsTokenKeyring,
   makeToken,
-  openToken,
   rsaTokenKeyring,
   SECURE_INPUT_CLIENT_OPTIONS,
   TOKEN_KEY_NAMESPACE,

@@ -1,10 +1,13 @@
 import { createHmac, createPublicKey, randomBytes } from 'node:crypto';
-import { buildDecrypt } from '@aws-crypto/decrypt-node';
-import { KmsKeyringNode, type KmsKeyringNodeInput } from '@aws-crypto/kms-keyring-node';
+// The KMS keyring alone: the package's index also loads the hierarchical keyring and, with it, a
+// DynamoDB client the functions do not need.
+import {
+  KmsKeyringNode,
+  type KmsKeyringNodeInput,
+} from '@aws-crypto/kms-keyring-node/build/main/src/kms_keyring_node.js';
 import {
   AlgorithmSuiteIdentifier,
   type AwsEsdkKeyObject,
-  CommitmentPolicy,
   type KeyringNode,
   KeyringTraceFlag,
   NodeAlgorithmSuite,
@@ -24,10 +27,6 @@ import {
 import { SecureInputError } from './errors.js';
 import { writeTokenMessage } from './token-message.js';
 
-const { decrypt } = buildDecrypt({
-  commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT,
-  maxEncryptedDataKeys: 1,
-});
 /** Key-committing, unsigned: the downstream system holds the key, so a signature adds only cost. */
 const TOKEN_SUITE = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
 export const TOKEN_KEY_NAMESPACE = 'flowguard-token';
@@ -108,33 +107,6 @@ export async function makeToken(
   } catch (error) {
     throw new SecureInputError('token_failed', 'the token could not be made', { cause: error });
   }
-}
-
-/**
- * What a downstream system does with a token: decrypts it and checks it was made for this contact
- * and purpose. Throws `SecureInputError` (`bad_token`, `token_context`) otherwise.
- */
-export async function openToken(
-  keyring: KeyringNode,
-  token: string,
-  expected: Record<string, string>,
-): Promise<Buffer> {
-  let output: Awaited<ReturnType<typeof decrypt>>;
-  try {
-    output = await decrypt(keyring, Buffer.from(token, 'base64'), { maxBodySize: 4096 });
-  } catch (error) {
-    throw new SecureInputError('bad_token', 'the token does not decrypt', { cause: error });
-  }
-  for (const [key, value] of Object.entries(expected)) {
-    if (output.messageHeader.encryptionContext[key] !== value) {
-      output.plaintext.fill(0);
-      throw new SecureInputError(
-        'token_context',
-        `the token was not made for this ${key.replace('flowguard:', '')}`,
-      );
-    }
-  }
-  return output.plaintext;
 }
 
 /**

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { encryptLikeConnect } from '../../src/connect-encrypt.js';
 import { ConnectDecryptor } from '../../src/decrypt.js';
 import { encryptInput, type SecureInputDeps, secureInput } from '../../src/functions.js';
-import { openToken, rsaTokenKeyring, TOKEN_KEY_NAMESPACE, tokenContext } from '../../src/token.js';
+import { openToken } from '../../src/open-token.js';
+import { rsaTokenKeyring, TOKEN_KEY_NAMESPACE, tokenContext } from '../../src/token.js';
 import { FakeSecrets, keysSecret, knownAnswer, leaks, spellings, testKey } from './helpers.js';
 
 const FINGERPRINT_KEY = Buffer.alloc(32, 0x5a).toString('base64');

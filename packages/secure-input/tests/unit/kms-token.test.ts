@@ -1,7 +1,8 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalKms } from '@flowguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kmsTokenKeyring, makeToken, openToken, tokenContext } from '../../src/token.js';
+import { openToken } from '../../src/open-token.js';
+import { kmsTokenKeyring, makeToken, tokenContext } from '../../src/token.js';
 
 describe('tokens under a KMS key (local KMS)', () => {
   let kms: Awaited<ReturnType<typeof startLocalKms>>;

@@ -10,7 +10,8 @@ import {
 } from '@aws-crypto/material-management-node';
 import { RawRsaKeyringNode } from '@aws-crypto/raw-rsa-keyring-node';
 import { describe, expect, it } from 'vitest';
-import { makeToken, openToken, rsaTokenKeyring, TOKEN_KEY_NAMESPACE, tokenContext } from '../../src/token.js';
+import { openToken } from '../../src/open-token.js';
+import { makeToken, rsaTokenKeyring, TOKEN_KEY_NAMESPACE, tokenContext } from '../../src/token.js';
 import { writeTokenMessage } from '../../src/token-message.js';
 import { testKey } from './helpers.js';
 
