@@ -2,8 +2,10 @@
 // start encrypting with it, old messages still decrypt, then the first key is removed.
 import { readFileSync } from 'node:fs';
 import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { flowHandler } from '@flowguard/contact';
+import { FlowSimulator, parseFlow, renderFlow } from '@flowguard/flow-sim';
 import { SecretCache } from '@flowguard/secrets';
-import { ConnectDecryptor, jsonSecretsFrom } from '@flowguard/secure-input';
+import { ConnectDecryptor, jsonSecretsFrom, secureInput } from '@flowguard/secure-input';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
 import { startLocalAws } from '@flowguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,5 +59,58 @@ describe('Connect key rotation through Secrets Manager', () => {
       '5555555555554444',
     ]);
     expect(retired).toBe('unknown_key');
+  });
+
+  it('runs the payment flow through a rotation: re-rendered with the new key, it works; with the old, it stops', async () => {
+    await aws.secretsManager.client.send(
+      new PutSecretValueCommand({
+        SecretId: 'connect-keys',
+        SecretString: JSON.stringify({ keys: [entry(1)] }),
+      }),
+    );
+    let now = Date.UTC(2026, 0, 1);
+    const cache = new SecretCache({ client: aws.secretsManager.client, clock: () => now });
+    const decryptor = new ConnectDecryptor({ secrets: jsonSecretsFrom(cache), secretId: 'connect-keys' });
+    const secure = flowHandler(secureInput(decryptor, {}), {
+      env: {},
+      config: { logLevel: 'silent', metrics: false },
+    });
+    const flowJson = JSON.parse(
+      readFileSync(new URL('../flows/secure-payment.json', import.meta.url), 'utf8'),
+    );
+    /** The card's last four as the flow stored them, or '' when the flow gave up on the input. */
+    const pay = async (n: 1 | 2, card: string) => {
+      const flow = renderFlow(parseFlow(flowJson), {
+        SecureInputFunctionArn: 'secure',
+        QueueArn: 'queue',
+        ConnectKeyId: `test-only-key-${n}`,
+        ConnectCertificate: key(n, 'cert'),
+      });
+      const trace = await new FlowSimulator(flow).run({
+        functions: { secure },
+        inputs: [`${card}#`, `${card}#`, `${card}#`],
+        encrypt: (digits, keyId, certificate) =>
+          encryptLikeConnect(digits, { keyId, publicKey: certificate }),
+      });
+      return trace.attributes.cardLast4 ?? '';
+    };
+    const put = (keys: unknown[]) =>
+      aws.secretsManager.client.send(
+        new PutSecretValueCommand({ SecretId: 'connect-keys', SecretString: JSON.stringify({ keys }) }),
+      );
+
+    const withFirstKey = await pay(1, '4111111111111111');
+    const newFlowTooEarly = await pay(2, '5555555555554444'); // key 2 not in the secret yet
+    await put([entry(1), entry(2)]);
+    now += 10_000; // past the refresh backoff of the failed lookups
+    const bothLive = [await pay(1, '4111111111111111'), await pay(2, '5555555555554444')];
+    await put([entry(2)]);
+    now += 10 * 60_000; // past the cache TTL
+    const afterRetirement = [await pay(1, '4111111111111111'), await pay(2, '5555555555554444')];
+
+    expect(withFirstKey).toBe('1111');
+    expect(newFlowTooEarly).toBe('');
+    expect(bothLive).toEqual(['1111', '4444']);
+    expect(afterRetirement).toEqual(['', '4444']);
   });
 });
