@@ -2,7 +2,7 @@
 // CI runs FUZZ_RUNS (default 2,000) per function, 10,000 in all; `pnpm fuzz` runs more and
 // prints the seed (FUZZ_SEED replays a run).
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { connectEvent } from './fuzz/arbitraries.js';
 import { fuzzTargets } from './fuzz/handlers.js';
 
@@ -24,8 +24,12 @@ describe(`fuzzing every function handler (seed ${SEED}, ${RUNS} events each)`, (
   const lines: string[] = [];
   const targets = fuzzTargets(lines);
 
+  beforeAll(() => {
+    console.log(`fuzz: seed ${SEED}, ${RUNS} events per function; replay with FUZZ_SEED=${SEED}`);
+  });
+
   it.each(targets.map((t) => [t.name, t] as const))(
-    '%s answers every event with a flat, legal, bounded map, in time, echoing nothing sensitive',
+    `%s answers every event with a flat, legal, bounded map, in time, echoing nothing sensitive (seed ${SEED})`,
     async (_, target) => {
       const allowed = new Set([...target.outputs, 'error']);
       let answered = 0;
