@@ -1,13 +1,23 @@
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { buildDecrypt } from '@aws-crypto/decrypt-node';
 import { buildEncrypt } from '@aws-crypto/encrypt-node';
 import {
   AlgorithmSuiteIdentifier,
   type AwsEsdkKeyObject,
   CommitmentPolicy,
+  getEncryptHelper,
   NodeAlgorithmSuite,
+  NodeDefaultCryptographicMaterialsManager,
 } from '@aws-crypto/material-management-node';
 import { RawRsaKeyringNode } from '@aws-crypto/raw-rsa-keyring-node';
+import {
+  aadFactory,
+  ContentAADString,
+  ContentType,
+  serializeFactory,
+  serializeMessageHeaderAuth,
+  serializeSignatureInfo,
+} from '@aws-crypto/serialize';
 import { describe, expect, it } from 'vitest';
 import { publicKeyPem } from '../../src/connect-encrypt.js';
 import { ConnectMaterials } from '../../src/connect-materials.js';
@@ -66,6 +76,67 @@ async function connectMessage(plaintext: Buffer, frameLength?: number): Promise<
   return result;
 }
 
+/**
+ * A signed, non-framed version-1 message in Connect's suite. The SDK for JavaScript only writes
+ * framed messages, so this one is assembled from the SDK's own serializer, key derivation and
+ * signer, as its encrypt stream would for non-framed content.
+ */
+async function nonFramedMessage(plaintext: Buffer): Promise<Buffer> {
+  const serialize = serializeFactory((text: string) => Buffer.from(text, 'utf8'), { utf8Sorting: true });
+  const aad = aadFactory((text: string) => Buffer.from(text, 'utf8'));
+  const suite = new NodeAlgorithmSuite(CONNECT_SUITE);
+  const material = await new NodeDefaultCryptographicMaterialsManager(
+    encryptingKeyring,
+  ).getEncryptionMaterials({
+    suite,
+    encryptionContext: {},
+    commitmentPolicy: CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT,
+  });
+  const { getCipherInfo, getSigner, dispose } = getEncryptHelper(material);
+  const messageId = randomBytes(16);
+  const { getCipher } = getCipherInfo(messageId);
+  const messageHeader = {
+    ...serialize.buildMessageHeader({
+      suite,
+      encryptedDataKeys: material.encryptedDataKeys,
+      encryptionContext: material.encryptionContext,
+      messageId,
+      frameLength: 0,
+    }),
+    contentType: ContentType.NO_FRAMING,
+  };
+  const header = Buffer.from(serialize.serializeMessageHeader(messageHeader));
+  const headerIv = Buffer.alloc(12);
+  const headerCipher = getCipher(headerIv);
+  headerCipher.setAAD(header);
+  headerCipher.update(Buffer.alloc(0));
+  headerCipher.final();
+  const headerAuth = Buffer.from(
+    serializeMessageHeaderAuth({ headerIv, headerAuthTag: headerCipher.getAuthTag(), messageHeader }),
+  );
+  const bodyIv = Buffer.from(serialize.frameIv(12, 1));
+  const bodyCipher = getCipher(bodyIv);
+  bodyCipher.setAAD(
+    Buffer.from(aad.messageAAD(messageId, ContentAADString.NON_FRAMED_STRING_ID, 1, plaintext.length)),
+  );
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64BE(BigInt(plaintext.length));
+  const body = Buffer.concat([
+    bodyIv,
+    length,
+    bodyCipher.update(plaintext),
+    bodyCipher.final(),
+    bodyCipher.getAuthTag(),
+  ]);
+  const signer = getSigner?.();
+  if (!signer) throw new Error('Connect suite signs');
+  const signed = Buffer.concat([header, headerAuth, body]);
+  signer.update(signed);
+  const footer = Buffer.from(serializeSignatureInfo(signer.awsCryptoSign()));
+  dispose();
+  return Buffer.concat([signed, footer]);
+}
+
 /** The length of a message's DER signature (the footer is its 2-byte length, then the signature). */
 function signatureLength(message: Buffer): number {
   for (let length = 100; length <= 104; length++) {
@@ -96,6 +167,23 @@ describe('decryptMessage with ConnectMaterials, against the SDK decrypt', () => 
         expect(ours).toBe(sdk);
       }
     }
+  });
+
+  it('opens a non-framed message as the SDK does, and refuses it damaged or cut', async () => {
+    const message = await nonFramedMessage(Buffer.from('4111111111111111'));
+    const flipped = Buffer.from(message);
+    flipped[message.length - 130] = (flipped[message.length - 130] ?? 0) ^ 1;
+
+    expect(message[0]).toBe(1);
+    expect(await both(message)).toEqual({
+      ours: `ok:${Buffer.from('4111111111111111').toString('hex')}`,
+      sdk: `ok:${Buffer.from('4111111111111111').toString('hex')}`,
+    });
+    expect(await both(flipped)).toEqual({ ours: 'refused', sdk: 'refused' });
+    expect(await both(message.subarray(0, message.length - 110))).toEqual({
+      ours: 'refused',
+      sdk: 'refused',
+    });
   });
 
   it('refuses a flipped bit wherever the SDK does: every sixth byte of one frame, every ninth of five', async () => {
