@@ -59,6 +59,21 @@ describe('function bundles', () => {
     expect(Object.values(times).every(Boolean)).toBe(true);
   });
 
+  it('refuses to load secure-input with a secrets fetch timeout out of range, naming the variable', async () => {
+    const bundle = await bundleFunction('secure-input', { outDir });
+    const failure = (() => {
+      try {
+        coldImportMs(bundle.file, { FLOWGUARD_SECRETS_FETCH_TIMEOUT_MS: '50' });
+        return 'loaded';
+      } catch (error) {
+        return String((error as { stderr?: unknown }).stderr);
+      }
+    })();
+
+    expect(failure).toMatch(/FLOWGUARD_SECRETS_FETCH_TIMEOUT_MS: must be an integer from 100 to 2000/);
+    expect(coldImportMs(bundle.file, { FLOWGUARD_SECRETS_FETCH_TIMEOUT_MS: '1500' })).toBeGreaterThan(0);
+  });
+
   it('carries in each bundle only the AWS clients its function calls (besides the credential chain)', async () => {
     const credentialChain = new Set(['SSO', 'SSO OIDC', 'STS', 'Signin']);
     const clients: Record<string, string[]> = {};

@@ -24,6 +24,8 @@ export function coldImportMs(file: string, env: Record<string, string> = {}): nu
       ...env,
     },
     encoding: 'utf8',
+    // Captured, not echoed: a failure's stderr (the minified bundle's line) is in the thrown error.
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   return Number(out);
 }

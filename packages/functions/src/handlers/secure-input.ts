@@ -1,7 +1,7 @@
 // secure-input: decrypts Connect-encrypted input, validates it, answers derived facts (docs/secure-input.md).
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { envString, flowHandler } from '@flowguard/contact';
+import { envInt, envString, flowHandler } from '@flowguard/contact';
 import { SecretCache } from '@flowguard/secrets';
 import {
   ConnectDecryptor,
@@ -16,8 +16,10 @@ const keysSecretId = envString('FLOWGUARD_CONNECT_KEYS_SECRET_ID', {
 });
 const fingerprintSecretId = envString('FLOWGUARD_FINGERPRINT_SECRET_ID', { default: '' });
 const tokenKeyId = envString('FLOWGUARD_TOKEN_KMS_KEY_ID', { default: '' });
+// A Secrets Manager fetch not done by then fails, in time for a cached value to be served.
+const fetchTimeoutMs = envInt('FLOWGUARD_SECRETS_FETCH_TIMEOUT_MS', { default: 800, min: 100, max: 2000 });
 const secrets = jsonSecretsFrom(
-  new SecretCache({ client: new SecretsManagerClient(SECURE_INPUT_CLIENT_OPTIONS) }),
+  new SecretCache({ client: new SecretsManagerClient(SECURE_INPUT_CLIENT_OPTIONS), fetchTimeoutMs }),
 );
 const tokenKeyring = tokenKeyId
   ? kmsTokenKeyring(tokenKeyId, new KMSClient(SECURE_INPUT_CLIENT_OPTIONS))
