@@ -104,11 +104,11 @@ describe('screen-caller under store faults', () => {
     const afterFirst = (proxy.seen.get('UpdateItem') ?? 0) - before;
     const again = await handler(event);
     const state = await store.getState(`tel:${number}`);
-    const counted = [...(state?.lists.entries() ?? [])].find(([name]) => name.startsWith('w600_'))?.[1];
+    const counted = [...(state?.counts.entries() ?? [])].find(([name]) => name.startsWith('n600_'))?.[1];
 
     expect(first).toMatchObject({ decision: 'ALLOW', error: '' });
     expect(again).toMatchObject({ decision: 'ALLOW', error: '' });
     expect(afterFirst).toBe(2);
-    expect(counted).toHaveLength(1);
+    expect(counted).toBe(1);
   });
 });

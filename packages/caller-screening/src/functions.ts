@@ -66,8 +66,12 @@ function screeningAnswer(result: ScreeningResult) {
     blockedUntil: isoOrEmpty(result.blockedUntil),
     // A caller rule names the caller; the flow only needs to know a caller rule decided.
     rule: result.rule.startsWith('caller:') ? 'caller' : result.rule,
+    ...(result.error ? { error: result.error } : {}),
   };
 }
+
+/** Kept at the end of the budget for the in-memory limits to answer when the store has not. */
+const STORE_MARGIN_MS = 150;
 
 export const SCREEN_CALLER_OUTPUTS = [
   'decision',
@@ -100,11 +104,15 @@ export function screenCaller(screener: Screener): FlowFunction {
     }),
     async handle(contact: Contact, context: InvocationContext) {
       const policy = stringParameter(contact, 'policy', { maxLength: 32 })?.toLowerCase();
-      const rules = await screener.ruleSet(context.signal);
+      // The store's requests stop a little before the budget, so a slow store is answered by the
+      // in-memory limits (fail-open, bounded) rather than by the unlimited fail-mode answer.
+      const left = context.deadline - Date.now() - STORE_MARGIN_MS;
+      const signal = AbortSignal.any([context.signal, AbortSignal.timeout(Math.max(1, left))]);
+      const rules = await screener.currentRules(signal);
       const result = await screener.screen(contact, {
         policy,
         signals: rules.usesSignals ? signalsOf(contact, screener) : undefined,
-        signal: context.signal,
+        signal,
         onEvent: (event) => context.addMetric(event),
       });
       context.addMetric(DECISION_METRIC[result.decision]);

@@ -22,7 +22,29 @@ export {
   isWithheld,
   phoneIdentity,
 } from './identity.js';
-export { formatLimits, LimitSyntaxError, parseDuration, parseLimits, type Window } from './limits.js';
+export {
+  type CallerState,
+  type CountInput,
+  contactToken,
+  MAX_ADMITTED,
+  REFUSED_SLOTS,
+  type Standing,
+  standings,
+  stateOf,
+} from './ledger.js';
+export {
+  bucketEnd,
+  bucketOf,
+  formatLimits,
+  keySeed,
+  LimitSyntaxError,
+  type PhasedWindow,
+  parseDuration,
+  parseLimits,
+  phaseWindows,
+  type Window,
+} from './limits.js';
+export { LocalLimiter } from './local-limiter.js';
 export { MemoryScreeningStore } from './memory-store.js';
 export {
   type CallSignals,
@@ -36,10 +58,12 @@ export {
 } from './rules.js';
 export { type Decision, Screener, type ScreeningResult, type ScreenOptions } from './screener.js';
 export {
+  type AdmitOutcome,
   type AuditEntry,
+  type BlockInput,
   type BlockOutcome,
-  type CallerState,
-  contactToken,
+  type CountOutcome,
   DynamoScreeningStore,
   type ScreeningStore,
+  type UnblockInput,
 } from './store.js';

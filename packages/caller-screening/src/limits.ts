@@ -58,9 +58,52 @@ export function formatLimits(windows: readonly Window[]): string {
     .join(',');
 }
 
-/** The index of the window (bucket) that `nowSeconds` falls in. */
-export function bucketOf(window: Window, nowSeconds: number): number {
-  return Math.floor(nowSeconds / window.seconds);
+/**
+ * A window as one caller sees it: its buckets start `phase` seconds before the epoch-aligned
+ * ones (0 <= phase < seconds), so callers and a caller's windows do not restart together.
+ */
+export interface PhasedWindow extends Window {
+  readonly phase: number;
+}
+
+/** The index of the window's bucket that `nowSeconds` falls in. */
+export function bucketOf(window: Window & { readonly phase?: number }, nowSeconds: number): number {
+  return Math.floor((nowSeconds + (window.phase ?? 0)) / window.seconds);
+}
+
+/** Epoch seconds at which a bucket of the window ends. */
+export function bucketEnd(window: PhasedWindow, bucket: number): number {
+  return (bucket + 1) * window.seconds - window.phase;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** FNV-1a, 32 bits: a stable number from a caller key. */
+export function keySeed(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return hash;
+}
+
+/**
+ * Gives each of a caller's windows a phase derived from the caller's key (docs/screening.md,
+ * "Window phases"). With g the greatest common divisor of the window lengths and n windows, the
+ * phases differ pairwise modulo g by multiples of floor(g / n), so when g >= n no two windows of
+ * one caller ever end at the same instant (two boundaries coincide only if the phases agree
+ * modulo the gcd of the two lengths, a multiple of g), and any two boundaries of different
+ * windows are at least floor(g / n) seconds apart. Across callers the phases spread uniformly,
+ * so no instant (midnight UTC included) restarts every caller's count.
+ */
+export function phaseWindows(windows: readonly Window[], seed: number): PhasedWindow[] {
+  const g = windows.reduce((acc, w) => gcd(acc, w.seconds), 0);
+  const step = Math.floor(g / Math.max(1, windows.length));
+  return windows.map((window, i) => {
+    const residue = (seed + i * step) % g;
+    const mixed = Math.imul(seed ^ Math.imul(i + 1, 0x9e3779b1), 0x85ebca6b) >>> 0;
+    return { ...window, phase: (mixed % (window.seconds / g)) * g + residue };
+  });
 }
 
 const DURATION = /^(\d{1,6})\s*([smhd])$/;

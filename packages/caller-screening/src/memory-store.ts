@@ -1,84 +1,110 @@
+import {
+  admittedName,
+  type CallerState,
+  type CountInput,
+  counterName,
+  dedupBucket,
+  seenBefore,
+  slotName,
+  stateOf,
+} from './ledger.js';
 import { bucketOf } from './limits.js';
 import type { Rule } from './rules.js';
-import {
-  type AuditEntry,
-  type BlockInput,
-  type BlockOutcome,
-  type CallerState,
-  dedupListName,
-  type RecordInput,
-  type RecordOutcome,
-  type ScreeningStore,
-  windowListName,
+import type {
+  AdmitOutcome,
+  AuditEntry,
+  BlockInput,
+  BlockOutcome,
+  CountOutcome,
+  ScreeningStore,
+  UnblockInput,
 } from './store.js';
 
-interface MutableState {
-  blockedUntil: number;
-  blockReason: string;
-  blockedBy: string;
-  blockedAt: number;
-  lists: Map<string, string[]>;
-}
-
-/** The state as the screener sees it; the screener only reads it, so nothing is copied. */
-function snapshot(key: string, state: MutableState): CallerState {
-  return { key, ...state };
-}
+type Item = Record<string, unknown>;
 
 /**
- * The store's semantics in process memory, for benchmarks of the code around the store (no
- * I/O) and for the demo's dry runs. Tests of the store itself run against dynalite.
+ * The store's semantics in process memory, on items shaped as the DynamoDB store's, for
+ * benchmarks of the code around the store (no I/O) and the fuzz harness. Tests of the store
+ * itself run against dynalite.
  */
 export class MemoryScreeningStore implements ScreeningStore {
-  private readonly states = new Map<string, MutableState>();
+  private readonly items = new Map<string, Item>();
   private readonly audits: AuditEntry[] = [];
   private readonly rules = new Map<string, Rule>();
 
-  private state(key: string): MutableState {
-    let state = this.states.get(key);
-    if (!state) {
-      state = { blockedUntil: 0, blockReason: '', blockedBy: '', blockedAt: 0, lists: new Map() };
-      this.states.set(key, state);
+  private item(key: string): Item {
+    let item = this.items.get(key);
+    if (!item) {
+      item = {};
+      this.items.set(key, item);
     }
-    return state;
+    return item;
   }
 
-  async record(input: RecordInput): Promise<RecordOutcome> {
-    const state = this.state(input.key);
-    if (state.blockedUntil > input.nowSeconds) return { kind: 'blocked', state: snapshot(input.key, state) };
-    const dedup = bucketOf({ limit: 0, seconds: input.dedupSeconds }, input.nowSeconds);
-    const seen = [dedupListName(dedup), dedupListName(dedup - 1)];
-    if (seen.some((name) => state.lists.get(name)?.includes(input.contact))) {
-      return { kind: 'duplicate', state: snapshot(input.key, state) };
-    }
-    const append = (name: string) => {
-      const list = state.lists.get(name);
-      if (list) list.push(input.contact);
-      else state.lists.set(name, [input.contact]);
-    };
+  /** The reason a counting write's condition fails, if any. */
+  private refusal(item: Item, input: CountInput): 'blocked' | 'duplicate' | null {
+    const state = stateOf(input.key, item);
+    if (state.blockedUntil > input.nowSeconds) return 'blocked';
+    return seenBefore(state, input) ? 'duplicate' : null;
+  }
+
+  private countIn(item: Item, input: CountInput): void {
     for (const window of input.windows) {
       const bucket = bucketOf(window, input.nowSeconds);
-      append(windowListName(window, bucket));
-      state.lists.delete(windowListName(window, bucket - 2));
+      const name = counterName(window, bucket);
+      item[name] = ((item[name] as number | undefined) ?? 0) + 1;
+      delete item[counterName(window, bucket - 2)];
     }
-    append(dedupListName(dedup));
-    state.lists.delete(dedupListName(dedup - 2));
-    return { kind: 'recorded', state: snapshot(input.key, state) };
+  }
+
+  private addAdmitted(item: Item, input: CountInput): void {
+    const bucket = dedupBucket(input);
+    const name = admittedName(bucket);
+    item[name] = [...((item[name] as string[] | undefined) ?? []), input.contact];
+    delete item[admittedName(bucket - 2)];
+  }
+
+  async admit(input: CountInput): Promise<AdmitOutcome> {
+    const item = this.item(input.key);
+    const refusal = this.refusal(item, input);
+    if (refusal) return { kind: refusal, state: stateOf(input.key, item) };
+    const full = input.windows.some((w) => {
+      const bucket = bucketOf(w, input.nowSeconds);
+      const later = item[counterName(w, bucket + 1)] !== undefined;
+      return later || ((item[counterName(w, bucket)] as number | undefined) ?? 0) >= w.limit;
+    });
+    if (full) return { kind: 'refused', state: stateOf(input.key, item) };
+    this.countIn(item, input);
+    this.addAdmitted(item, input);
+    return { kind: 'admitted', state: stateOf(input.key, item) };
+  }
+
+  async count(input: CountInput): Promise<CountOutcome> {
+    const item = this.item(input.key);
+    const refusal = this.refusal(item, input);
+    if (refusal) return { kind: refusal, state: stateOf(input.key, item) };
+    this.countIn(item, input);
+    item[slotName(input.contact)] = input.contact;
+    return { kind: 'counted', state: stateOf(input.key, item) };
+  }
+
+  async remember(input: CountInput): Promise<void> {
+    const item = this.item(input.key);
+    if (seenBefore(stateOf(input.key, item), input) !== 'admitted') this.addAdmitted(item, input);
   }
 
   async getState(key: string): Promise<CallerState | null> {
-    const state = this.states.get(key);
-    return state ? snapshot(key, state) : null;
+    const item = this.items.get(key);
+    return item ? stateOf(key, item) : null;
   }
 
   async block(input: BlockInput): Promise<BlockOutcome> {
-    const state = this.state(input.key);
-    const allowed =
-      input.action === 'auto'
-        ? state.blockedUntil <= input.nowSeconds
-        : state.blockedUntil < input.untilSeconds;
-    if (!allowed) return { result: 'kept', blockedUntil: state.blockedUntil };
-    Object.assign(state, {
+    const item = this.item(input.key);
+    const current = (item.blockedUntil as number | undefined) ?? 0;
+    const allowed = input.action === 'auto' ? current <= input.nowSeconds : current < input.untilSeconds;
+    if (!allowed) return { result: 'kept', blockedUntil: current };
+    for (const name of input.reset ?? []) delete item[name];
+    Object.assign(item, {
       blockedUntil: input.untilSeconds,
       blockReason: input.reason,
       blockedBy: input.by,
@@ -88,10 +114,13 @@ export class MemoryScreeningStore implements ScreeningStore {
     return { result: 'applied', blockedUntil: input.untilSeconds };
   }
 
-  async unblock(input: { key: string; by: string; reason: string; nowSeconds: number }): Promise<boolean> {
-    const state = this.states.get(input.key);
-    if (!state || state.blockedUntil <= input.nowSeconds) return false;
-    Object.assign(state, { blockedUntil: 0, blockReason: '', blockedBy: '', blockedAt: 0 });
+  async unblock(input: UnblockInput): Promise<boolean> {
+    const item = this.items.get(input.key);
+    if (!item) return false;
+    const state = stateOf(input.key, item);
+    if (state.blockedUntil <= input.nowSeconds) return false;
+    for (const name of ['blockedUntil', 'blockReason', 'blockedBy', 'blockedAt', ...state.counts.keys()])
+      delete item[name];
     this.audits.push({ ...input, action: 'unblock', at: input.nowSeconds, until: input.nowSeconds });
     return true;
   }
@@ -105,7 +134,10 @@ export class MemoryScreeningStore implements ScreeningStore {
   }
 
   async *listBlocked(nowSeconds: number): AsyncGenerator<CallerState> {
-    for (const [key, state] of this.states) if (state.blockedUntil > nowSeconds) yield snapshot(key, state);
+    for (const [key, item] of this.items) {
+      const state = stateOf(key, item);
+      if (state.blockedUntil > nowSeconds) yield state;
+    }
   }
 
   async loadRules(): Promise<Rule[]> {

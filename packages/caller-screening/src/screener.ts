@@ -1,6 +1,6 @@
 import type { Contact } from '@flowguard/contact';
 import { type ClassAction, limitsFor, type ScreeningConfig } from './config.js';
-import { ScreeningInputError } from './errors.js';
+import { ScreeningInputError, StoreUnavailableError } from './errors.js';
 import {
   type CallerIdentity,
   callerIdentity,
@@ -8,16 +8,19 @@ import {
   phoneIdentity,
   WEB_INITIATED,
 } from './identity.js';
-import { bucketOf, type Window } from './limits.js';
-import { type CallSignals, RuleSet } from './rules.js';
 import {
   type CallerState,
+  type CountInput,
   contactToken,
-  type RecordInput,
-  type RecordOutcome,
-  type ScreeningStore,
-  windowListName,
-} from './store.js';
+  counterNamesToReset,
+  type Standing,
+  seenBefore,
+  standings,
+} from './ledger.js';
+import { keySeed, type PhasedWindow, phaseWindows, type Window } from './limits.js';
+import { LocalLimiter } from './local-limiter.js';
+import { type CallSignals, RuleSet } from './rules.js';
+import type { ScreeningStore } from './store.js';
 
 export type Decision = 'ALLOW' | 'THROTTLE' | 'BLOCK';
 
@@ -33,6 +36,8 @@ export interface ScreeningResult {
   readonly blockedUntil: number;
   /** The rule that decided, e.g. `prefix:+1900`; `''` otherwise. */
   readonly rule: string;
+  /** Set when the store could not answer (`store_unavailable`, `timeout`): a degraded answer. */
+  readonly error?: string;
 }
 
 export interface ScreenOptions {
@@ -51,6 +56,7 @@ interface CachedBlock {
 }
 
 const MAX_CACHED_BLOCKS = 10_000;
+const NO_RULES = new RuleSet([], 0);
 const MAX_CACHED_IDENTITIES = 10_000;
 
 export interface ScreenerOptions {
@@ -62,43 +68,6 @@ export interface ScreenerOptions {
 
 function actionDecision(action: ClassAction): Decision {
   return action === 'allow' ? 'ALLOW' : action === 'throttle' ? 'THROTTLE' : 'BLOCK';
-}
-
-/** Where a contact stands in one window: its count, and when that window ends. */
-interface Standing {
-  readonly window: Window;
-  readonly position: number;
-  readonly endsAt: number;
-}
-
-/**
- * Finds the contact's count in each window from the state item: its place in the list of the
- * bucket it was counted in, plus every contact counted in a later bucket (an instance with a
- * lagging clock may have counted it in an older bucket; it never gains allowance from that).
- */
-export function standings(
-  state: CallerState,
-  token: string,
-  windows: readonly Window[],
-  nowSeconds: number,
-): Standing[] {
-  return windows.map((window) => {
-    const current = bucketOf(window, nowSeconds);
-    const prefix = `w${window.seconds}_`;
-    const buckets: { bucket: number; list: readonly string[] }[] = [];
-    for (const [name, list] of state.lists) {
-      if (name.startsWith(prefix)) buckets.push({ bucket: Number(name.slice(prefix.length)), list });
-    }
-    buckets.sort((a, b) => b.bucket - a.bucket);
-    let later = 0;
-    for (const { bucket, list } of buckets) {
-      const index = list.indexOf(token);
-      if (index >= 0) return { window, position: later + index + 1, endsAt: (bucket + 1) * window.seconds };
-      later += list.length;
-    }
-    const own = state.lists.get(windowListName(window, current))?.length ?? 0;
-    return { window, position: Math.max(own, 1), endsAt: (current + 1) * window.seconds };
-  });
 }
 
 /**
@@ -116,6 +85,10 @@ export class Screener {
   private readonly blocks = new Map<string, CachedBlock>();
   private readonly identities = new Map<string, CallerIdentity>();
   private readonly identityOptions: IdentityOptions;
+  /** Callers this instance saw over a limit, until when (their next contact skips the admit write). */
+  private readonly over = new Map<string, number>();
+  private readonly phases = new Map<string, readonly PhasedWindow[]>();
+  private readonly local = new LocalLimiter();
 
   constructor(options: ScreenerOptions) {
     this.store = options.store;
@@ -147,6 +120,19 @@ export class Screener {
         this.rulesLoading = null;
       });
     return this.rulesLoading;
+  }
+
+  /**
+   * The rules for a decision: when a reload fails, the rules this instance has (stale), or none on
+   * a cold instance, so that a store outage is answered by the in-memory limits below.
+   */
+  async currentRules(signal?: AbortSignal): Promise<RuleSet> {
+    try {
+      return await this.ruleSet(signal);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      return this.rules ?? NO_RULES;
+    }
   }
 
   /** Forgets cached rules and blocks (after an admin change in the same process). */
@@ -215,7 +201,7 @@ export class Screener {
     }
     const key = identity.key;
 
-    const verdict = (await this.ruleSet(options.signal)).evaluate(identity, options.signals);
+    const verdict = (await this.currentRules(options.signal)).evaluate(identity, options.signals);
     if (verdict?.action === 'BLOCK')
       return { ...base, decision: 'BLOCK', reason: 'rule', rule: verdict.rule };
 
@@ -224,7 +210,10 @@ export class Screener {
 
     if (verdict?.action === 'ALLOW') {
       // An explicit block on this caller still wins over the allowlist.
-      const state = await this.store.getState(key, options.signal);
+      const state = await this.store.getState(key, options.signal).catch((error: unknown) => {
+        if (error instanceof StoreUnavailableError) return null;
+        throw error;
+      });
       if (state && state.blockedUntil > now) {
         this.rememberBlock(key, state.blockedUntil, state.blockReason, now);
         return this.blocked(base, state.blockedUntil, state.blockReason, now);
@@ -237,56 +226,170 @@ export class Screener {
       return { ...base, decision: actionDecision(this.config.invalidNumberAction), reason: 'invalid_number' };
     }
 
-    const token = contactToken(contact.initialContactId);
-    const input = {
+    const windows = this.windowsFor(key, limits, options.policy);
+    const input: CountInput = {
       key,
-      contact: token,
+      contact: contactToken(contact.initialContactId),
       nowSeconds: now,
-      windows: limits,
+      windows,
       dedupSeconds: this.config.dedupSeconds,
     };
-    const outcome: RecordOutcome = await this.store.record(input, options.signal);
-    if (outcome.kind === 'blocked') {
-      this.rememberBlock(key, outcome.state.blockedUntil, outcome.state.blockReason, now);
-      return this.blocked(base, outcome.state.blockedUntil, outcome.state.blockReason, now);
-    }
-    await this.cleanup(outcome.state, input, options);
-
-    const standing = standings(outcome.state, token, limits, now);
-    const autoBlock = this.autoBlockPosition(standing);
-    if (autoBlock === 'trigger' || autoBlock === 'over') {
-      const until = now + this.config.autoBlockSeconds;
-      let blockedUntil = until;
-      if (autoBlock === 'trigger') {
-        const result = await this.store.block(
-          { key, untilSeconds: until, reason: 'auto', by: 'screen-caller', nowSeconds: now, action: 'auto' },
-          options.signal,
-        );
-        blockedUntil = result.blockedUntil;
-        if (result.result === 'applied') options.onEvent?.('AutoBlock');
+    const ok = { ...base, decision: 'ALLOW' as const, reason: invalid ? 'invalid_number' : 'ok' };
+    try {
+      if (windows.length === 0) {
+        // No limits: nothing to count, only a block to honour.
+        const state = await this.store.getState(key, options.signal);
+        return state && state.blockedUntil > now ? this.blockedBy(base, state, now) : ok;
       }
-      this.rememberBlock(key, blockedUntil, 'auto', now);
-      return this.blocked(base, blockedUntil, 'auto', now);
+      return await this.count(input, base, ok, options);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      return this.withoutStore(input, base, error);
     }
-    const over = standing.filter((s) => s.position > s.window.limit);
-    if (over.length > 0) {
-      const retry = Math.max(...over.map((s) => s.endsAt - now));
-      return { ...base, decision: 'THROTTLE', reason: 'rate_limited', retryAfterSeconds: Math.max(1, retry) };
-    }
-    return { ...base, decision: 'ALLOW', reason: invalid ? 'invalid_number' : 'ok' };
   }
 
-  /** `trigger`: this contact is the one that reaches the threshold (exactly one does). */
-  private autoBlockPosition(standing: readonly Standing[]): 'trigger' | 'over' | 'none' {
-    const factor = this.config.autoBlockFactor;
-    if (factor === 0) return 'none';
-    let result: 'trigger' | 'over' | 'none' = 'none';
-    for (const s of standing) {
-      const threshold = s.window.limit * factor;
-      if (s.position === threshold) return 'trigger';
-      if (s.position > threshold) result = 'over';
+  /**
+   * Counts the contact: one conditional write admits it when it is within every limit; a contact
+   * over a limit is counted by a second, unconditional increment (the first is skipped while this
+   * instance knows the caller is over). Neither write can fail because another contact wrote.
+   */
+  private async count(
+    input: CountInput,
+    base: Omit<ScreeningResult, 'decision' | 'reason'>,
+    ok: ScreeningResult,
+    options: ScreenOptions,
+  ): Promise<ScreeningResult> {
+    const now = input.nowSeconds;
+    const overKey = `${input.key} ${input.windows.map((w) => w.seconds).join(',')}`;
+    const over = this.over.get(overKey);
+    let outcome: { kind: string; state: CallerState } | null = null;
+    if (over === undefined || over <= now) {
+      if (over !== undefined) this.over.delete(overKey);
+      outcome = await this.store.admit(input, options.signal);
+      if (outcome.kind === 'admitted') {
+        await this.cleanup(outcome.state, input, options);
+        return ok;
+      }
     }
-    return result;
+    if (outcome === null || outcome.kind === 'refused')
+      outcome = await this.store.count(input, options.signal);
+    const state = outcome.state;
+    if (outcome.kind === 'blocked') return this.blockedBy(base, state, now);
+    const standing = standings(state, input.windows, now);
+    if (outcome.kind === 'duplicate') {
+      if (state.admitted.size > 0 && this.wasAdmitted(state, input)) return ok;
+      // A refused contact again. If it was the one that reached the auto-block threshold and its
+      // block was never written (its answer was lost), writing it now repairs that.
+      if (this.autoBlockAt(standing, (count, threshold) => count >= threshold))
+        return this.autoBlock(input, base, state, options);
+      return this.throttled(base, standing, now);
+    }
+    // Counted past the admissions. Exactly one contact's count equals a threshold.
+    if (this.autoBlockAt(standing, (count, threshold) => count === threshold))
+      return this.autoBlock(input, base, state, options);
+    if (standing.every((s) => s.count <= s.window.limit)) {
+      // A reset (an unblock, an auto-block) made room after this instance saw the caller over.
+      await this.store.remember(input, options.signal);
+      return ok;
+    }
+    const fullUntil = Math.min(
+      ...standing.filter((s) => s.count >= s.window.limit).map((s) => s.endsAt),
+      now + Math.max(1, this.config.blockCacheSeconds),
+    );
+    if (this.over.size >= MAX_CACHED_BLOCKS) this.over.clear();
+    this.over.set(overKey, fullUntil);
+    await this.cleanup(state, input, options);
+    return this.throttled(base, standing, now);
+  }
+
+  private wasAdmitted(state: CallerState, input: CountInput): boolean {
+    return seenBefore(state, input) === 'admitted';
+  }
+
+  private throttled(
+    base: Omit<ScreeningResult, 'decision' | 'reason'>,
+    standing: readonly Standing[],
+    now: number,
+  ): ScreeningResult {
+    const over = standing.filter((s) => s.count > s.window.limit);
+    const retry = Math.max(1, ...over.map((s) => s.endsAt - now));
+    return { ...base, decision: 'THROTTLE', reason: 'rate_limited', retryAfterSeconds: retry };
+  }
+
+  /** Whether a window's count stands at its auto-block threshold (`limit × factor`), by `test`. */
+  private autoBlockAt(standing: readonly Standing[], test: (count: number, threshold: number) => boolean) {
+    const factor = this.config.autoBlockFactor;
+    return factor > 0 && standing.some((s) => test(s.count, s.window.limit * factor));
+  }
+
+  /**
+   * Blocks the caller for the auto-block duration and removes its counts, so that when the block
+   * ends the caller is judged afresh (the counts that caused it cannot re-trigger it).
+   */
+  private async autoBlock(
+    input: CountInput,
+    base: Omit<ScreeningResult, 'decision' | 'reason'>,
+    state: CallerState,
+    options: ScreenOptions,
+  ): Promise<ScreeningResult> {
+    const now = input.nowSeconds;
+    const result = await this.store.block(
+      {
+        key: input.key,
+        untilSeconds: now + this.config.autoBlockSeconds,
+        reason: 'auto',
+        by: 'screen-caller',
+        nowSeconds: now,
+        action: 'auto',
+        reset: counterNamesToReset(state, input.windows, now),
+      },
+      options.signal,
+    );
+    if (result.result === 'applied') options.onEvent?.('AutoBlock');
+    // `kept`: another block is live (another contact's, or a person's); its end is the answer.
+    this.rememberBlock(input.key, result.blockedUntil, 'auto', now);
+    return this.blocked(base, result.blockedUntil, 'auto', now);
+  }
+
+  private blockedBy(
+    base: Omit<ScreeningResult, 'decision' | 'reason'>,
+    state: CallerState,
+    now: number,
+  ): ScreeningResult {
+    this.rememberBlock(state.key, state.blockedUntil, state.blockReason, now);
+    return this.blocked(base, state.blockedUntil, state.blockReason, now);
+  }
+
+  /**
+   * The answer when the store cannot: fail closed blocks; fail open admits within the same limits
+   * counted in this instance's memory, so an outage never means unlimited admission.
+   */
+  private withoutStore(
+    input: CountInput,
+    base: Omit<ScreeningResult, 'decision' | 'reason'>,
+    error: StoreUnavailableError,
+  ): ScreeningResult {
+    const degraded = {
+      ...base,
+      reason: 'store_unavailable',
+      error: error.timedOut ? 'timeout' : 'store_unavailable',
+    };
+    if (this.config.failMode === 'closed') return { ...degraded, decision: 'BLOCK' };
+    const admitted = this.local.admit(input.key, input.contact, input.windows, input.nowSeconds);
+    if (admitted) return { ...degraded, decision: 'ALLOW' };
+    return { ...degraded, decision: 'THROTTLE', retryAfterSeconds: 60 };
+  }
+
+  /** The caller's windows, each with the caller's own phase (cached per key and limits). */
+  windowsFor(key: string, limits: readonly Window[], policy = ''): readonly PhasedWindow[] {
+    if (limits.length === 0) return [];
+    const cacheKey = `${policy} ${key}`;
+    const known = this.phases.get(cacheKey);
+    if (known) return known;
+    const windows = phaseWindows(limits, keySeed(key));
+    if (this.phases.size >= MAX_CACHED_IDENTITIES) this.phases.clear();
+    this.phases.set(cacheKey, windows);
+    return windows;
   }
 
   private blocked(
@@ -304,7 +407,7 @@ export class Screener {
     };
   }
 
-  private async cleanup(state: CallerState, input: RecordInput, options: ScreenOptions): Promise<void> {
+  private async cleanup(state: CallerState, input: CountInput, options: ScreenOptions): Promise<void> {
     if (await this.store.compact(state, input, options.signal)) options.onEvent?.('StoreCleanup');
   }
 

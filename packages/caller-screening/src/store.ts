@@ -1,54 +1,52 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  ScanCommand,
-  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  paginateScan,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { TABLE_KEYS } from '@flowguard/table';
 import { StoreUnavailableError } from './errors.js';
-import { bucketOf, type Window } from './limits.js';
+import {
+  admittedName,
+  type CallerState,
+  type CountInput,
+  counterName,
+  dedupBucket,
+  seenBefore,
+  slotName,
+  staleAttributes,
+  stateOf,
+} from './ledger.js';
+import { bucketOf } from './limits.js';
 import type { Rule } from './rules.js';
 
+export type { CallerState, CountInput } from './ledger.js';
+
 /**
- * The caller's state item (`pk=<caller key>`, `sk=state`):
- * - `blockedUntil` (epoch s), `blockReason`, `blockedBy`, `blockedAt`: the block, if any;
- * - `w<seconds>_<bucket>`: the contacts counted in that window, in arrival order, so a contact's
- *   position is its count (and a retried contact finds its own position again);
- * - `d_<bucket>`: contacts seen recently, so a retry or a transfer is not counted twice;
- * - `expiresAt`: TTL cleanup only; every read compares expiry with now.
- * History items sit beside it (`sk=audit#<ISO time>#<id>`). Rules are under `pk=rules`.
+ * `admitted`: counted, within every limit, and remembered as admitted. `refused`: over a limit,
+ * nothing written (count it with {@link ScreeningStore.count}). `duplicate`: counted before.
+ * `blocked`: a live block refused the count.
  */
-export interface CallerState {
-  readonly key: string;
-  /** Epoch seconds; 0 when never blocked. Compare with now. */
-  readonly blockedUntil: number;
-  readonly blockReason: string;
-  readonly blockedBy: string;
-  readonly blockedAt: number;
-  /** Contact lists by attribute name (`w600_2891234`, `d_482`). */
-  readonly lists: ReadonlyMap<string, readonly string[]>;
-}
-
-export interface RecordInput {
-  readonly key: string;
-  /** Compact contact id (see {@link contactToken}). */
-  readonly contact: string;
-  readonly nowSeconds: number;
-  readonly windows: readonly Window[];
-  /** How long a contact is remembered for deduplication (at least this, at most twice). */
-  readonly dedupSeconds: number;
-}
-
-/** `recorded`: counted now. `duplicate`: counted before. `blocked`: a live block refused the count. */
-export type RecordOutcome = {
-  readonly kind: 'recorded' | 'duplicate' | 'blocked';
+export interface AdmitOutcome {
+  readonly kind: 'admitted' | 'refused' | 'duplicate' | 'blocked';
   readonly state: CallerState;
-};
+}
+
+/** `counted`: counted past the admissions (the returned counters hold its count). */
+export interface CountOutcome {
+  readonly kind: 'counted' | 'duplicate' | 'blocked';
+  readonly state: CallerState;
+}
 
 export interface BlockInput {
   readonly key: string;
@@ -58,6 +56,8 @@ export interface BlockInput {
   readonly nowSeconds: number;
   /** `auto` blocks apply only where no block is live; others extend a shorter one. */
   readonly action: 'block' | 'auto';
+  /** Counters the block removes, so the caller is judged afresh when it ends (auto-blocks). */
+  readonly reset?: readonly string[];
 }
 
 /** `applied`: the block now ends at `blockedUntil`. `kept`: a block at least as long was already there. */
@@ -75,23 +75,34 @@ export interface AuditEntry {
   readonly until: number;
 }
 
+export interface UnblockInput {
+  readonly key: string;
+  readonly by: string;
+  readonly reason: string;
+  readonly nowSeconds: number;
+}
+
 export interface ScreeningStore {
-  /** Counts a contact for a caller in one request, unless it was counted before or is blocked. */
-  record(input: RecordInput, signal?: AbortSignal): Promise<RecordOutcome>;
+  /**
+   * Counts a contact and remembers it as admitted, in one request, only if it is within every
+   * limit, new and not blocked; otherwise writes nothing and says why.
+   */
+  admit(input: CountInput, signal?: AbortSignal): Promise<AdmitOutcome>;
+  /** Counts a refused contact (an atomic increment that no other contact can make fail). */
+  count(input: CountInput, signal?: AbortSignal): Promise<CountOutcome>;
+  /** Remembers a counted contact as admitted (when a reset made room after it was counted). */
+  remember(input: CountInput, signal?: AbortSignal): Promise<void>;
   getState(key: string, signal?: AbortSignal): Promise<CallerState | null>;
   /** Blocks a caller, never shortening a live block, and keeps a history entry. */
   block(input: BlockInput, signal?: AbortSignal): Promise<BlockOutcome>;
-  /** Ends a block early; returns false when there was no live block. Keeps a history entry. */
-  unblock(
-    input: { key: string; by: string; reason: string; nowSeconds: number },
-    signal?: AbortSignal,
-  ): Promise<boolean>;
-  history(key: string, signal?: AbortSignal): Promise<AuditEntry[]>;
   /**
-   * Removes lists of buckets that can no longer matter once there are many of them (a caller who
-   * comes back after gaps leaves one behind per gap). Returns true when it wrote.
+   * Ends a live block early and resets the caller's counts, so the next contact is judged afresh;
+   * returns false when there was no live block. Keeps a history entry.
    */
-  compact(state: CallerState, input: RecordInput, signal?: AbortSignal): Promise<boolean>;
+  unblock(input: UnblockInput, signal?: AbortSignal): Promise<boolean>;
+  history(key: string, signal?: AbortSignal): Promise<AuditEntry[]>;
+  /** Removes counters and lists that can no longer matter, once there are many. True when it wrote. */
+  compact(state: CallerState, input: CountInput, signal?: AbortSignal): Promise<boolean>;
   /** Every caller with a live block (a table scan: an admin operation). */
   listBlocked(nowSeconds: number, signal?: AbortSignal): AsyncGenerator<CallerState>;
   loadRules(signal?: AbortSignal): Promise<Rule[]>;
@@ -102,7 +113,7 @@ export interface ScreeningStore {
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_KEYS;
 const STATE = 'state';
 const RULES_PK = 'rules';
-const LIST_NAME = /^(w\d+|d)_(\d+)$/;
+const BLOCK_FIELDS = ['blockedUntil', 'blockReason', 'blockedBy', 'blockedAt'] as const;
 /**
  * A block's item stays past the block's end by this much: past the longest window's counts too
  * (they expire at most twice the longest window, 31 days, after the last contact).
@@ -110,82 +121,12 @@ const LIST_NAME = /^(w\d+|d)_(\d+)$/;
 const TTL_AFTER_BLOCK_SECONDS = 62 * 86_400;
 /** Orders history entries written in the same second by this process. */
 let auditSequence = 0;
-/** Stale lists beyond this many trigger a cleanup write (see `record`). */
-const STALE_LIST_LIMIT = 24;
 
-const s = (value: string): AttributeValue => ({ S: value });
-const n = (value: number): AttributeValue => ({ N: String(value) });
 const auditTime = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();
-
-function str(item: Record<string, AttributeValue>, name: string): string {
-  return item[name]?.S ?? '';
-}
-
-function num(item: Record<string, AttributeValue>, name: string): number {
-  const value = Number(item[name]?.N ?? '0');
-  return Number.isFinite(value) ? value : 0;
-}
-
-function stateOf(key: string, item: Record<string, AttributeValue> | undefined): CallerState {
-  const lists = new Map<string, string[]>();
-  if (item) {
-    for (const [name, value] of Object.entries(item)) {
-      if (value.L && LIST_NAME.test(name))
-        lists.set(
-          name,
-          value.L.map((v) => v.S ?? ''),
-        );
-    }
-  }
-  return {
-    key,
-    blockedUntil: item ? num(item, 'blockedUntil') : 0,
-    blockReason: item ? str(item, 'blockReason') : '',
-    blockedBy: item ? str(item, 'blockedBy') : '',
-    blockedAt: item ? num(item, 'blockedAt') : 0,
-    lists,
-  };
-}
-
-/** A contact id in 16 hex characters: UUIDs keep 64 of their bits; anything else is hashed. */
-export function contactToken(contactId: string): string {
-  const hex = contactId.replace(/-/g, '').toLowerCase();
-  if (/^[0-9a-f]{32}$/.test(hex)) return hex.slice(0, 16);
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
-  for (let i = 0; i < contactId.length; i++) {
-    const c = contactId.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
-  }
-  return `${h1.toString(16).padStart(8, '0')}${h2.toString(16).padStart(8, '0')}`;
-}
-
-export function windowListName(window: Window, bucket: number): string {
-  return `w${window.seconds}_${bucket}`;
-}
-
-export function dedupListName(bucket: number): string {
-  return `d_${bucket}`;
-}
-
-/** Lists from buckets that can no longer matter, once there are more than a few of them. */
-export function staleLists(
-  state: CallerState,
-  input: Pick<RecordInput, 'nowSeconds' | 'windows' | 'dedupSeconds'>,
-): string[] {
-  const stale: string[] = [];
-  for (const name of state.lists.keys()) {
-    const match = LIST_NAME.exec(name);
-    if (!match?.[1] || !match[2]) continue;
-    const seconds = match[1] === 'd' ? input.dedupSeconds : Number(match[1].slice(1));
-    const bucket = Number(match[2]);
-    const current = Math.floor(input.nowSeconds / seconds);
-    const known = match[1] === 'd' || input.windows.some((w) => w.seconds === seconds);
-    if (!known || bucket < current - 1) stale.push(name);
-  }
-  return stale.length > STALE_LIST_LIMIT ? stale : [];
-}
+const text = (item: Record<string, unknown>, name: string) =>
+  typeof item[name] === 'string' ? (item[name] as string) : '';
+const number = (item: Record<string, unknown>, name: string) =>
+  typeof item[name] === 'number' ? (item[name] as number) : 0;
 
 function isConditionFailure(error: unknown): error is ConditionalCheckFailedException {
   return (
@@ -198,22 +139,30 @@ function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
 }
 
-/** Builds update expressions with numbered placeholders. */
+/** Builds expressions with placeholders; names are `[A-Za-z0-9_]` here, so each is its own. */
 class Expression {
   readonly names: Record<string, string> = {};
-  readonly values: Record<string, AttributeValue> = {};
+  readonly values: Record<string, unknown> = {};
   private count = 0;
 
   name(attribute: string): string {
-    const placeholder = `#${attribute.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    const placeholder = `#${attribute}`;
     this.names[placeholder] = attribute;
     return placeholder;
   }
 
-  value(value: AttributeValue): string {
+  value(value: unknown): string {
     const placeholder = `:v${this.count++}`;
     this.values[placeholder] = value;
     return placeholder;
+  }
+
+  /** `SET a, b ADD c REMOVE d`, leaving out empty clauses. */
+  static update(clauses: { SET?: string[]; ADD?: string[]; REMOVE?: string[] }): string {
+    return Object.entries(clauses)
+      .filter(([, parts]) => parts.length > 0)
+      .map(([clause, parts]) => `${clause} ${parts.join(', ')}`)
+      .join(' ');
   }
 }
 
@@ -222,13 +171,18 @@ export interface DynamoScreeningStoreOptions {
   tableName: string;
 }
 
-/** The DynamoDB implementation: single-item atomic updates only (works on dynalite too). */
+/**
+ * The DynamoDB implementation, through the DocumentClient: single-item atomic updates only (works
+ * on dynalite too). Every decision's write is one `UpdateItem` whose condition can fail only for
+ * a reason in the caller's own state (blocked, counted before, over a limit), never because
+ * another contact wrote first.
+ */
 export class DynamoScreeningStore implements ScreeningStore {
-  private readonly client: DynamoDBClient;
+  private readonly client: DynamoDBDocumentClient;
   private readonly table: string;
 
   constructor(options: DynamoScreeningStoreOptions) {
-    this.client = options.client;
+    this.client = DynamoDBDocumentClient.from(options.client);
     this.table = options.tableName;
   }
 
@@ -237,54 +191,80 @@ export class DynamoScreeningStore implements ScreeningStore {
       return await run();
     } catch (error) {
       if (isConditionFailure(error)) throw error;
-      throw new StoreUnavailableError(isAbort(error) ? `${operation} (timed out)` : operation, {
+      const timedOut = isAbort(error);
+      throw new StoreUnavailableError(timedOut ? `${operation} (timed out)` : operation, {
         cause: error,
+        timedOut,
       });
     }
   }
 
-  async record(input: RecordInput, signal?: AbortSignal): Promise<RecordOutcome> {
-    const x = new Expression();
-    const now = x.value(n(input.nowSeconds));
-    const contact = x.value({ L: [s(input.contact)] });
-    const contactId = x.value(s(input.contact));
-    const empty = x.value({ L: [] });
-    const sets: string[] = [];
-    const removes: string[] = [];
-    const appendTo = (list: string) => {
-      const name = x.name(list);
-      sets.push(`${name} = list_append(if_not_exists(${name}, ${empty}), ${contact})`);
-    };
+  private stateKey(key: string) {
+    return { [PK]: key, [SK]: STATE };
+  }
 
-    for (const window of input.windows) {
+  /** The item a failed condition returned (DynamoDB does; an emulator may not: then it is read). */
+  private async stateAfterFailure(
+    key: string,
+    error: ConditionalCheckFailedException,
+    signal?: AbortSignal,
+  ): Promise<CallerState> {
+    if (error.Item) return stateOf(key, unmarshall(error.Item as Record<string, AttributeValue>));
+    const state = await this.getState(key, signal);
+    if (!state) throw new StoreUnavailableError('count (item vanished during a conditional update)');
+    return state;
+  }
+
+  /** The parts every counting write shares: the conditions, the counters and the expiry. */
+  private counting(x: Expression, input: CountInput) {
+    const now = x.value(input.nowSeconds);
+    const contact = x.value(input.contact);
+    const blockedUntil = x.name('blockedUntil');
+    const dedup = dedupBucket(input);
+    const slot = x.name(slotName(input.contact));
+    const notBlocked = `(attribute_not_exists(${blockedUntil}) OR ${blockedUntil} <= ${now})`;
+    const notSeen = [
+      `NOT contains(${x.name(admittedName(dedup))}, ${contact})`,
+      `NOT contains(${x.name(admittedName(dedup - 1))}, ${contact})`,
+      `(attribute_not_exists(${slot}) OR ${slot} <> ${contact})`,
+    ].join(' AND ');
+    const one = x.value(1);
+    const add: string[] = [];
+    const remove: string[] = [];
+    const counters = input.windows.map((window) => {
       const bucket = bucketOf(window, input.nowSeconds);
-      appendTo(windowListName(window, bucket));
-      // Fixed windows: the previous bucket is kept (a retry may find its position there).
-      removes.push(x.name(windowListName(window, bucket - 2)));
-    }
-    const dedupWindow = { limit: 0, seconds: input.dedupSeconds };
-    const dedupBucket = bucketOf(dedupWindow, input.nowSeconds);
-    const seenNow = x.name(dedupListName(dedupBucket));
-    const seenBefore = x.name(dedupListName(dedupBucket - 1));
-    appendTo(dedupListName(dedupBucket));
-    removes.push(x.name(dedupListName(dedupBucket - 2)));
-
+      const counter = x.name(counterName(window, bucket));
+      add.push(`${counter} ${one}`);
+      // The previous bucket is kept: an instance whose clock lags may still count there.
+      remove.push(x.name(counterName(window, bucket - 2)));
+      return { window, counter };
+    });
     const longest = Math.max(input.dedupSeconds, ...input.windows.map((w) => w.seconds));
     // No live block is a precondition of counting, so moving expiry here cannot cut one short.
-    sets.push(`${x.name(TTL)} = ${x.value(n(input.nowSeconds + 2 * longest))}`);
+    const set = [`${x.name(TTL)} = ${x.value(input.nowSeconds + 2 * longest)}`];
+    return { contact, notBlocked, notSeen, counters, add, remove, set, dedup, slot };
+  }
 
-    const blockedUntil = x.name('blockedUntil');
-    const notBlocked = `(attribute_not_exists(${blockedUntil}) OR ${blockedUntil} <= ${now})`;
-    const notSeen = `NOT contains(${seenNow}, ${contactId}) AND NOT contains(${seenBefore}, ${contactId})`;
-
+  async admit(input: CountInput, signal?: AbortSignal): Promise<AdmitOutcome> {
+    const x = new Expression();
+    const c = this.counting(x, input);
+    const list = x.name(admittedName(c.dedup));
+    // A later bucket's counter means this instance's clock lags a boundary: not admitted here
+    // (the count path adds the later bucket's count, so lag never gains allowance).
+    const within = c.counters.map(
+      ({ window, counter }) =>
+        `(attribute_not_exists(${counter}) OR ${counter} < ${x.value(window.limit)}) AND attribute_not_exists(${x.name(counterName(window, bucketOf(window, input.nowSeconds) + 1))})`,
+    );
+    c.set.push(`${list} = list_append(if_not_exists(${list}, ${x.value([])}), ${x.value([input.contact])})`);
+    c.remove.push(x.name(admittedName(c.dedup - 2)));
     try {
-      const result = await this.send('record', () =>
+      const result = await this.send('count', () =>
         this.client.send(
-          new UpdateItemCommand({
+          new UpdateCommand({
             TableName: this.table,
-            Key: { [PK]: s(input.key), [SK]: s(STATE) },
-            UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
-            ConditionExpression: `${notBlocked} AND ${notSeen}`,
+            Key: this.stateKey(input.key),
+            UpdateExpression: Expression.update({ SET: c.set, ADD: c.add, REMOVE: c.remove }),
+            ConditionExpression: [c.notBlocked, c.notSeen, ...within].join(' AND '),
             ExpressionAttributeNames: x.names,
             ExpressionAttributeValues: x.values,
             ReturnValues: 'ALL_NEW',
@@ -293,36 +273,60 @@ export class DynamoScreeningStore implements ScreeningStore {
           { abortSignal: signal },
         ),
       );
-      return { kind: 'recorded', state: stateOf(input.key, result.Attributes) };
+      return { kind: 'admitted', state: stateOf(input.key, result.Attributes) };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      // Real DynamoDB returns the item with the failure; dynalite does not: read it then.
-      const state = error.Item ? stateOf(input.key, error.Item) : await this.getState(input.key, signal);
-      if (state && state.blockedUntil > input.nowSeconds) return { kind: 'blocked', state };
-      if (state) return { kind: 'duplicate', state };
-      throw new StoreUnavailableError('record (item vanished during a conditional update)');
+      const state = await this.stateAfterFailure(input.key, error, signal);
+      if (state.blockedUntil > input.nowSeconds) return { kind: 'blocked', state };
+      return { kind: seenBefore(state, input) ? 'duplicate' : 'refused', state };
     }
   }
 
-  async compact(state: CallerState, input: RecordInput, signal?: AbortSignal): Promise<boolean> {
-    const stale = staleLists(state, input);
-    if (stale.length === 0) return false;
-    await this.removeLists(input.key, stale, signal);
-    return true;
+  async count(input: CountInput, signal?: AbortSignal): Promise<CountOutcome> {
+    const x = new Expression();
+    const c = this.counting(x, input);
+    c.set.push(`${c.slot} = ${c.contact}`);
+    try {
+      const result = await this.send('count', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: this.stateKey(input.key),
+            UpdateExpression: Expression.update({ SET: c.set, ADD: c.add, REMOVE: c.remove }),
+            ConditionExpression: `${c.notBlocked} AND ${c.notSeen}`,
+            ExpressionAttributeNames: x.names,
+            ExpressionAttributeValues: x.values,
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+          { abortSignal: signal },
+        ),
+      );
+      return { kind: 'counted', state: stateOf(input.key, result.Attributes) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const state = await this.stateAfterFailure(input.key, error, signal);
+      if (state.blockedUntil > input.nowSeconds) return { kind: 'blocked', state };
+      if (seenBefore(state, input)) return { kind: 'duplicate', state };
+      // The item changed between the failure and its read (only where the emulator reads it).
+      throw new StoreUnavailableError('count (the condition failed for no reason the item shows)');
+    }
   }
 
-  private async removeLists(key: string, lists: readonly string[], signal?: AbortSignal): Promise<void> {
-    if (lists.length === 0) return;
+  async remember(input: CountInput, signal?: AbortSignal): Promise<void> {
     const x = new Expression();
-    const names = lists.map((list) => x.name(list));
-    await this.send('cleanup', () =>
+    const dedup = dedupBucket(input);
+    const list = x.name(admittedName(dedup));
+    const contact = x.value(input.contact);
+    await this.send('count', () =>
       this.client.send(
-        new UpdateItemCommand({
+        new UpdateCommand({
           TableName: this.table,
-          Key: { [PK]: s(key), [SK]: s(STATE) },
-          UpdateExpression: `REMOVE ${names.join(', ')}`,
-          ConditionExpression: `attribute_exists(${x.name(PK)})`,
+          Key: this.stateKey(input.key),
+          UpdateExpression: `SET ${list} = list_append(if_not_exists(${list}, ${x.value([])}), ${x.value([input.contact])})`,
+          ConditionExpression: `NOT contains(${list}, ${contact}) AND NOT contains(${x.name(admittedName(dedup - 1))}, ${contact})`,
           ExpressionAttributeNames: x.names,
+          ExpressionAttributeValues: x.values,
         }),
         { abortSignal: signal },
       ),
@@ -331,14 +335,31 @@ export class DynamoScreeningStore implements ScreeningStore {
     });
   }
 
+  async compact(state: CallerState, input: CountInput, signal?: AbortSignal): Promise<boolean> {
+    const stale = staleAttributes(state, input);
+    if (stale.length === 0) return false;
+    const x = new Expression();
+    await this.send('cleanup', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.stateKey(input.key),
+          UpdateExpression: `REMOVE ${stale.map((name) => x.name(name)).join(', ')}`,
+          ConditionExpression: `attribute_exists(${x.name(PK)})`,
+          ExpressionAttributeNames: x.names,
+        }),
+        { abortSignal: signal },
+      ),
+    ).catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error;
+    });
+    return true;
+  }
+
   async getState(key: string, signal?: AbortSignal): Promise<CallerState | null> {
     const result = await this.send('read', () =>
       this.client.send(
-        new GetItemCommand({
-          TableName: this.table,
-          Key: { [PK]: s(key), [SK]: s(STATE) },
-          ConsistentRead: true,
-        }),
+        new GetCommand({ TableName: this.table, Key: this.stateKey(key), ConsistentRead: true }),
         { abortSignal: signal },
       ),
     );
@@ -348,11 +369,19 @@ export class DynamoScreeningStore implements ScreeningStore {
   async block(input: BlockInput, signal?: AbortSignal): Promise<BlockOutcome> {
     const x = new Expression();
     const blockedUntil = x.name('blockedUntil');
-    const expiresAt = x.name(TTL);
-    const until = x.value(n(input.untilSeconds));
+    const until = x.value(input.untilSeconds);
     // Auto-blocks never touch a live block; explicit ones only lengthen. Clocks cannot shorten.
-    const bound = input.action === 'auto' ? x.value(n(input.nowSeconds)) : until;
-    const condition = `attribute_not_exists(${blockedUntil}) OR ${blockedUntil} ${input.action === 'auto' ? '<=' : '<'} ${bound}`;
+    const condition =
+      input.action === 'auto'
+        ? `attribute_not_exists(${blockedUntil}) OR ${blockedUntil} <= ${x.value(input.nowSeconds)}`
+        : `attribute_not_exists(${blockedUntil}) OR ${blockedUntil} < ${until}`;
+    const set = [
+      `${blockedUntil} = ${until}`,
+      `${x.name('blockReason')} = ${x.value(input.reason)}`,
+      `${x.name('blockedBy')} = ${x.value(input.by)}`,
+      `${x.name('blockedAt')} = ${x.value(input.nowSeconds)}`,
+      `${x.name(TTL)} = ${x.value(input.untilSeconds + TTL_AFTER_BLOCK_SECONDS)}`,
+    ];
     const entry: AuditEntry = {
       key: input.key,
       action: input.action,
@@ -364,20 +393,26 @@ export class DynamoScreeningStore implements ScreeningStore {
     try {
       await this.send('block', () =>
         this.client.send(
-          new UpdateItemCommand({
+          new UpdateCommand({
             TableName: this.table,
-            Key: { [PK]: s(input.key), [SK]: s(STATE) },
-            UpdateExpression: `SET ${blockedUntil} = ${until}, ${x.name('blockReason')} = ${x.value(s(input.reason))}, ${x.name('blockedBy')} = ${x.value(s(input.by))}, ${x.name('blockedAt')} = ${x.value(n(input.nowSeconds))}, ${expiresAt} = ${x.value(n(input.untilSeconds + TTL_AFTER_BLOCK_SECONDS))}`,
+            Key: this.stateKey(input.key),
+            UpdateExpression: Expression.update({
+              SET: set,
+              REMOVE: (input.reset ?? []).map((name) => x.name(name)),
+            }),
             ConditionExpression: condition,
             ExpressionAttributeNames: x.names,
             ExpressionAttributeValues: x.values,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
           { abortSignal: signal },
         ),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const state = error.Item ? stateOf(input.key, error.Item) : await this.getState(input.key, signal);
+      const state = error.Item
+        ? stateOf(input.key, unmarshall(error.Item as Record<string, AttributeValue>))
+        : await this.getState(input.key, signal);
       // The block in place may be this very one (same end, reason, author and second): this write
       // landed but its answer was lost, and the condition refused the SDK's retry of it. Then it
       // was applied, and needs its history entry, once.
@@ -403,34 +438,35 @@ export class DynamoScreeningStore implements ScreeningStore {
           KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :at)',
           ConsistentRead: true,
           ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-          ExpressionAttributeValues: { ':pk': s(entry.key), ':at': s(`audit#${auditTime(entry.at)}#`) },
+          ExpressionAttributeValues: { ':pk': entry.key, ':at': `audit#${auditTime(entry.at)}#` },
         }),
         { abortSignal: signal },
       ),
     );
     return (page.Items ?? []).some(
       (item) =>
-        str(item, 'action') === entry.action &&
-        str(item, 'by') === entry.by &&
-        str(item, 'reason') === entry.reason &&
-        num(item, 'until') === entry.until,
+        text(item, 'action') === entry.action &&
+        text(item, 'by') === entry.by &&
+        text(item, 'reason') === entry.reason &&
+        number(item, 'until') === entry.until,
     );
   }
 
-  async unblock(
-    input: { key: string; by: string; reason: string; nowSeconds: number },
-    signal?: AbortSignal,
-  ): Promise<boolean> {
+  async unblock(input: UnblockInput, signal?: AbortSignal): Promise<boolean> {
+    const state = await this.getState(input.key, signal);
+    if (!state || state.blockedUntil <= input.nowSeconds) return false;
     const x = new Expression();
     const blockedUntil = x.name('blockedUntil');
+    // The counts go too: left in place, the very next contact would re-trigger an auto-block.
+    const remove = [...BLOCK_FIELDS, ...state.counts.keys()].map((name) => x.name(name));
     try {
       await this.send('unblock', () =>
         this.client.send(
-          new UpdateItemCommand({
+          new UpdateCommand({
             TableName: this.table,
-            Key: { [PK]: s(input.key), [SK]: s(STATE) },
-            UpdateExpression: `REMOVE ${blockedUntil}, ${x.name('blockReason')}, ${x.name('blockedBy')}, ${x.name('blockedAt')}`,
-            ConditionExpression: `${blockedUntil} > ${x.value(n(input.nowSeconds))}`,
+            Key: this.stateKey(input.key),
+            UpdateExpression: `REMOVE ${remove.join(', ')}`,
+            ConditionExpression: `${blockedUntil} > ${x.value(input.nowSeconds)}`,
             ExpressionAttributeNames: x.names,
             ExpressionAttributeValues: x.values,
           }),
@@ -451,16 +487,16 @@ export class DynamoScreeningStore implements ScreeningStore {
     const id = `${String(auditSequence).padStart(6, '0')}${Math.random().toString(36).slice(2, 8)}`;
     await this.send('history', () =>
       this.client.send(
-        new PutItemCommand({
+        new PutCommand({
           TableName: this.table,
           Item: {
-            [PK]: s(entry.key),
-            [SK]: s(`audit#${at}#${id}`),
-            action: s(entry.action),
-            at: n(entry.at),
-            by: s(entry.by),
-            reason: s(entry.reason),
-            until: n(entry.until),
+            [PK]: entry.key,
+            [SK]: `audit#${at}#${id}`,
+            action: entry.action,
+            at: entry.at,
+            by: entry.by,
+            reason: entry.reason,
+            until: entry.until,
           },
         }),
         { abortSignal: signal },
@@ -470,106 +506,101 @@ export class DynamoScreeningStore implements ScreeningStore {
 
   async history(key: string, signal?: AbortSignal): Promise<AuditEntry[]> {
     const entries: AuditEntry[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.send('history', () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :audit)',
-            ConsistentRead: true,
-            ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-            ExpressionAttributeValues: { ':pk': s(key), ':audit': s('audit#') },
-            ExclusiveStartKey: start,
-          }),
-          { abortSignal: signal },
-        ),
-      );
-      for (const item of page.Items ?? []) {
-        entries.push({
-          key,
-          action: str(item, 'action') as AuditEntry['action'],
-          at: num(item, 'at'),
-          by: str(item, 'by'),
-          reason: str(item, 'reason'),
-          until: num(item, 'until'),
-        });
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :audit)',
+        ConsistentRead: true,
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: { ':pk': key, ':audit': 'audit#' },
+      },
+    );
+    await this.send('history', async () => {
+      for await (const page of pages) {
+        signal?.throwIfAborted();
+        for (const item of page.Items ?? []) {
+          entries.push({
+            key,
+            action: text(item, 'action') as AuditEntry['action'],
+            at: number(item, 'at'),
+            by: text(item, 'by'),
+            reason: text(item, 'reason'),
+            until: number(item, 'until'),
+          });
+        }
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    });
     return entries;
   }
 
   async *listBlocked(nowSeconds: number, signal?: AbortSignal): AsyncGenerator<CallerState> {
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.send('scan', () =>
-        this.client.send(
-          new ScanCommand({
-            TableName: this.table,
-            FilterExpression: '#sk = :state AND #until > :now',
-            ConsistentRead: true,
-            ExpressionAttributeNames: { '#sk': SK, '#until': 'blockedUntil' },
-            ExpressionAttributeValues: { ':state': s(STATE), ':now': n(nowSeconds) },
-            ExclusiveStartKey: start,
-          }),
-          { abortSignal: signal },
-        ),
-      );
-      for (const item of page.Items ?? []) yield stateOf(str(item, PK), item);
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateScan(
+      { client: this.client },
+      {
+        TableName: this.table,
+        FilterExpression: '#sk = :state AND #until > :now',
+        ConsistentRead: true,
+        ExpressionAttributeNames: { '#sk': SK, '#until': 'blockedUntil' },
+        ExpressionAttributeValues: { ':state': STATE, ':now': nowSeconds },
+      },
+    );
+    const iterator = pages[Symbol.asyncIterator]();
+    while (true) {
+      signal?.throwIfAborted();
+      const next = await this.send('scan', () => iterator.next());
+      if (next.done) return;
+      for (const item of next.value.Items ?? []) yield stateOf(text(item, PK), item);
+    }
   }
 
   async loadRules(signal?: AbortSignal): Promise<Rule[]> {
     const rules: Rule[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.send('rules', () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: '#pk = :rules',
-            ExpressionAttributeNames: { '#pk': PK },
-            ExpressionAttributeValues: { ':rules': s(RULES_PK) },
-            ExclusiveStartKey: start,
-          }),
-          { abortSignal: signal },
-        ),
-      );
-      for (const item of page.Items ?? []) {
-        rules.push({
-          type: str(item, 'type') as Rule['type'],
-          value: str(item, 'value'),
-          action: str(item, 'ruleAction') as Rule['action'],
-          note: str(item, 'note'),
-          createdBy: str(item, 'createdBy'),
-          createdAt: num(item, 'createdAt'),
-          expiresAt: num(item, 'ruleExpiresAt'),
-        });
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :rules',
+        ExpressionAttributeNames: { '#pk': PK },
+        ExpressionAttributeValues: { ':rules': RULES_PK },
+      },
+    );
+    await this.send('rules', async () => {
+      for await (const page of pages) {
+        signal?.throwIfAborted();
+        for (const item of page.Items ?? []) {
+          rules.push({
+            type: text(item, 'type') as Rule['type'],
+            value: text(item, 'value'),
+            action: text(item, 'ruleAction') as Rule['action'],
+            note: text(item, 'note'),
+            createdBy: text(item, 'createdBy'),
+            createdAt: number(item, 'createdAt'),
+            expiresAt: number(item, 'ruleExpiresAt'),
+          });
+        }
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    });
     return rules;
   }
 
   async putRule(rule: Rule, signal?: AbortSignal): Promise<void> {
     await this.send('rule', () =>
       this.client.send(
-        new PutItemCommand({
+        new PutCommand({
           TableName: this.table,
           Item: {
-            [PK]: s(RULES_PK),
-            [SK]: s(`${rule.type}#${rule.value}`),
-            type: s(rule.type),
-            value: s(rule.value),
-            ruleAction: s(rule.action),
-            note: s(rule.note),
-            createdBy: s(rule.createdBy),
-            createdAt: n(rule.createdAt),
-            ruleExpiresAt: n(rule.expiresAt),
+            [PK]: RULES_PK,
+            [SK]: `${rule.type}#${rule.value}`,
+            type: rule.type,
+            value: rule.value,
+            ruleAction: rule.action,
+            note: rule.note,
+            createdBy: rule.createdBy,
+            createdAt: rule.createdAt,
+            ruleExpiresAt: rule.expiresAt,
             // TTL cleans up expired rules eventually; the cache compares with now meanwhile.
-            ...(rule.expiresAt > 0 ? { [TTL]: n(rule.expiresAt) } : {}),
+            ...(rule.expiresAt > 0 ? { [TTL]: rule.expiresAt } : {}),
           },
         }),
         { abortSignal: signal },
@@ -580,9 +611,9 @@ export class DynamoScreeningStore implements ScreeningStore {
   async deleteRule(type: string, value: string, signal?: AbortSignal): Promise<boolean> {
     const result = await this.send('rule', () =>
       this.client.send(
-        new DeleteItemCommand({
+        new DeleteCommand({
           TableName: this.table,
-          Key: { [PK]: s(RULES_PK), [SK]: s(`${type}#${value}`) },
+          Key: { [PK]: RULES_PK, [SK]: `${type}#${value}` },
           ReturnValues: 'ALL_OLD',
         }),
         { abortSignal: signal },

@@ -46,3 +46,16 @@ export async function startRig(
 }
 
 export const contactOf = parseContactEvent;
+
+/**
+ * Epoch ms at which the caller's next bucket of the window of `seconds` starts, at or after
+ * `fromMs` (each caller's windows have their own phase).
+ */
+export function windowStart(screener: Screener, number: string, seconds: number, fromMs = T0): number {
+  const window = screener
+    .windowsFor(`tel:${number}`, screener.config.limits.phone)
+    .find((w) => w.seconds === seconds);
+  if (!window) throw new Error(`no ${seconds}s window`);
+  const from = Math.ceil(fromMs / 1000);
+  return (Math.ceil((from + window.phase) / seconds) * seconds - window.phase) * 1000;
+}
