@@ -4,10 +4,19 @@ import { EventParseError } from './errors.js';
 export type Channel = 'VOICE' | 'CHAT' | 'TASK' | 'EMAIL' | (string & {});
 
 export interface Endpoint {
-  /** E.164 number for voice, an e-mail address for email; may be absent. */
+  /**
+   * E.164 number for voice (sometimes a SIP or tel URI), an e-mail address for email; null when
+   * absent, and when {@link addressMalformed}.
+   */
   readonly address: string | null;
   /** `TELEPHONE_NUMBER`, `VOIP`, `CONTACT_FLOW`, `CONNECT_PHONENUMBER_ARN`, `EMAIL_ADDRESS`, ... */
   readonly type: string | null;
+  /**
+   * `true` when the event had an Address that is not a string, or is longer than 4096 characters:
+   * the event is still read (`address` null) so that the function can treat the caller as
+   * unidentified rather than fail. Absent otherwise, never `false`.
+   */
+  readonly addressMalformed?: boolean;
 }
 
 export interface Queue {
@@ -68,13 +77,21 @@ function idAt(value: unknown, path: string): string | null {
   return id === '' ? null : id;
 }
 
+/**
+ * An endpoint. A caller controls what ends up in its Address (a SIP From header, a number typed
+ * for click-to-dial), so an unusable Address does not fail the event: it is reported by
+ * `addressMalformed` and left to the function.
+ */
 function endpointAt(value: unknown, path: string): Endpoint | null {
   const fields = optionalObjectAt(value, path);
   if (fields === null) return null;
-  return {
-    address: optionalStringAt(fields.Address, `${path}.Address`),
-    type: optionalStringAt(fields.Type, `${path}.Type`, MAX_ID_LENGTH),
-  };
+  const type = optionalStringAt(fields.Type, `${path}.Type`, MAX_ID_LENGTH);
+  const address = fields.Address;
+  if (address === undefined || address === null) return { address: null, type };
+  if (typeof address !== 'string' || address.length > MAX_FIELD_LENGTH) {
+    return { address: null, type, addressMalformed: true };
+  }
+  return { address, type };
 }
 
 /** Own enumerable entries copied into a record without a prototype. */
@@ -109,7 +126,8 @@ function parametersAt(value: unknown, path: string): Record<string, unknown> {
 
 /**
  * Parses a Connect contact-flow event. Unknown fields are ignored; a missing or mistyped field
- * that the toolkit relies on gives an {@link EventParseError} (code `bad_event`) naming the field.
+ * that the toolkit relies on gives an {@link EventParseError} (code `bad_event`) naming the field,
+ * except an endpoint's Address, which is marked `addressMalformed` instead.
  */
 export function parseContactEvent(event: unknown): Contact {
   const root = objectAt(event, 'event');

@@ -101,6 +101,89 @@ describe('parseContactEvent', () => {
     expect(contact.customerEndpoint).toEqual({ address: null, type: null });
   });
 
+  describe('an unusable endpoint Address', () => {
+    // The caller decides what reaches CustomerEndpoint.Address (a SIP From header, a typed
+    // number), so an unusable one must not turn the whole event into bad_event: the screening
+    // function would then answer its fail-mode ALLOW without counting the call.
+    const unusable: [string, unknown][] = [
+      ['a number', 14155550123],
+      ['zero', 0],
+      ['a boolean', true],
+      ['an object', { number: '+14155550123' }],
+      ['an array', ['+14155550123']],
+      ['a string of 4097 characters', `+1${'4'.repeat(4095)}`],
+      ['a string of 10 KB', 'x'.repeat(10 * 1024)],
+    ];
+
+    it.each(unusable)(
+      'reads the event with address null and addressMalformed when Address is %s',
+      (_, address) => {
+        const event = voiceEvent({
+          contactData: { CustomerEndpoint: { Address: address, Type: 'TELEPHONE_NUMBER' } },
+        });
+
+        const contact = parseContactEvent(event);
+
+        expect(contact.customerEndpoint).toEqual({
+          address: null,
+          type: 'TELEPHONE_NUMBER',
+          addressMalformed: true,
+        });
+        expect(contact.contactId).toBe(CONTACT_ID);
+        expect(contact.systemEndpoint).toEqual({ address: '+18005550100', type: 'TELEPHONE_NUMBER' });
+      },
+    );
+
+    it('does the same for SystemEndpoint', () => {
+      const event = voiceEvent({
+        contactData: { SystemEndpoint: { Address: 18005550100, Type: 'TELEPHONE_NUMBER' } },
+      });
+
+      const contact = parseContactEvent(event);
+
+      expect(contact.systemEndpoint).toEqual({
+        address: null,
+        type: 'TELEPHONE_NUMBER',
+        addressMalformed: true,
+      });
+      expect(contact.customerEndpoint?.address).toBe('+14155550123');
+    });
+
+    it('keeps an Address of exactly 4096 characters', () => {
+      const address = `+1${'4'.repeat(4094)}`;
+      const event = voiceEvent({
+        contactData: { CustomerEndpoint: { Address: address, Type: 'TELEPHONE_NUMBER' } },
+      });
+
+      const contact = parseContactEvent(event);
+
+      expect(contact.customerEndpoint).toEqual({ address, type: 'TELEPHONE_NUMBER' });
+    });
+
+    it.each([
+      ['null', { Address: null, Type: 'TELEPHONE_NUMBER' }],
+      ['absent', { Type: 'TELEPHONE_NUMBER' }],
+    ])('does not mark an Address that is %s: that is no caller ID, not a malformed one', (_, endpoint) => {
+      const contact = parseContactEvent(voiceEvent({ contactData: { CustomerEndpoint: endpoint } }));
+
+      expect(contact.customerEndpoint).toEqual({ address: null, type: 'TELEPHONE_NUMBER' });
+      expect(contact.customerEndpoint).not.toHaveProperty('addressMalformed');
+    });
+
+    it('never sets addressMalformed false: a usable Address has no such property', () => {
+      const contact = parseContactEvent(voiceEvent());
+
+      expect(contact.customerEndpoint).not.toHaveProperty('addressMalformed');
+    });
+
+    it('still refuses an endpoint that is not an object', () => {
+      const error = parseError(voiceEvent({ contactData: { CustomerEndpoint: 42 } }));
+
+      expect(error.path).toBe('Details.ContactData.CustomerEndpoint');
+      expect(error.problem).toBe('not_an_object');
+    });
+  });
+
   it('defaults InitialContactId to ContactId when it is absent, null or empty', () => {
     for (const initial of [undefined, null, '']) {
       const event = voiceEvent({ contactData: { InitialContactId: initial } });
@@ -269,9 +352,9 @@ describe('parseContactEvent', () => {
         'not_an_object',
       ],
       [
-        'CustomerEndpoint.Address is a number',
-        { CustomerEndpoint: { Address: 14155550123, Type: 'TELEPHONE_NUMBER' } },
-        'Details.ContactData.CustomerEndpoint.Address',
+        'CustomerEndpoint.Type is a number',
+        { CustomerEndpoint: { Address: '+14155550123', Type: 1 } },
+        'Details.ContactData.CustomerEndpoint.Type',
         'not_a_string',
       ],
       ['Attributes is an array', { Attributes: ['a'] }, 'Details.ContactData.Attributes', 'not_an_object'],
