@@ -23,7 +23,6 @@ export interface ScreeningConfig {
   readonly rulesTtlSeconds: number;
   /** How long a warm instance trusts what it knows of a block (0: never). */
   readonly blockCacheSeconds: number;
-  readonly dedupSeconds: number;
   readonly failMode: FailMode;
   readonly flagSeconds: number;
   readonly storeTimeoutMs: number;
@@ -92,7 +91,6 @@ export function readScreeningConfig(env: Env = process.env): ScreeningConfig {
     autoBlockSeconds: durationFrom(env, 'FLOWGUARD_AUTO_BLOCK_DURATION', '1d'),
     rulesTtlSeconds: envInt('FLOWGUARD_RULES_TTL', { env, min: 1, max: 3600, default: 60 }),
     blockCacheSeconds: envInt('FLOWGUARD_BLOCK_CACHE_SECONDS', { env, min: 0, max: 3600, default: 60 }),
-    dedupSeconds: durationFrom(env, 'FLOWGUARD_DEDUP_WINDOW', '6h'),
     failMode: envEnum('FLOWGUARD_FAIL_MODE', ['open', 'closed'] as const, { env, default: 'open' }),
     flagSeconds: durationFrom(env, 'FLOWGUARD_FLAG_DURATION', '30d'),
     storeTimeoutMs: envInt('FLOWGUARD_STORE_TIMEOUT_MS', { env, min: 50, max: 5000, default: 600 }),

@@ -24,10 +24,9 @@ export {
 } from './identity.js';
 export {
   type CallerState,
+  CONTACT_SLOTS,
   type CountInput,
   contactToken,
-  MAX_ADMITTED,
-  REFUSED_SLOTS,
   type Standing,
   standings,
   stateOf,
@@ -58,7 +57,6 @@ export {
 } from './rules.js';
 export { type Decision, Screener, type ScreeningResult, type ScreenOptions } from './screener.js';
 export {
-  type AdmitOutcome,
   type AuditEntry,
   type BlockInput,
   type BlockOutcome,

@@ -3,20 +3,23 @@
  * (docs/screening.md, "The caller's item"):
  * - `n<seconds>_<bucket>`: how many distinct contacts were counted in that bucket of the window
  *   (an atomic counter: a contact's count is the counter's value right after its increment);
- * - `a_<bucket>`: the contacts that were admitted, per bucket of the dedup window (the current and
- *   the previous one are kept), so a retry or a transfer of an admitted contact is known exactly;
- *   their number is bounded by the limits (at most {@link MAX_ADMITTED}, checked at init);
- * - `r<slot>`: the last refused contact whose id falls in that slot ({@link REFUSED_SLOTS} of
- *   them), so a retry of a refused contact is not counted again;
+ * - `r<slot>` and `p<slot><window>`: the last contact whose id falls in that slot (one of
+ *   {@link CONTACT_SLOTS}) and each window's count just before it was counted (`a` for the
+ *   shortest window, `b` the next, ...), so a retry or a transfer of it is not counted again and
+ *   gets the same decision (its count was that plus one);
  * - the block (`blockedUntil`, `blockReason`, `blockedBy`, `blockedAt`) and `expiresAt` (TTL).
  */
 import { bucketOf, type PhasedWindow } from './limits.js';
 
-export const REFUSED_SLOTS = 32;
-/** Admitted contacts the item remembers at most (two dedup buckets' worth). */
-export const MAX_ADMITTED = 1000;
+export const CONTACT_SLOTS = 24;
 /** Leftover counters beyond this many trigger a cleanup write. */
 export const STALE_LIMIT = 24;
+
+/** A remembered contact: its token and each window's count before it (by window index). */
+export interface RememberedContact {
+  readonly token: string;
+  readonly before: readonly number[];
+}
 
 export interface CallerState {
   readonly key: string;
@@ -27,10 +30,8 @@ export interface CallerState {
   readonly blockedAt: number;
   /** `n<seconds>_<bucket>` → contacts counted in that bucket. */
   readonly counts: ReadonlyMap<string, number>;
-  /** `a_<bucket>` → contacts admitted in that dedup bucket. */
-  readonly admitted: ReadonlyMap<string, readonly string[]>;
-  /** `r<slot>` → the last refused contact of that slot. */
-  readonly refused: ReadonlyMap<string, string>;
+  /** `r<slot>` → the contact remembered in that slot. */
+  readonly contacts: ReadonlyMap<string, RememberedContact>;
   /** Attributes of an earlier item layout (per-window contact lists), removed by cleanup. */
   readonly legacy: readonly string[];
 }
@@ -42,25 +43,22 @@ export interface CountInput {
   readonly contact: string;
   readonly nowSeconds: number;
   readonly windows: readonly PhasedWindow[];
-  /** How long an admitted contact is remembered (at least this, at most twice). */
-  readonly dedupSeconds: number;
 }
 
 export const counterName = (window: PhasedWindow, bucket: number) => `n${window.seconds}_${bucket}`;
-export const admittedName = (bucket: number) => `a_${bucket}`;
 
-/** The refused-contact slot of a contact token (tokens are hex). */
-export function slotName(token: string): string {
-  return `r${Number.parseInt(token.slice(-2), 16) % REFUSED_SLOTS}`;
+/** The slot of a contact token (tokens are hex): `r<slot>`. */
+export function slotOf(token: string): number {
+  return Number.parseInt(token.slice(-2), 16) % CONTACT_SLOTS;
 }
 
-export function dedupBucket(input: Pick<CountInput, 'nowSeconds' | 'dedupSeconds'>): number {
-  return Math.floor(input.nowSeconds / input.dedupSeconds);
-}
+export const slotName = (slot: number) => `r${slot}`;
+const WINDOW_LETTERS = 'abcd';
+export const priorName = (slot: number, windowIndex: number) => `p${slot}${WINDOW_LETTERS[windowIndex]}`;
 
 const COUNTER = /^n(\d+)_(\d+)$/;
-const ADMITTED = /^a_(\d+)$/;
 const SLOT = /^r(\d+)$/;
+const PRIOR = /^p(\d+)([a-d])$/;
 const LEGACY = /^(w\d+|d)_\d+$/;
 
 const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
@@ -69,15 +67,22 @@ const str = (value: unknown) => (typeof value === 'string' ? value : '');
 /** The state from an item as the DocumentClient gives it (plain values), or none. */
 export function stateOf(key: string, item: Record<string, unknown> | undefined): CallerState {
   const counts = new Map<string, number>();
-  const admitted = new Map<string, string[]>();
-  const refused = new Map<string, string>();
+  const tokens = new Map<string, string>();
+  const priors = new Map<string, number[]>();
   const legacy: string[] = [];
   for (const [name, value] of Object.entries(item ?? {})) {
     if (COUNTER.test(name)) counts.set(name, num(value));
-    else if (ADMITTED.test(name) && Array.isArray(value)) admitted.set(name, value.map(str));
-    else if (SLOT.test(name)) refused.set(name, str(value));
-    else if (LEGACY.test(name)) legacy.push(name);
+    else if (SLOT.test(name)) tokens.set(name, str(value));
+    else if (PRIOR.test(name)) {
+      const [, slot, letter = 'a'] = PRIOR.exec(name) ?? [];
+      const slotKey = `r${slot}`;
+      const before = priors.get(slotKey) ?? [];
+      before[WINDOW_LETTERS.indexOf(letter)] = num(value);
+      priors.set(slotKey, before);
+    } else if (LEGACY.test(name)) legacy.push(name);
   }
+  const contacts = new Map<string, RememberedContact>();
+  for (const [slot, token] of tokens) contacts.set(slot, { token, before: priors.get(slot) ?? [] });
   return {
     key,
     blockedUntil: num(item?.blockedUntil),
@@ -85,30 +90,18 @@ export function stateOf(key: string, item: Record<string, unknown> | undefined):
     blockedBy: str(item?.blockedBy),
     blockedAt: num(item?.blockedAt),
     counts,
-    admitted,
-    refused,
+    contacts,
     legacy,
   };
 }
 
-export function wasAdmitted(state: CallerState, input: CountInput): boolean {
-  const bucket = dedupBucket(input);
-  return [bucket, bucket - 1].some((b) => state.admitted.get(admittedName(b))?.includes(input.contact));
+/** The contact as remembered, when this contact was counted before (a retry or a transfer). */
+export function remembered(state: CallerState, input: Pick<CountInput, 'contact'>): RememberedContact | null {
+  const known = state.contacts.get(slotName(slotOf(input.contact)));
+  return known?.token === input.contact ? known : null;
 }
 
-export function wasRefused(state: CallerState, input: CountInput): boolean {
-  return state.refused.get(slotName(input.contact)) === input.contact;
-}
-
-export type Seen = 'admitted' | 'refused' | null;
-
-/** Whether this contact was counted before (a retry or a transfer), and how it was answered. */
-export function seenBefore(state: CallerState, input: CountInput): Seen {
-  if (wasAdmitted(state, input)) return 'admitted';
-  return wasRefused(state, input) ? 'refused' : null;
-}
-
-/** Where the caller stands in one window: the count so far and when the window's bucket ends. */
+/** Where the caller stands in one window: a count and when the window's bucket ends. */
 export interface Standing {
   readonly window: PhasedWindow;
   readonly count: number;
@@ -135,17 +128,26 @@ export function standings(
   });
 }
 
-/** Counters and lists that can no longer matter, once there are more than a few (or any legacy ones). */
+/** A remembered contact's count in each window: its window count before it, plus one. */
+export function rememberedStandings(
+  contact: RememberedContact,
+  windows: readonly PhasedWindow[],
+  nowSeconds: number,
+): Standing[] {
+  return windows.map((window, i) => ({
+    window,
+    count: (contact.before[i] ?? 0) + 1,
+    endsAt: (bucketOf(window, nowSeconds) + 1) * window.seconds - window.phase,
+  }));
+}
+
+/** Counters that can no longer matter, once there are more than a few (and any legacy attributes). */
 export function staleAttributes(state: CallerState, input: CountInput): string[] {
   const stale: string[] = [...state.legacy];
   for (const name of state.counts.keys()) {
     const [, seconds, bucket] = COUNTER.exec(name) ?? [];
     const window = input.windows.find((w) => String(w.seconds) === seconds);
     if (!window || Number(bucket) < bucketOf(window, input.nowSeconds) - 1) stale.push(name);
-  }
-  const current = dedupBucket(input);
-  for (const name of state.admitted.keys()) {
-    if (Number(name.slice(2)) < current - 1) stale.push(name);
   }
   return state.legacy.length > 0 || stale.length > STALE_LIMIT ? stale : [];
 }

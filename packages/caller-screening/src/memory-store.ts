@@ -1,17 +1,16 @@
 import {
-  admittedName,
   type CallerState,
   type CountInput,
   counterName,
-  dedupBucket,
-  seenBefore,
+  priorName,
+  remembered,
   slotName,
+  slotOf,
   stateOf,
 } from './ledger.js';
 import { bucketOf } from './limits.js';
 import type { Rule } from './rules.js';
 import type {
-  AdmitOutcome,
   AuditEntry,
   BlockInput,
   BlockOutcome,
@@ -41,56 +40,22 @@ export class MemoryScreeningStore implements ScreeningStore {
     return item;
   }
 
-  /** The reason a counting write's condition fails, if any. */
-  private refusal(item: Item, input: CountInput): 'blocked' | 'duplicate' | null {
-    const state = stateOf(input.key, item);
-    if (state.blockedUntil > input.nowSeconds) return 'blocked';
-    return seenBefore(state, input) ? 'duplicate' : null;
-  }
-
-  private countIn(item: Item, input: CountInput): void {
-    for (const window of input.windows) {
-      const bucket = bucketOf(window, input.nowSeconds);
-      const name = counterName(window, bucket);
-      item[name] = ((item[name] as number | undefined) ?? 0) + 1;
-      delete item[counterName(window, bucket - 2)];
-    }
-  }
-
-  private addAdmitted(item: Item, input: CountInput): void {
-    const bucket = dedupBucket(input);
-    const name = admittedName(bucket);
-    item[name] = [...((item[name] as string[] | undefined) ?? []), input.contact];
-    delete item[admittedName(bucket - 2)];
-  }
-
-  async admit(input: CountInput): Promise<AdmitOutcome> {
-    const item = this.item(input.key);
-    const refusal = this.refusal(item, input);
-    if (refusal) return { kind: refusal, state: stateOf(input.key, item) };
-    const full = input.windows.some((w) => {
-      const bucket = bucketOf(w, input.nowSeconds);
-      const later = item[counterName(w, bucket + 1)] !== undefined;
-      return later || ((item[counterName(w, bucket)] as number | undefined) ?? 0) >= w.limit;
-    });
-    if (full) return { kind: 'refused', state: stateOf(input.key, item) };
-    this.countIn(item, input);
-    this.addAdmitted(item, input);
-    return { kind: 'admitted', state: stateOf(input.key, item) };
-  }
-
   async count(input: CountInput): Promise<CountOutcome> {
     const item = this.item(input.key);
-    const refusal = this.refusal(item, input);
-    if (refusal) return { kind: refusal, state: stateOf(input.key, item) };
-    this.countIn(item, input);
-    item[slotName(input.contact)] = input.contact;
+    const state = stateOf(input.key, item);
+    if (state.blockedUntil > input.nowSeconds) return { kind: 'blocked', state };
+    if (remembered(state, input)) return { kind: 'duplicate', state };
+    const slot = slotOf(input.contact);
+    item[slotName(slot)] = input.contact;
+    input.windows.forEach((window, i) => {
+      const bucket = bucketOf(window, input.nowSeconds);
+      const name = counterName(window, bucket);
+      const before = (item[name] as number | undefined) ?? 0;
+      item[priorName(slot, i)] = before;
+      item[name] = before + 1;
+      delete item[counterName(window, bucket - 2)];
+    });
     return { kind: 'counted', state: stateOf(input.key, item) };
-  }
-
-  async remember(input: CountInput): Promise<void> {
-    const item = this.item(input.key);
-    if (seenBefore(stateOf(input.key, item), input) !== 'admitted') this.addAdmitted(item, input);
   }
 
   async getState(key: string): Promise<CallerState | null> {

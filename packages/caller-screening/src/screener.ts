@@ -13,8 +13,9 @@ import {
   type CountInput,
   contactToken,
   counterNamesToReset,
+  remembered,
+  rememberedStandings,
   type Standing,
-  seenBefore,
   standings,
 } from './ledger.js';
 import { keySeed, type PhasedWindow, phaseWindows, type Window } from './limits.js';
@@ -57,6 +58,8 @@ interface CachedBlock {
 
 const MAX_CACHED_BLOCKS = 10_000;
 const NO_RULES = new RuleSet([], 0);
+/** Decisions for one caller at the store at once, per process (see `enter`). */
+const MAX_IN_FLIGHT_PER_CALLER = 4;
 const MAX_CACHED_IDENTITIES = 10_000;
 
 export interface ScreenerOptions {
@@ -85,10 +88,9 @@ export class Screener {
   private readonly blocks = new Map<string, CachedBlock>();
   private readonly identities = new Map<string, CallerIdentity>();
   private readonly identityOptions: IdentityOptions;
-  /** Callers this instance saw over a limit, until when (their next contact skips the admit write). */
-  private readonly over = new Map<string, number>();
   private readonly phases = new Map<string, readonly PhasedWindow[]>();
   private readonly local = new LocalLimiter();
+  private readonly gates = new Map<string, { active: number; waiting: (() => void)[] }>();
 
   constructor(options: ScreenerOptions) {
     this.store = options.store;
@@ -232,7 +234,6 @@ export class Screener {
       contact: contactToken(contact.initialContactId),
       nowSeconds: now,
       windows,
-      dedupSeconds: this.config.dedupSeconds,
     };
     const ok = { ...base, decision: 'ALLOW' as const, reason: invalid ? 'invalid_number' : 'ok' };
     try {
@@ -241,7 +242,15 @@ export class Screener {
         const state = await this.store.getState(key, options.signal);
         return state && state.blockedUntil > now ? this.blockedBy(base, state, now) : ok;
       }
-      return await this.count(input, base, ok, options);
+      const release = await this.enter(key, options.signal);
+      try {
+        // A contact that waited its turn may find the caller blocked meanwhile.
+        const blocked = this.cachedBlock(key, now);
+        if (blocked) return this.blocked(base, blocked.until, blocked.reason, now);
+        return await this.count(input, base, ok, options);
+      } finally {
+        release();
+      }
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
       return this.withoutStore(input, base, error);
@@ -249,9 +258,10 @@ export class Screener {
   }
 
   /**
-   * Counts the contact: one conditional write admits it when it is within every limit; a contact
-   * over a limit is counted by a second, unconditional increment (the first is skipped while this
-   * instance knows the caller is over). Neither write can fail because another contact wrote.
+   * Counts the contact with one write and decides from the counts it returns: within every limit,
+   * ALLOW; the count that reaches a window's auto-block threshold (exactly one contact's does),
+   * the auto-block; otherwise THROTTLE. A retry or a transfer is not counted again and gets the
+   * decision its remembered counts gave, whatever window it comes back in.
    */
   private async count(
     input: CountInput,
@@ -260,50 +270,28 @@ export class Screener {
     options: ScreenOptions,
   ): Promise<ScreeningResult> {
     const now = input.nowSeconds;
-    const overKey = `${input.key} ${input.windows.map((w) => w.seconds).join(',')}`;
-    const over = this.over.get(overKey);
-    let outcome: { kind: string; state: CallerState } | null = null;
-    if (over === undefined || over <= now) {
-      if (over !== undefined) this.over.delete(overKey);
-      outcome = await this.store.admit(input, options.signal);
-      if (outcome.kind === 'admitted') {
-        await this.cleanup(outcome.state, input, options);
-        return ok;
-      }
-    }
-    if (outcome === null || outcome.kind === 'refused')
-      outcome = await this.store.count(input, options.signal);
+    const outcome = await this.store.count(input, options.signal);
     const state = outcome.state;
     if (outcome.kind === 'blocked') return this.blockedBy(base, state, now);
-    const standing = standings(state, input.windows, now);
-    if (outcome.kind === 'duplicate') {
-      if (state.admitted.size > 0 && this.wasAdmitted(state, input)) return ok;
-      // A refused contact again. If it was the one that reached the auto-block threshold and its
-      // block was never written (its answer was lost), writing it now repairs that.
-      if (this.autoBlockAt(standing, (count, threshold) => count >= threshold))
+    const current = standings(state, input.windows, now);
+    const known = outcome.kind === 'duplicate' ? remembered(state, input) : null;
+    if (known === null) {
+      await this.cleanup(state, input, options);
+      if (current.every((s) => s.count <= s.window.limit)) return ok;
+      if (this.autoBlockAt(current, (count, threshold) => count === threshold))
         return this.autoBlock(input, base, state, options);
-      return this.throttled(base, standing, now);
+      return this.throttled(base, current, now);
     }
-    // Counted past the admissions. Exactly one contact's count equals a threshold.
-    if (this.autoBlockAt(standing, (count, threshold) => count === threshold))
+    const first = rememberedStandings(known, input.windows, now);
+    if (first.every((s) => s.count <= s.window.limit)) return ok;
+    // The retry of a contact at or past the threshold while the counts still stand there and no
+    // block is live: the auto-block's write was lost (its answer never came back). Write it now.
+    if (
+      this.autoBlockAt(first, (count, threshold) => count >= threshold) &&
+      this.autoBlockAt(current, (count, threshold) => count >= threshold)
+    )
       return this.autoBlock(input, base, state, options);
-    if (standing.every((s) => s.count <= s.window.limit)) {
-      // A reset (an unblock, an auto-block) made room after this instance saw the caller over.
-      await this.store.remember(input, options.signal);
-      return ok;
-    }
-    const fullUntil = Math.min(
-      ...standing.filter((s) => s.count >= s.window.limit).map((s) => s.endsAt),
-      now + Math.max(1, this.config.blockCacheSeconds),
-    );
-    if (this.over.size >= MAX_CACHED_BLOCKS) this.over.clear();
-    this.over.set(overKey, fullUntil);
-    await this.cleanup(state, input, options);
-    return this.throttled(base, standing, now);
-  }
-
-  private wasAdmitted(state: CallerState, input: CountInput): boolean {
-    return seenBefore(state, input) === 'admitted';
+    return this.throttled(base, current, now);
   }
 
   private throttled(
@@ -358,6 +346,45 @@ export class Screener {
   ): ScreeningResult {
     this.rememberBlock(state.key, state.blockedUntil, state.blockReason, now);
     return this.blocked(base, state.blockedUntil, state.blockReason, now);
+  }
+
+  /**
+   * Waits until fewer than {@link MAX_IN_FLIGHT_PER_CALLER} of this caller's decisions are at the
+   * store in this process. A Lambda execution environment runs one invocation at a time, so there
+   * it never waits; where one process serves many at once (multi-concurrency, or a burst played
+   * through one handler), a burst from one caller is decided a few at a time, and once the caller
+   * is blocked the rest are answered from memory instead of queueing at the store.
+   */
+  private async enter(key: string, signal?: AbortSignal): Promise<() => void> {
+    let gate = this.gates.get(key);
+    if (!gate) {
+      gate = { active: 0, waiting: [] };
+      this.gates.set(key, gate);
+    }
+    const own = gate;
+    if (own.active < MAX_IN_FLIGHT_PER_CALLER) own.active += 1;
+    else {
+      await new Promise<void>((resolve, reject) => {
+        const turn = () => {
+          signal?.removeEventListener('abort', abandon);
+          resolve();
+        };
+        const abandon = () => {
+          own.waiting.splice(own.waiting.indexOf(turn), 1);
+          reject(new StoreUnavailableError('count (timed out waiting for its turn)', { timedOut: true }));
+        };
+        if (signal?.aborted) return abandon();
+        signal?.addEventListener('abort', abandon, { once: true });
+        own.waiting.push(turn);
+      });
+    }
+    // The slot passes straight to the next waiter, so no newcomer can overtake the queue.
+    return () => {
+      const next = own.waiting.shift();
+      if (next) return next();
+      own.active -= 1;
+      if (own.active === 0) this.gates.delete(key);
+    };
   }
 
   /**

@@ -17,13 +17,13 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { TABLE_KEYS } from '@flowguard/table';
 import { StoreUnavailableError } from './errors.js';
 import {
-  admittedName,
   type CallerState,
   type CountInput,
   counterName,
-  dedupBucket,
-  seenBefore,
+  priorName,
+  remembered,
   slotName,
+  slotOf,
   staleAttributes,
   stateOf,
 } from './ledger.js';
@@ -33,16 +33,9 @@ import type { Rule } from './rules.js';
 export type { CallerState, CountInput } from './ledger.js';
 
 /**
- * `admitted`: counted, within every limit, and remembered as admitted. `refused`: over a limit,
- * nothing written (count it with {@link ScreeningStore.count}). `duplicate`: counted before.
- * `blocked`: a live block refused the count.
+ * `counted`: counted now (the returned counters hold its count). `duplicate`: counted before (a
+ * retry or a transfer; the state remembers its counts). `blocked`: a live block refused the count.
  */
-export interface AdmitOutcome {
-  readonly kind: 'admitted' | 'refused' | 'duplicate' | 'blocked';
-  readonly state: CallerState;
-}
-
-/** `counted`: counted past the admissions (the returned counters hold its count). */
 export interface CountOutcome {
   readonly kind: 'counted' | 'duplicate' | 'blocked';
   readonly state: CallerState;
@@ -84,14 +77,11 @@ export interface UnblockInput {
 
 export interface ScreeningStore {
   /**
-   * Counts a contact and remembers it as admitted, in one request, only if it is within every
-   * limit, new and not blocked; otherwise writes nothing and says why.
+   * Counts a contact in one request: an atomic increment of each window's counter whose only
+   * condition is the caller's own state (not blocked, not counted before), so no other contact's
+   * write can make it fail; the contact is remembered with the counts before it.
    */
-  admit(input: CountInput, signal?: AbortSignal): Promise<AdmitOutcome>;
-  /** Counts a refused contact (an atomic increment that no other contact can make fail). */
   count(input: CountInput, signal?: AbortSignal): Promise<CountOutcome>;
-  /** Remembers a counted contact as admitted (when a reset made room after it was counted). */
-  remember(input: CountInput, signal?: AbortSignal): Promise<void>;
   getState(key: string, signal?: AbortSignal): Promise<CallerState | null>;
   /** Blocks a caller, never shortening a live block, and keeps a history entry. */
   block(input: BlockInput, signal?: AbortSignal): Promise<BlockOutcome>;
@@ -157,8 +147,8 @@ class Expression {
     return placeholder;
   }
 
-  /** `SET a, b ADD c REMOVE d`, leaving out empty clauses. */
-  static update(clauses: { SET?: string[]; ADD?: string[]; REMOVE?: string[] }): string {
+  /** `SET a, b REMOVE c`, leaving out empty clauses. */
+  static update(clauses: { SET?: string[]; REMOVE?: string[] }): string {
     return Object.entries(clauses)
       .filter(([, parts]) => parts.length > 0)
       .map(([clause, parts]) => `${clause} ${parts.join(', ')}`)
@@ -215,85 +205,41 @@ export class DynamoScreeningStore implements ScreeningStore {
     return state;
   }
 
-  /** The parts every counting write shares: the conditions, the counters and the expiry. */
-  private counting(x: Expression, input: CountInput) {
+  async count(input: CountInput, signal?: AbortSignal): Promise<CountOutcome> {
+    const x = new Expression();
     const now = x.value(input.nowSeconds);
     const contact = x.value(input.contact);
     const blockedUntil = x.name('blockedUntil');
-    const dedup = dedupBucket(input);
-    const slot = x.name(slotName(input.contact));
-    const notBlocked = `(attribute_not_exists(${blockedUntil}) OR ${blockedUntil} <= ${now})`;
-    const notSeen = [
-      `NOT contains(${x.name(admittedName(dedup))}, ${contact})`,
-      `NOT contains(${x.name(admittedName(dedup - 1))}, ${contact})`,
-      `(attribute_not_exists(${slot}) OR ${slot} <> ${contact})`,
-    ].join(' AND ');
+    const slot = slotOf(input.contact);
+    const slotAttribute = x.name(slotName(slot));
+    const zero = x.value(0);
     const one = x.value(1);
-    const add: string[] = [];
+    const set = [`${slotAttribute} = ${contact}`];
     const remove: string[] = [];
-    const counters = input.windows.map((window) => {
+    input.windows.forEach((window, i) => {
       const bucket = bucketOf(window, input.nowSeconds);
       const counter = x.name(counterName(window, bucket));
-      add.push(`${counter} ${one}`);
+      const before = `if_not_exists(${counter}, ${zero})`;
+      // Every action reads the item as it was before the update (DynamoDB developer guide,
+      // "Using update expressions"): the contact's count in this window is `before` plus one.
+      // SET, not ADD: dynalite lets an ADD alter a value another action has already read.
+      set.push(`${counter} = ${before} + ${one}`, `${x.name(priorName(slot, i))} = ${before}`);
       // The previous bucket is kept: an instance whose clock lags may still count there.
       remove.push(x.name(counterName(window, bucket - 2)));
-      return { window, counter };
     });
-    const longest = Math.max(input.dedupSeconds, ...input.windows.map((w) => w.seconds));
+    const longest = Math.max(...input.windows.map((w) => w.seconds));
     // No live block is a precondition of counting, so moving expiry here cannot cut one short.
-    const set = [`${x.name(TTL)} = ${x.value(input.nowSeconds + 2 * longest)}`];
-    return { contact, notBlocked, notSeen, counters, add, remove, set, dedup, slot };
-  }
-
-  async admit(input: CountInput, signal?: AbortSignal): Promise<AdmitOutcome> {
-    const x = new Expression();
-    const c = this.counting(x, input);
-    const list = x.name(admittedName(c.dedup));
-    // A later bucket's counter means this instance's clock lags a boundary: not admitted here
-    // (the count path adds the later bucket's count, so lag never gains allowance).
-    const within = c.counters.map(
-      ({ window, counter }) =>
-        `(attribute_not_exists(${counter}) OR ${counter} < ${x.value(window.limit)}) AND attribute_not_exists(${x.name(counterName(window, bucketOf(window, input.nowSeconds) + 1))})`,
-    );
-    c.set.push(`${list} = list_append(if_not_exists(${list}, ${x.value([])}), ${x.value([input.contact])})`);
-    c.remove.push(x.name(admittedName(c.dedup - 2)));
+    set.push(`${x.name(TTL)} = ${x.value(input.nowSeconds + 2 * longest)}`);
+    const notBlocked = `(attribute_not_exists(${blockedUntil}) OR ${blockedUntil} <= ${now})`;
+    const notSeen = `(attribute_not_exists(${slotAttribute}) OR ${slotAttribute} <> ${contact})`;
     try {
       const result = await this.send('count', () =>
         this.client.send(
           new UpdateCommand({
             TableName: this.table,
             Key: this.stateKey(input.key),
-            UpdateExpression: Expression.update({ SET: c.set, ADD: c.add, REMOVE: c.remove }),
-            ConditionExpression: [c.notBlocked, c.notSeen, ...within].join(' AND '),
-            ExpressionAttributeNames: x.names,
-            ExpressionAttributeValues: x.values,
-            ReturnValues: 'ALL_NEW',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-          { abortSignal: signal },
-        ),
-      );
-      return { kind: 'admitted', state: stateOf(input.key, result.Attributes) };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const state = await this.stateAfterFailure(input.key, error, signal);
-      if (state.blockedUntil > input.nowSeconds) return { kind: 'blocked', state };
-      return { kind: seenBefore(state, input) ? 'duplicate' : 'refused', state };
-    }
-  }
-
-  async count(input: CountInput, signal?: AbortSignal): Promise<CountOutcome> {
-    const x = new Expression();
-    const c = this.counting(x, input);
-    c.set.push(`${c.slot} = ${c.contact}`);
-    try {
-      const result = await this.send('count', () =>
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: this.stateKey(input.key),
-            UpdateExpression: Expression.update({ SET: c.set, ADD: c.add, REMOVE: c.remove }),
-            ConditionExpression: `${c.notBlocked} AND ${c.notSeen}`,
+            UpdateExpression: Expression.update({ SET: set, REMOVE: remove }),
+            ConditionExpression: `${notBlocked} AND ${notSeen}`,
             ExpressionAttributeNames: x.names,
             ExpressionAttributeValues: x.values,
             ReturnValues: 'ALL_NEW',
@@ -307,32 +253,10 @@ export class DynamoScreeningStore implements ScreeningStore {
       if (!isConditionFailure(error)) throw error;
       const state = await this.stateAfterFailure(input.key, error, signal);
       if (state.blockedUntil > input.nowSeconds) return { kind: 'blocked', state };
-      if (seenBefore(state, input)) return { kind: 'duplicate', state };
+      if (remembered(state, input)) return { kind: 'duplicate', state };
       // The item changed between the failure and its read (only where the emulator reads it).
       throw new StoreUnavailableError('count (the condition failed for no reason the item shows)');
     }
-  }
-
-  async remember(input: CountInput, signal?: AbortSignal): Promise<void> {
-    const x = new Expression();
-    const dedup = dedupBucket(input);
-    const list = x.name(admittedName(dedup));
-    const contact = x.value(input.contact);
-    await this.send('count', () =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.stateKey(input.key),
-          UpdateExpression: `SET ${list} = list_append(if_not_exists(${list}, ${x.value([])}), ${x.value([input.contact])})`,
-          ConditionExpression: `NOT contains(${list}, ${contact}) AND NOT contains(${x.name(admittedName(dedup - 1))}, ${contact})`,
-          ExpressionAttributeNames: x.names,
-          ExpressionAttributeValues: x.values,
-        }),
-        { abortSignal: signal },
-      ),
-    ).catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
   }
 
   async compact(state: CallerState, input: CountInput, signal?: AbortSignal): Promise<boolean> {

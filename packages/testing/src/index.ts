@@ -1,3 +1,4 @@
+export { startLocalDynamoDBProcess } from './dynalite-process.js';
 export {
   type ConnectContactData,
   type ConnectEndpoint,
@@ -15,6 +16,7 @@ export {
 } from './events.js';
 export { type Fault, type FaultProxy, startFaultProxy } from './fault-proxy.js';
 export { EVENT_FIXTURES, loadEventFixture } from './fixtures.js';
+export { itemSize, storedItem, writeUnits } from './item-size.js';
 export { type LocalAws, type LocalAwsOptions, startLocalAws } from './local-aws.js';
 export { AwsJsonError, type FailureKind, LOCAL_ACCOUNT_ID, type ServiceFaults } from './local-aws-json.js';
 export {

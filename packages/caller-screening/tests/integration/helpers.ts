@@ -1,11 +1,14 @@
 import { parseContactEvent } from '@flowguard/contact';
 import {
+  type ConnectEvent,
   countRequests,
   type LocalDynamoDB,
   type RequestCounter,
   startLocalDynamoDB,
+  voiceEvent,
 } from '@flowguard/testing';
 import { readScreeningConfig, type ScreeningConfig } from '../../src/config.js';
+import { contactToken, slotOf } from '../../src/ledger.js';
 import { Screener } from '../../src/screener.js';
 import { DynamoScreeningStore } from '../../src/store.js';
 
@@ -58,4 +61,21 @@ export function windowStart(screener: Screener, number: string, seconds: number,
   if (!window) throw new Error(`no ${seconds}s window`);
   const from = Math.ceil(fromMs / 1000);
   return (Math.ceil((from + window.phase) / seconds) * seconds - window.phase) * 1000;
+}
+
+/**
+ * `n` voice contacts of one caller whose ids fall in distinct memory slots: a retry of any of them
+ * is recognised exactly (contacts sharing a slot are tested on their own).
+ */
+export function distinctContacts(number: string, n: number): ConnectEvent[] {
+  const events: ConnectEvent[] = [];
+  const used = new Set<number>();
+  while (events.length < n) {
+    const event = voiceEvent(number);
+    const slot = slotOf(contactToken(event.Details.ContactData.InitialContactId));
+    if (used.has(slot)) continue;
+    used.add(slot);
+    events.push(event);
+  }
+  return events;
 }

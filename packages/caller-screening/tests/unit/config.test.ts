@@ -58,7 +58,6 @@ describe('readScreeningConfig', () => {
         autoBlockSeconds: DAY,
         rulesTtlSeconds: 60,
         blockCacheSeconds: 60,
-        dedupSeconds: 6 * HOUR,
         failMode: 'open',
         flagSeconds: 30 * DAY,
         storeTimeoutMs: 600,
@@ -70,13 +69,11 @@ describe('readScreeningConfig', () => {
       const config = readScreeningConfig({
         FLOWGUARD_DEFAULT_COUNTRY: '',
         FLOWGUARD_FAIL_MODE: ' ',
-        FLOWGUARD_DEDUP_WINDOW: '',
         FLOWGUARD_AUTO_BLOCK_FACTOR: '',
       });
       expect(config).toMatchObject({
         defaultCountry: 'US',
         failMode: 'open',
-        dedupSeconds: 6 * HOUR,
         autoBlockFactor: 3,
       });
     });
@@ -99,7 +96,6 @@ describe('readScreeningConfig', () => {
         FLOWGUARD_AUTO_BLOCK_DURATION: '2h',
         FLOWGUARD_RULES_TTL: '300',
         FLOWGUARD_BLOCK_CACHE_SECONDS: '0',
-        FLOWGUARD_DEDUP_WINDOW: '30m',
         FLOWGUARD_FAIL_MODE: 'CLOSED',
         FLOWGUARD_FLAG_DURATION: '7d',
         FLOWGUARD_STORE_TIMEOUT_MS: '250',
@@ -122,7 +118,6 @@ describe('readScreeningConfig', () => {
         autoBlockSeconds: 2 * HOUR,
         rulesTtlSeconds: 300,
         blockCacheSeconds: 0,
-        dedupSeconds: 30 * MINUTE,
         failMode: 'closed',
         flagSeconds: 7 * DAY,
         storeTimeoutMs: 250,
@@ -210,7 +205,6 @@ describe('readScreeningConfig', () => {
       ['FLOWGUARD_UNIDENTIFIED_ACTION', 'allowed'],
       ['FLOWGUARD_AUTO_BLOCK_DURATION', '1w'],
       ['FLOWGUARD_AUTO_BLOCK_DURATION', '0s'],
-      ['FLOWGUARD_DEDUP_WINDOW', '6 hours'],
       ['FLOWGUARD_FLAG_DURATION', '3651d'],
       ['FLOWGUARD_RULES_TTL', '0'],
       ['FLOWGUARD_RULES_TTL', '3601'],

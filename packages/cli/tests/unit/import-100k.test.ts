@@ -1,20 +1,20 @@
 import { performance } from 'node:perf_hooks';
 import { DynamoScreeningStore, type ScreeningStore } from '@flowguard/caller-screening';
+import { type LocalDynamoDB, startLocalDynamoDBProcess } from '@flowguard/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cli, liveKeys, NOW } from './support/cli.js';
 import { csvFile, removeCsvFiles, usNumber } from './support/csv.js';
-import { type DynaliteProcess, startDynaliteProcess } from './support/dynalite-process.js';
 
 // 100,000 rows through the real store: two requests each (the conditional UpdateItem and the
 // history PutItem). The server runs in a child process so the SDK client here and dynalite use
 // both cores; on this project's 2-core machine the import takes about three minutes.
 const ROWS = 100_000;
 
-let server: DynaliteProcess;
+let server: LocalDynamoDB;
 let store: ScreeningStore;
 
 beforeAll(async () => {
-  server = await startDynaliteProcess();
+  server = await startLocalDynamoDBProcess();
   store = new DynamoScreeningStore({ client: server.client, tableName: server.tableName });
 });
 afterAll(async () => {

@@ -37,9 +37,7 @@ export class FaultyStore implements ScreeningStore {
     return outcome;
   }
 
-  admit: ScreeningStore['admit'] = (input, signal) => this.inner.admit(input, signal);
   count: ScreeningStore['count'] = (input, signal) => this.inner.count(input, signal);
-  remember: ScreeningStore['remember'] = (input, signal) => this.inner.remember(input, signal);
   getState = (key: string, signal?: AbortSignal): Promise<CallerState | null> =>
     this.inner.getState(key, signal);
   unblock: ScreeningStore['unblock'] = (input, signal) => this.inner.unblock(input, signal);

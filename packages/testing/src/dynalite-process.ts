@@ -3,24 +3,26 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '@flowguard/testing';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalDynamoDB } from './local-dynamodb.js';
 
-export interface DynaliteProcess {
-  readonly endpoint: string;
-  readonly tableName: string;
-  readonly client: DynamoDBClient;
-  stop(): Promise<void>;
-}
-
-const PACKAGE_DIR = fileURLToPath(new URL('../../../', import.meta.url));
+const PACKAGE_DIR = fileURLToPath(new URL('../', import.meta.url));
 const SERVER = fileURLToPath(new URL('./dynalite-server.ts', import.meta.url));
 
-/** startLocalDynamoDB() in a child process (through tsx), and a client for it here. */
-export async function startDynaliteProcess(): Promise<DynaliteProcess> {
+/**
+ * startLocalDynamoDB() in a child process (through tsx), and a client for it here: for suites
+ * whose own work would otherwise share one core with the server (a burst, a 100k-row import).
+ */
+export async function startLocalDynamoDBProcess(
+  options: { tableName?: string } = {},
+): Promise<LocalDynamoDB> {
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
     cwd: PACKAGE_DIR,
     stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      ...process.env,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      FLOWGUARD_TABLE_NAME: options.tableName ?? '',
+    },
   });
   const lines = createInterface({ input: child.stdout });
   const [first] = (await Promise.race([
@@ -34,8 +36,16 @@ export async function startDynaliteProcess(): Promise<DynaliteProcess> {
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   return {
     endpoint,
+    port: Number(new URL(endpoint).port),
     tableName,
     client,
+    env: {
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      FLOWGUARD_TABLE_NAME: tableName,
+    },
     stop: async () => {
       client.destroy();
       if (child.exitCode !== null) return;
