@@ -17,6 +17,8 @@ export interface ScreeningConfig {
   readonly withheldAction: ClassAction;
   readonly invalidNumberAction: ClassAction;
   readonly unidentifiedAction: ClassAction;
+  /** For a caller whose IP attribute is present but unusable (default throttle). */
+  readonly unusableIpAction: ClassAction;
   /** A caller reaching `limit × factor` contacts in a window is blocked; 0 turns this off. */
   readonly autoBlockFactor: number;
   readonly autoBlockSeconds: number;
@@ -29,7 +31,7 @@ export interface ScreeningConfig {
   readonly storeAttempts: number;
 }
 
-const ACTIONS = ['allow', 'throttle', 'block'] as const;
+export const ACTIONS = ['allow', 'throttle', 'block'] as const;
 const POLICY_PREFIX = 'FLOWGUARD_LIMITS_';
 
 function limitsFrom(env: Env, name: string, fallback: string): Window[] {
@@ -87,6 +89,7 @@ export function readScreeningConfig(env: Env = process.env): ScreeningConfig {
     withheldAction: envEnum('FLOWGUARD_WITHHELD_ACTION', ACTIONS, { env, default: 'allow' }),
     invalidNumberAction: envEnum('FLOWGUARD_INVALID_NUMBER_ACTION', ACTIONS, { env, default: 'allow' }),
     unidentifiedAction: envEnum('FLOWGUARD_UNIDENTIFIED_ACTION', ACTIONS, { env, default: 'allow' }),
+    unusableIpAction: envEnum('FLOWGUARD_UNUSABLE_IP_ACTION', ACTIONS, { env, default: 'throttle' }),
     autoBlockFactor,
     autoBlockSeconds: durationFrom(env, 'FLOWGUARD_AUTO_BLOCK_DURATION', '1d'),
     rulesTtlSeconds: envInt('FLOWGUARD_RULES_TTL', { env, min: 1, max: 3600, default: 60 }),

@@ -1,6 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { type Contact, type FlowFunction, type InvocationContext, stringParameter } from '@flowguard/contact';
-import type { ScreeningConfig } from './config.js';
+import { ACTIONS, type ClassAction, type ScreeningConfig } from './config.js';
 import { ScreeningInputError } from './errors.js';
 import { LimitSyntaxError, parseDuration } from './limits.js';
 import type { CallSignals } from './rules.js';
@@ -70,6 +70,10 @@ function screeningAnswer(result: ScreeningResult) {
   };
 }
 
+function isAction(value: string): value is ClassAction {
+  return (ACTIONS as readonly string[]).includes(value);
+}
+
 /** Kept at the end of the budget for the in-memory limits to answer when the store has not. */
 const STORE_MARGIN_MS = 150;
 
@@ -104,6 +108,9 @@ export function screenCaller(screener: Screener): FlowFunction {
     }),
     async handle(contact: Contact, context: InvocationContext) {
       const policy = stringParameter(contact, 'policy', { maxLength: 32 })?.toLowerCase();
+      const unidentified = stringParameter(contact, 'unidentified', { maxLength: 16 })?.toLowerCase();
+      if (unidentified !== undefined && !isAction(unidentified))
+        throw new ScreeningInputError('bad_parameter', 'parameter unidentified: allow, throttle or block');
       // The store's requests stop a little before the budget, so a slow store is answered by the
       // in-memory limits (fail-open, bounded) rather than by the unlimited fail-mode answer.
       const left = context.deadline - Date.now() - STORE_MARGIN_MS;
@@ -111,10 +118,13 @@ export function screenCaller(screener: Screener): FlowFunction {
       const rules = await screener.currentRules(signal);
       const result = await screener.screen(contact, {
         policy,
+        unidentified,
         signals: rules.usesSignals ? signalsOf(contact, screener) : undefined,
         signal,
         onEvent: (event) => context.addMetric(event),
       });
+      // A refused or odd identity (`ipv4_leading_zero`, ...) is counted, never logged with its value.
+      if (result.warning) context.addMetric(`Identity_${result.warning}`);
       context.addMetric(DECISION_METRIC[result.decision]);
       return screeningAnswer(result);
     },

@@ -39,12 +39,16 @@ export interface ScreeningResult {
   readonly rule: string;
   /** Set when the store could not answer (`store_unavailable`, `timeout`): a degraded answer. */
   readonly error?: string;
+  /** A stable code for an identity that was refused or odd (e.g. `ipv4_leading_zero`), for a metric. */
+  readonly warning?: string;
 }
 
 export interface ScreenOptions {
   readonly policy?: string;
   readonly signals?: CallSignals;
   readonly signal?: AbortSignal;
+  /** The flow's answer for an unidentified caller (parameter `unidentified`), overriding the settings. */
+  readonly unidentified?: ClassAction;
   /** Called once per metric-worthy event (`AutoBlock`, `StoreCleanup`). */
   readonly onEvent?: (event: 'AutoBlock' | 'StoreCleanup') => void;
 }
@@ -187,6 +191,7 @@ export class Screener {
       retryAfterSeconds: 0,
       blockedUntil: 0,
       rule: '',
+      ...(identity.warning ? { warning: identity.warning } : {}),
     };
     const limits = limitsFor(this.config, identity.class, options.policy);
     if (limits === null)
@@ -194,7 +199,9 @@ export class Screener {
 
     if (identity.key === null) {
       const action =
-        identity.class === 'withheld' ? this.config.withheldAction : this.config.unidentifiedAction;
+        identity.class === 'withheld'
+          ? this.config.withheldAction
+          : this.unidentifiedAction(identity, options);
       return {
         ...base,
         decision: actionDecision(action),
@@ -346,6 +353,17 @@ export class Screener {
   ): ScreeningResult {
     this.rememberBlock(state.key, state.blockedUntil, state.blockReason, now);
     return this.blocked(base, state.blockedUntil, state.blockReason, now);
+  }
+
+  /**
+   * What an unidentified caller gets: the flow's `unidentified` parameter when it gives one; else,
+   * when an IP attribute was there but unusable, `FLOWGUARD_UNUSABLE_IP_ACTION` (default throttle:
+   * a chat backend sending a malformed IP must not bypass every limit); else
+   * `FLOWGUARD_UNIDENTIFIED_ACTION`.
+   */
+  private unidentifiedAction(identity: CallerIdentity, options: ScreenOptions): ClassAction {
+    if (options.unidentified) return options.unidentified;
+    return identity.unusable === 'ip' ? this.config.unusableIpAction : this.config.unidentifiedAction;
   }
 
   /**

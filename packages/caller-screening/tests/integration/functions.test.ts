@@ -117,6 +117,42 @@ describe('screen-caller', () => {
     expect(response).toMatchObject({ error: 'unknown_policy', reason: 'unknown_policy' });
   });
 
+  it('throttles a chat whose IP attribute is there but unusable, and counts the refusal as a metric without the value', async () => {
+    const lines: string[] = [];
+    const handler = handlerFor(screenCaller(rig.screener), lines);
+
+    const leadingZero = await handler(chatEvent({ attributes: { customerIp: '010.0.0.1' } }));
+    const garbage = await handler(chatEvent({ attributes: { customerIp: 'not-an-ip' } }));
+    const emf = lines.map((line) => JSON.parse(line)).filter((entry) => entry._aws);
+
+    expect(leadingZero).toMatchObject({
+      decision: 'THROTTLE',
+      reason: 'no_identity',
+      callerType: 'unidentified',
+    });
+    expect(garbage).toMatchObject({ decision: 'THROTTLE', reason: 'no_identity' });
+    expect(emf[0]?.Identity_ipv4_leading_zero).toBe(1);
+    expect(JSON.stringify(emf)).not.toContain('010.0.0.1');
+  });
+
+  it('answers an unidentified caller as the flow parameter unidentified says, and refuses a bad value', async () => {
+    const handler = handlerFor(screenCaller(rig.screener));
+    const noAddress = (unidentified?: string) =>
+      chatEvent({ attributes: {}, parameters: unidentified === undefined ? {} : { unidentified } });
+
+    const byDefault = await handler(noAddress());
+    const blocked = await handler(noAddress('BLOCK'));
+    const allowed = await handler(
+      chatEvent({ attributes: { customerIp: '1.2.3' }, parameters: { unidentified: 'allow' } }),
+    );
+    const bad = await handler(noAddress('sometimes'));
+
+    expect(byDefault).toMatchObject({ decision: 'ALLOW', reason: 'no_identity' });
+    expect(blocked).toMatchObject({ decision: 'BLOCK', reason: 'no_identity' });
+    expect(allowed).toMatchObject({ decision: 'ALLOW', reason: 'no_identity' });
+    expect(bad).toMatchObject({ error: 'bad_parameter' });
+  });
+
   it('reads SIP signals from parameters', async () => {
     const rule = { note: '', createdBy: 'test', createdAt: 0, expiresAt: 0, action: 'BLOCK' as const };
     await rig.store.putRule({ ...rule, type: 'signal', value: 'oli:29' });

@@ -54,6 +54,7 @@ describe('readScreeningConfig', () => {
         withheldAction: 'allow',
         invalidNumberAction: 'allow',
         unidentifiedAction: 'allow',
+        unusableIpAction: 'throttle',
         autoBlockFactor: 3,
         autoBlockSeconds: DAY,
         rulesTtlSeconds: 60,
@@ -100,6 +101,7 @@ describe('readScreeningConfig', () => {
         FLOWGUARD_FLAG_DURATION: '7d',
         FLOWGUARD_STORE_TIMEOUT_MS: '250',
         FLOWGUARD_STORE_ATTEMPTS: '3',
+        FLOWGUARD_UNUSABLE_IP_ACTION: 'Allow',
       });
       expect(config).toMatchObject({
         defaultCountry: 'GB',
@@ -114,6 +116,7 @@ describe('readScreeningConfig', () => {
         withheldAction: 'block',
         invalidNumberAction: 'throttle',
         unidentifiedAction: 'block',
+        unusableIpAction: 'allow',
         autoBlockFactor: 0,
         autoBlockSeconds: 2 * HOUR,
         rulesTtlSeconds: 300,
@@ -203,6 +206,7 @@ describe('readScreeningConfig', () => {
       ['FLOWGUARD_WITHHELD_ACTION', 'deny'],
       ['FLOWGUARD_INVALID_NUMBER_ACTION', 'reject'],
       ['FLOWGUARD_UNIDENTIFIED_ACTION', 'allowed'],
+      ['FLOWGUARD_UNUSABLE_IP_ACTION', 'maybe'],
       ['FLOWGUARD_AUTO_BLOCK_DURATION', '1w'],
       ['FLOWGUARD_AUTO_BLOCK_DURATION', '0s'],
       ['FLOWGUARD_FLAG_DURATION', '3651d'],
