@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
+  bucketEnd,
   bucketOf,
   formatLimits,
+  keySeed,
   LimitSyntaxError,
   MAX_WINDOW_SECONDS,
   MAX_WINDOWS,
+  type PhasedWindow,
   parseDuration,
   parseLimits,
+  phaseWindows,
   type Window,
 } from '../../src/limits.js';
 
@@ -220,3 +224,72 @@ describe('bucketOf', () => {
     expect(bucketOf({ limit: 1, seconds: 1 }, 1_750_000_000)).toBe(1_750_000_000);
   });
 });
+
+describe('phaseWindows', () => {
+  /** Every boundary (bucket start) of `window` within [from, to). */
+  function boundaries(window: PhasedWindow, from: number, to: number): number[] {
+    const out: number[] = [];
+    for (let b = bucketOf(window, from); bucketEnd(window, b) < to; b++) out.push(bucketEnd(window, b));
+    return out;
+  }
+
+  const SETS = ['5/10m,20/1d', '3/10m,4/1h', '10/10m,50/1d', '2/1m,10/1h,50/1d,200/7d', '1/30s,5/10m'];
+
+  it.each(SETS)('never lets two windows of one caller end at the same instant (%s)', (text) => {
+    for (let seed = 0; seed < 200; seed++) {
+      const windows = phaseWindows(
+        parseLimits(text),
+        keySeed(`tel:+1415555${String(seed).padStart(4, '0')}`),
+      );
+      const g = windows.reduce((acc, w) => gcdOf(acc, w.seconds), 0);
+      const step = Math.floor(g / windows.length);
+      const horizon = 2 * Math.max(...windows.map((w) => w.seconds));
+      // Every boundary of every window in time order; neighbours from different windows are the
+      // closest pairs, so checking them checks every pair.
+      const all = windows
+        .flatMap((w, i) => boundaries(w, 0, horizon).map((t) => ({ t, i })))
+        .sort((x, y) => x.t - y.t);
+      let closest = Number.POSITIVE_INFINITY;
+      for (let k = 1; k < all.length; k++) {
+        const [x, y] = [all[k - 1], all[k]];
+        if (x && y && x.i !== y.i) closest = Math.min(closest, y.t - x.t);
+      }
+      expect(closest).toBeGreaterThanOrEqual(Math.max(1, step));
+      for (const w of windows) expect(w.phase >= 0 && w.phase < w.seconds).toBe(true);
+    }
+  });
+
+  it('spreads callers over the day: no instant restarts more than a few percent of their day windows', () => {
+    const ends = new Map<number, number>();
+    for (let i = 0; i < 5000; i++) {
+      const [, day] = phaseWindows(
+        parseLimits('5/10m,20/1d'),
+        keySeed(`tel:+1415${String(i).padStart(7, '0')}`),
+      );
+      const minute = Math.floor((day?.phase ?? 0) / 60);
+      ends.set(minute, (ends.get(minute) ?? 0) + 1);
+    }
+
+    expect(ends.size).toBeGreaterThan(1000);
+    expect(Math.max(...ends.values())).toBeLessThan(5000 * 0.01);
+  });
+
+  it('bounds admissions across a 10-minute edge by the hour limit (3/10m,4/1h: at most 4 in any 2 s)', () => {
+    for (let seed = 0; seed < 500; seed++) {
+      const windows = phaseWindows(parseLimits('3/10m,4/1h'), seed * 7919);
+      const [short, long] = windows as [PhasedWindow, PhasedWindow];
+      for (const edge of [...boundaries(short, 0, 7200), ...boundaries(long, 0, 7200)]) {
+        // The most a caller can be admitted in [edge - 1, edge + 1]: each window admits its limit
+        // per bucket, and the edge splits at most one of them.
+        const most = windows
+          .map((w) => w.limit * (bucketOf(w, edge + 1) - bucketOf(w, edge - 1) + 1))
+          .reduce((a, b) => Math.min(a, b));
+        expect(most).toBeLessThanOrEqual(4);
+      }
+    }
+  });
+});
+
+function gcdOf(a: number, b: number): number {
+  return b === 0 ? a : gcdOf(b, a % b);
+}
