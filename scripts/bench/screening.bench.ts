@@ -1,10 +1,26 @@
 // Screening benchmarks (`pnpm bench`): DynamoDB requests per decision against dynalite, and the
 // warm handler's overhead with an in-memory store, next to a floor measured in the same run.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DynamoScreeningStore, readScreeningConfig, Screener } from '@flowguard/caller-screening';
+import {
+  DynamoScreeningStore,
+  readScreeningConfig,
+  Screener,
+  screeningDynamoClient,
+} from '@flowguard/caller-screening';
 import { parseContactEvent } from '@flowguard/contact';
-import { countRequests, startLocalDynamoDB, voiceEvent } from '@flowguard/testing';
+import {
+  countRequests,
+  itemSize,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  startLocalDynamoDB,
+  startLocalDynamoDBProcess,
+  storedItem,
+  voiceEvent,
+  writeUnits,
+} from '@flowguard/testing';
 import { reportRows } from '../lib/bench-rows.js';
 import { bundleFunction } from '../lib/bundle.js';
 
@@ -49,6 +65,91 @@ async function requestsPerDecision(): Promise<void> {
     await measure('throttled', '+14155550101', 1, 'THROTTLE');
     await measure('blocklisted', '+14155550999', 1, 'BLOCK');
     await measure('cached blocked', '+14155550999', 0, 'BLOCK');
+  } finally {
+    await local.stop();
+  }
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/**
+ * A 500-contact burst from one number, as 500 Lambda instances would send it: each contact on a
+ * screener of its own (no shared caches), all at once, through the production client settings
+ * (but a budget long enough for the emulator: dynalite serves one item's writes one at a time).
+ * Each decision's DynamoDB requests are counted apart (AsyncLocalStorage in SDK middleware).
+ */
+async function burst(): Promise<void> {
+  const local = await startLocalDynamoDBProcess({ tableName: 'flowguard-bench-burst' });
+  try {
+    const burstConfig = readScreeningConfig({
+      FLOWGUARD_LIMITS: '5/10m,20/1d',
+      FLOWGUARD_STORE_TIMEOUT_MS: '5000',
+    });
+    const client = screeningDynamoClient(burstConfig, {
+      endpoint: local.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const decision = new AsyncLocalStorage<{ requests: number }>();
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const counter = decision.getStore();
+        if (counter) counter.requests += 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'benchRequestsPerDecision' },
+    );
+    const store = new DynamoScreeningStore({ client, tableName: local.tableName });
+    const caller = '+14155550777';
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: 500 }, async () => {
+        const counter = { requests: 0 };
+        const screener = new Screener({ store, config: { ...burstConfig, rulesTtlSeconds: 3600 } });
+        await screener.ruleSet();
+        const result = await decision.run(counter, () =>
+          screener.screen(parseContactEvent(voiceEvent(caller))),
+        );
+        return { decision: result.decision, reason: result.reason, requests: counter.requests };
+      }),
+    );
+    const ms = performance.now() - started;
+    const requests = results.map((r) => r.requests).sort((a, b) => a - b);
+    const allowed = results.filter((r) => r.decision === 'ALLOW' && r.reason === 'ok').length;
+    const refused = results.filter((r) => r.decision === 'THROTTLE' || r.decision === 'BLOCK').length;
+    const p99 = percentile(requests, 99);
+    const ok = allowed === 5 && refused === 495 && p99 <= 2;
+    if (!ok) failed = true;
+    rows.push([
+      'requests per decision, 500-contact burst of one caller on 500 instances: p50 / p99 / max',
+      `${percentile(requests, 50)} / ${p99} / ${requests.at(-1)}`,
+      '<= 2 at p99',
+      `${allowed} ALLOW, ${refused} refused, ${ms.toFixed(0)} ms on dynalite`,
+      ok ? 'ok' : 'MISSED',
+    ]);
+
+    // A caller who keeps calling: the item and its write units after 100 and after 5,000 contacts.
+    const persistent = new Screener({ store, config: { ...burstConfig, autoBlockFactor: 0 } });
+    const sizes: number[] = [];
+    for (let i = 1; i <= 5000; i++) {
+      await persistent.screen(parseContactEvent(voiceEvent('+14155550778')));
+      if (i === 100 || i === 5000)
+        sizes.push(
+          itemSize(await storedItem(local.client, local.tableName, { pk: 'tel:+14155550778', sk: 'state' })),
+        );
+    }
+    // Only the counts gain digits: at most about a byte per number from 100 to 5,000 contacts.
+    const flat = Math.abs((sizes[1] ?? 0) - (sizes[0] ?? 0)) <= 64;
+    if (!flat || writeUnits(sizes[1] ?? 0) > 1) failed = true;
+    rows.push([
+      'caller item after 100 / 5,000 contacts (5/10m,20/1d), bytes; write units per decision',
+      `${sizes[0]} / ${sizes[1]}; ${writeUnits(sizes[1] ?? 0)} WCU`,
+      'flat (counts gain digits only); 1 WCU',
+      '',
+      flat && writeUnits(sizes[1] ?? 0) === 1 ? 'ok' : 'MISSED',
+    ]);
   } finally {
     await local.stop();
   }
@@ -127,6 +228,7 @@ async function warmOverhead(): Promise<void> {
 }
 
 await requestsPerDecision();
+await burst();
 await warmOverhead();
 
 const header = ['screening benchmark', 'measured', 'target', 'note', 'verdict'];

@@ -74,6 +74,14 @@ function isAction(value: string): value is ClassAction {
   return (ACTIONS as readonly string[]).includes(value);
 }
 
+/** The reason a store request was cut short: the budget is nearly spent. */
+class StoreDeadlineError extends Error {
+  constructor() {
+    super('the time budget is nearly spent');
+    this.name = 'TimeoutError';
+  }
+}
+
 /** Kept at the end of the budget for the in-memory limits to answer when the store has not. */
 const STORE_MARGIN_MS = 150;
 
@@ -113,20 +121,27 @@ export function screenCaller(screener: Screener): FlowFunction {
         throw new ScreeningInputError('bad_parameter', 'parameter unidentified: allow, throttle or block');
       // The store's requests stop a little before the budget, so a slow store is answered by the
       // in-memory limits (fail-open, bounded) rather than by the unlimited fail-mode answer.
-      const left = context.deadline - Date.now() - STORE_MARGIN_MS;
-      const signal = AbortSignal.any([context.signal, AbortSignal.timeout(Math.max(1, left))]);
-      const rules = await screener.currentRules(signal);
-      const result = await screener.screen(contact, {
-        policy,
-        unidentified,
-        signals: rules.usesSignals ? signalsOf(contact, screener) : undefined,
-        signal,
-        onEvent: (event) => context.addMetric(event),
-      });
-      // A refused or odd identity (`ipv4_leading_zero`, ...) is counted, never logged with its value.
-      if (result.warning) context.addMetric(`Identity_${result.warning}`);
-      context.addMetric(DECISION_METRIC[result.decision]);
-      return screeningAnswer(result);
+      const stop = new AbortController();
+      const timer = setTimeout(
+        () => stop.abort(new StoreDeadlineError()),
+        Math.max(1, context.deadline - Date.now() - STORE_MARGIN_MS),
+      );
+      try {
+        const rules = await screener.currentRules(stop.signal);
+        const result = await screener.screen(contact, {
+          policy,
+          unidentified,
+          signals: rules.usesSignals ? signalsOf(contact, screener) : undefined,
+          signal: stop.signal,
+          onEvent: (event) => context.addMetric(event),
+        });
+        // A refused or odd identity (`ipv4_leading_zero`, ...) is counted, never logged with its value.
+        if (result.warning) context.addMetric(`Identity_${result.warning}`);
+        context.addMetric(DECISION_METRIC[result.decision]);
+        return screeningAnswer(result);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }

@@ -67,22 +67,31 @@ const str = (value: unknown) => (typeof value === 'string' ? value : '');
 /** The state from an item as the DocumentClient gives it (plain values), or none. */
 export function stateOf(key: string, item: Record<string, unknown> | undefined): CallerState {
   const counts = new Map<string, number>();
-  const tokens = new Map<string, string>();
-  const priors = new Map<string, number[]>();
-  const legacy: string[] = [];
-  for (const [name, value] of Object.entries(item ?? {})) {
-    if (COUNTER.test(name)) counts.set(name, num(value));
-    else if (SLOT.test(name)) tokens.set(name, str(value));
-    else if (PRIOR.test(name)) {
-      const [, slot, letter = 'a'] = PRIOR.exec(name) ?? [];
-      const slotKey = `r${slot}`;
-      const before = priors.get(slotKey) ?? [];
-      before[WINDOW_LETTERS.indexOf(letter)] = num(value);
-      priors.set(slotKey, before);
-    } else if (LEGACY.test(name)) legacy.push(name);
-  }
   const contacts = new Map<string, RememberedContact>();
-  for (const [slot, token] of tokens) contacts.set(slot, { token, before: priors.get(slot) ?? [] });
+  const legacy: string[] = [];
+  let priors: [string, number][] | undefined;
+  // Dispatch on the first letter: this runs on every decision, over every attribute of the item.
+  for (const name in item) {
+    const value = item[name];
+    switch (name.charCodeAt(0)) {
+      case 110: // n
+        if (COUNTER.test(name)) counts.set(name, num(value));
+        break;
+      case 114: // r
+        if (SLOT.test(name)) contacts.set(name, { token: str(value), before: [] });
+        break;
+      case 112: // p
+        if (PRIOR.test(name)) (priors ??= []).push([name, num(value)]);
+        break;
+      default:
+        if (LEGACY.test(name)) legacy.push(name);
+    }
+  }
+  for (const [name, value] of priors ?? []) {
+    const letter = name.charAt(name.length - 1);
+    const contact = contacts.get(`r${name.slice(1, -1)}`);
+    if (contact) (contact.before as number[])[WINDOW_LETTERS.indexOf(letter)] = value;
+  }
   return {
     key,
     blockedUntil: num(item?.blockedUntil),

@@ -3,7 +3,6 @@ import {
   type CountInput,
   counterName,
   priorName,
-  remembered,
   slotName,
   slotOf,
   stateOf,
@@ -42,10 +41,10 @@ export class MemoryScreeningStore implements ScreeningStore {
 
   async count(input: CountInput): Promise<CountOutcome> {
     const item = this.item(input.key);
-    const state = stateOf(input.key, item);
-    if (state.blockedUntil > input.nowSeconds) return { kind: 'blocked', state };
-    if (remembered(state, input)) return { kind: 'duplicate', state };
     const slot = slotOf(input.contact);
+    if (((item.blockedUntil as number | undefined) ?? 0) > input.nowSeconds)
+      return { kind: 'blocked', state: stateOf(input.key, item) };
+    if (item[slotName(slot)] === input.contact) return { kind: 'duplicate', state: stateOf(input.key, item) };
     item[slotName(slot)] = input.contact;
     input.windows.forEach((window, i) => {
       const bucket = bucketOf(window, input.nowSeconds);

@@ -92,7 +92,6 @@ export class Screener {
   private readonly blocks = new Map<string, CachedBlock>();
   private readonly identities = new Map<string, CallerIdentity>();
   private readonly identityOptions: IdentityOptions;
-  private readonly phases = new Map<string, readonly PhasedWindow[]>();
   private readonly local = new LocalLimiter();
   private readonly gates = new Map<string, { active: number; waiting: (() => void)[] }>();
 
@@ -235,7 +234,7 @@ export class Screener {
       return { ...base, decision: actionDecision(this.config.invalidNumberAction), reason: 'invalid_number' };
     }
 
-    const windows = this.windowsFor(key, limits, options.policy);
+    const windows = this.windowsFor(key, limits);
     const input: CountInput = {
       key,
       contact: contactToken(contact.initialContactId),
@@ -425,16 +424,9 @@ export class Screener {
     return { ...degraded, decision: 'THROTTLE', retryAfterSeconds: 60 };
   }
 
-  /** The caller's windows, each with the caller's own phase (cached per key and limits). */
-  windowsFor(key: string, limits: readonly Window[], policy = ''): readonly PhasedWindow[] {
-    if (limits.length === 0) return [];
-    const cacheKey = `${policy} ${key}`;
-    const known = this.phases.get(cacheKey);
-    if (known) return known;
-    const windows = phaseWindows(limits, keySeed(key));
-    if (this.phases.size >= MAX_CACHED_IDENTITIES) this.phases.clear();
-    this.phases.set(cacheKey, windows);
-    return windows;
+  /** The caller's windows, each with the caller's own phase (a few arithmetic steps: not cached). */
+  windowsFor(key: string, limits: readonly Window[]): readonly PhasedWindow[] {
+    return limits.length === 0 ? [] : phaseWindows(limits, keySeed(key));
   }
 
   private blocked(
