@@ -69,7 +69,7 @@ export function stateOf(key: string, item: Record<string, unknown> | undefined):
   const counts = new Map<string, number>();
   const contacts = new Map<string, RememberedContact>();
   const legacy: string[] = [];
-  let priors: [string, number][] | undefined;
+  const priors: [string, number][] = [];
   // Dispatch on the first letter: this runs on every decision, over every attribute of the item.
   for (const name in item) {
     const value = item[name];
@@ -81,13 +81,13 @@ export function stateOf(key: string, item: Record<string, unknown> | undefined):
         if (SLOT.test(name)) contacts.set(name, { token: str(value), before: [] });
         break;
       case 112: // p
-        if (PRIOR.test(name)) (priors ??= []).push([name, num(value)]);
+        if (PRIOR.test(name)) priors.push([name, num(value)]);
         break;
       default:
         if (LEGACY.test(name)) legacy.push(name);
     }
   }
-  for (const [name, value] of priors ?? []) {
+  for (const [name, value] of priors) {
     const letter = name.charAt(name.length - 1);
     const contact = contacts.get(`r${name.slice(1, -1)}`);
     if (contact) (contact.before as number[])[WINDOW_LETTERS.indexOf(letter)] = value;
