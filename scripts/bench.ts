@@ -30,6 +30,8 @@ for (const bench of ['screening', 'validation', 'crypto'])
   run('pnpm', ['exec', 'tsx', `scripts/bench/${bench}.bench.ts`]);
 run('pnpm', ['exec', 'tsx', 'scripts/bench-cold.ts']);
 run('pnpm', ['exec', 'vitest', 'run', '--project', 'suites', 'load'], { LOAD: 'full' });
+// The persistent caller at its full size: 20,000 contacts of one number through the bundle.
+run('pnpm', ['exec', 'vitest', 'run', '--project', 'suites', 'attacks'], { ATTACK: 'full' });
 
 const rows = readFileSync(out, 'utf8')
   .split('\n')
