@@ -82,9 +82,10 @@ describe('screen-caller bundle under attack, on dynalite with the production bud
     expect((answers.get('ALLOW/ok') ?? 0) + (answers.get('THROTTLE/rate_limited') ?? 0)).toBe(
       PERSISTENT_CONTACTS,
     );
-    // Flat: no list grows with the contacts; only the counts gain digits (DynamoDB stores a number
-    // in about one byte per two digits), one byte per number at most from 100 to 20,000 contacts.
-    expect(Math.max(...fromHundred) - Math.min(...fromHundred)).toBeLessThanOrEqual(64);
+    // Flat: nothing grows with the contacts but the counts' digits (DynamoDB stores a number in
+    // about one byte per two digits: one byte more per number, 50 numbers here, from 200 to
+    // 20,000 contacts) and, rarely, a contact slot still empty at 200 (31 bytes).
+    expect(Math.max(...fromHundred) - Math.min(...fromHundred)).toBeLessThanOrEqual(96);
     expect(Math.max(...sizes)).toBeLessThan(1024);
     expect(writeUnits(Math.max(...sizes))).toBe(1);
   });

@@ -73,6 +73,9 @@ export interface ScreenerOptions {
   clock?: () => number;
 }
 
+/** The fields every answer for a caller shares, before the decision and its reason. */
+type Base = Omit<ScreeningResult, 'decision' | 'reason'>;
+
 function actionDecision(action: ClassAction): Decision {
   return action === 'allow' ? 'ALLOW' : action === 'throttle' ? 'THROTTLE' : 'BLOCK';
 }
@@ -271,7 +274,7 @@ export class Screener {
    */
   private async count(
     input: CountInput,
-    base: Omit<ScreeningResult, 'decision' | 'reason'>,
+    base: Base,
     ok: ScreeningResult,
     options: ScreenOptions,
   ): Promise<ScreeningResult> {
@@ -300,11 +303,7 @@ export class Screener {
     return this.throttled(base, current, now);
   }
 
-  private throttled(
-    base: Omit<ScreeningResult, 'decision' | 'reason'>,
-    standing: readonly Standing[],
-    now: number,
-  ): ScreeningResult {
+  private throttled(base: Base, standing: readonly Standing[], now: number): ScreeningResult {
     const over = standing.filter((s) => s.count > s.window.limit);
     const retry = Math.max(1, ...over.map((s) => s.endsAt - now));
     return { ...base, decision: 'THROTTLE', reason: 'rate_limited', retryAfterSeconds: retry };
@@ -322,7 +321,7 @@ export class Screener {
    */
   private async autoBlock(
     input: CountInput,
-    base: Omit<ScreeningResult, 'decision' | 'reason'>,
+    base: Base,
     state: CallerState,
     options: ScreenOptions,
   ): Promise<ScreeningResult> {
@@ -345,11 +344,7 @@ export class Screener {
     return this.blocked(base, result.blockedUntil, 'auto', now);
   }
 
-  private blockedBy(
-    base: Omit<ScreeningResult, 'decision' | 'reason'>,
-    state: CallerState,
-    now: number,
-  ): ScreeningResult {
+  private blockedBy(base: Base, state: CallerState, now: number): ScreeningResult {
     this.rememberBlock(state.key, state.blockedUntil, state.blockReason, now);
     return this.blocked(base, state.blockedUntil, state.blockReason, now);
   }
@@ -408,11 +403,7 @@ export class Screener {
    * The answer when the store cannot: fail closed blocks; fail open admits within the same limits
    * counted in this instance's memory, so an outage never means unlimited admission.
    */
-  private withoutStore(
-    input: CountInput,
-    base: Omit<ScreeningResult, 'decision' | 'reason'>,
-    error: StoreUnavailableError,
-  ): ScreeningResult {
+  private withoutStore(input: CountInput, base: Base, error: StoreUnavailableError): ScreeningResult {
     const degraded = {
       ...base,
       reason: 'store_unavailable',
@@ -429,12 +420,7 @@ export class Screener {
     return limits.length === 0 ? [] : phaseWindows(limits, keySeed(key));
   }
 
-  private blocked(
-    base: Omit<ScreeningResult, 'decision' | 'reason'>,
-    until: number,
-    reason: string,
-    now: number,
-  ): ScreeningResult {
+  private blocked(base: Base, until: number, reason: string, now: number): ScreeningResult {
     return {
       ...base,
       decision: 'BLOCK',

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalDynamoDB } from './local-dynamodb.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalDynamoDB, localDynamoEnv } from './local-dynamodb.js';
 
 const PACKAGE_DIR = fileURLToPath(new URL('../', import.meta.url));
 const SERVER = fileURLToPath(new URL('./dynalite-server.ts', import.meta.url));
@@ -39,13 +39,7 @@ export async function startLocalDynamoDBProcess(
     port: Number(new URL(endpoint).port),
     tableName,
     client,
-    env: {
-      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-      AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      FLOWGUARD_TABLE_NAME: tableName,
-    },
+    env: localDynamoEnv(endpoint, tableName),
     stop: async () => {
       client.destroy();
       if (child.exitCode !== null) return;

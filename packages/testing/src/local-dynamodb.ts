@@ -229,6 +229,17 @@ function close(server: Server): Promise<void> {
   });
 }
 
+/** The variables that point an AWS SDK v3 client (here or in a child process) at a local server. */
+export function localDynamoEnv(endpoint: string, tableName: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    FLOWGUARD_TABLE_NAME: tableName,
+  };
+}
+
 /**
  * Starts dynalite in this process on a free (or the given) 127.0.0.1 port and (by default) creates
  * the table.
@@ -271,13 +282,7 @@ export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Pr
     port,
     tableName: name,
     client,
-    env: {
-      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-      AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      FLOWGUARD_TABLE_NAME: name,
-    },
+    env: localDynamoEnv(endpoint, name),
     stop,
   };
 }

@@ -17,6 +17,14 @@ function nextCaller(): string {
   return `+1415556${String(1000 + sequence).slice(-4)}`;
 }
 
+/**
+ * A start of the caller's 10-minute bucket `hours` into its day bucket: the day window ends
+ * nowhere near it (each caller's windows have their own phase).
+ */
+function edgeOf(screener: Screener, caller: string, hours = 1): number {
+  return windowStart(screener, caller, 600, windowStart(screener, caller, 86_400) + hours * 3_600_000);
+}
+
 const decide = async (screener: Screener, event: ReturnType<typeof voiceEvent>) => {
   const result = await screener.screen(contactOf(event));
   return `${result.decision}/${result.reason}`;
@@ -45,7 +53,7 @@ describe('an operator lifting a block, an auto-block running out (virtual clock)
 
   it('lets an unblocked caller straight back in: the unblock resets the counts that would re-trigger it', async () => {
     const caller = nextCaller();
-    rig.clock.ms = windowStart(rig.screener, caller, 600, windowStart(rig.screener, caller, 86_400));
+    rig.clock.ms = edgeOf(rig.screener, caller, 0);
     const answers: string[] = [];
     for (let i = 0; i < 9; i++) answers.push(await decide(rig.screener, voiceEvent(caller)));
     const key = `tel:${caller}`;
@@ -72,7 +80,7 @@ describe('an operator lifting a block, an auto-block running out (virtual clock)
 
   it('judges a caller afresh once its auto-block has run out, in the same window', async () => {
     const caller = nextCaller();
-    rig.clock.ms = windowStart(rig.screener, caller, 600, windowStart(rig.screener, caller, 86_400));
+    rig.clock.ms = edgeOf(rig.screener, caller, 0);
     for (let i = 0; i < 9; i++) await decide(rig.screener, voiceEvent(caller));
     rig.clock.advance(60);
     const during = await decide(rig.screener, voiceEvent(caller));
@@ -93,7 +101,7 @@ describe('an operator lifting a block, an auto-block running out (virtual clock)
       config: { ...rig.config, autoBlockFactor: 0 },
       clock: rig.clock.now,
     });
-    rig.clock.ms = windowStart(screener, caller, 600, windowStart(screener, caller, 86_400));
+    rig.clock.ms = edgeOf(screener, caller, 0);
     const answers = new Map<string, number>();
     for (let i = 0; i < 300; i++) {
       const answer = await decide(screener, voiceEvent(caller));
@@ -120,12 +128,7 @@ describe('retries and transfers at a window edge (virtual clock)', () => {
 
   it('gives a contact retried in the next window its first answer and does not count it again', async () => {
     const caller = nextCaller();
-    const boundary = windowStart(
-      rig.screener,
-      caller,
-      600,
-      windowStart(rig.screener, caller, 86_400) + 3_600_000,
-    );
+    const boundary = edgeOf(rig.screener, caller);
     const [a = voiceEvent(caller), b = voiceEvent(caller), c = voiceEvent(caller)] = distinctContacts(
       caller,
       3,
@@ -154,12 +157,7 @@ describe('retries and transfers at a window edge (virtual clock)', () => {
 
   it('lets a transfer of an admitted contact in a later window through without counting it or triggering the auto-block', async () => {
     const caller = nextCaller();
-    const boundary = windowStart(
-      rig.screener,
-      caller,
-      600,
-      windowStart(rig.screener, caller, 86_400) + 3_600_000,
-    );
+    const boundary = edgeOf(rig.screener, caller);
     const [admitted = voiceEvent(caller), ...others] = distinctContacts(caller, 4);
     rig.clock.ms = boundary - 60_000;
     const answers = [];
@@ -178,12 +176,7 @@ describe('retries and transfers at a window edge (virtual clock)', () => {
 
   it('remembers an admitted contact across windows, so its transfer is not counted against the caller', async () => {
     const caller = nextCaller();
-    const boundary = windowStart(
-      rig.screener,
-      caller,
-      600,
-      windowStart(rig.screener, caller, 86_400) + 3_600_000,
-    );
+    const boundary = edgeOf(rig.screener, caller);
     const [admitted = voiceEvent(caller), second = voiceEvent(caller), third = voiceEvent(caller)] =
       distinctContacts(caller, 3);
     rig.clock.ms = boundary - 60_000;
@@ -200,12 +193,7 @@ describe('retries and transfers at a window edge (virtual clock)', () => {
 
   it('counts a retry again only when another contact of the caller took its slot, and never admits past the limit then', async () => {
     const caller = nextCaller();
-    rig.clock.ms = windowStart(
-      rig.screener,
-      caller,
-      600,
-      windowStart(rig.screener, caller, 86_400) + 3_600_000,
-    );
+    rig.clock.ms = edgeOf(rig.screener, caller);
     const first = voiceEvent(caller);
     const slot = slotOf(contactToken(first.Details.ContactData.InitialContactId));
     let sameSlot = voiceEvent(caller);
