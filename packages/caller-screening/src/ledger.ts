@@ -34,6 +34,8 @@ export interface CallerState {
   readonly contacts: ReadonlyMap<string, RememberedContact>;
   /** Attributes of an earlier item layout (per-window contact lists), removed by cleanup. */
   readonly legacy: readonly string[];
+  /** The contact remembered in the slot of `token`, if it is that contact. */
+  slot(token: string): RememberedContact | null;
 }
 
 /** What one counting request needs. */
@@ -57,41 +59,46 @@ const WINDOW_LETTERS = 'abcd';
 export const priorName = (slot: number, windowIndex: number) => `p${slot}${WINDOW_LETTERS[windowIndex]}`;
 
 const COUNTER = /^n(\d+)_(\d+)$/;
-const SLOT = /^r(\d+)$/;
-const PRIOR = /^p(\d+)([a-d])$/;
 const LEGACY = /^(w\d+|d)_\d+$/;
 
 const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 const str = (value: unknown) => (typeof value === 'string' ? value : '');
 
-/** The state from an item as the DocumentClient gives it (plain values), or none. */
+/** The contacts remembered in an item's slots. */
+function contactsOf(item: Record<string, unknown> | undefined): Map<string, RememberedContact> {
+  const contacts = new Map<string, RememberedContact>();
+  for (let slot = 0; slot < CONTACT_SLOTS; slot++) {
+    const token = item?.[slotName(slot)];
+    if (typeof token === 'string') contacts.set(slotName(slot), priorsOf(item, slot, token));
+  }
+  return contacts;
+}
+
+function priorsOf(item: Record<string, unknown> | undefined, slot: number, token: string): RememberedContact {
+  const before: number[] = [];
+  for (let i = 0; i < WINDOW_LETTERS.length; i++) {
+    const value = item?.[priorName(slot, i)];
+    if (value === undefined) break;
+    before.push(num(value));
+  }
+  return { token, before };
+}
+
+/**
+ * The state from an item as the DocumentClient gives it (plain values), or none. This runs on
+ * every decision: the counters are read in one pass over the names (dispatched on the first
+ * letter); the remembered contacts only when asked for.
+ */
 export function stateOf(key: string, item: Record<string, unknown> | undefined): CallerState {
   const counts = new Map<string, number>();
-  const contacts = new Map<string, RememberedContact>();
   const legacy: string[] = [];
-  const priors: [string, number][] = [];
-  // Dispatch on the first letter: this runs on every decision, over every attribute of the item.
   for (const name in item) {
-    const value = item[name];
-    switch (name.charCodeAt(0)) {
-      case 110: // n
-        if (COUNTER.test(name)) counts.set(name, num(value));
-        break;
-      case 114: // r
-        if (SLOT.test(name)) contacts.set(name, { token: str(value), before: [] });
-        break;
-      case 112: // p
-        if (PRIOR.test(name)) priors.push([name, num(value)]);
-        break;
-      default:
-        if (LEGACY.test(name)) legacy.push(name);
-    }
+    const first = name.charCodeAt(0);
+    if (first === 110 /* n */) {
+      if (COUNTER.test(name)) counts.set(name, num(item[name]));
+    } else if ((first === 119 /* w */ || first === 100) /* d */ && LEGACY.test(name)) legacy.push(name);
   }
-  for (const [name, value] of priors) {
-    const letter = name.charAt(name.length - 1);
-    const contact = contacts.get(`r${name.slice(1, -1)}`);
-    if (contact) (contact.before as number[])[WINDOW_LETTERS.indexOf(letter)] = value;
-  }
+  let contacts: Map<string, RememberedContact> | undefined;
   return {
     key,
     blockedUntil: num(item?.blockedUntil),
@@ -99,15 +106,21 @@ export function stateOf(key: string, item: Record<string, unknown> | undefined):
     blockedBy: str(item?.blockedBy),
     blockedAt: num(item?.blockedAt),
     counts,
-    contacts,
+    get contacts() {
+      contacts ??= contactsOf(item);
+      return contacts;
+    },
     legacy,
+    slot(token: string) {
+      const slot = slotOf(token);
+      return item?.[slotName(slot)] === token ? priorsOf(item, slot, token) : null;
+    },
   };
 }
 
 /** The contact as remembered, when this contact was counted before (a retry or a transfer). */
 export function remembered(state: CallerState, input: Pick<CountInput, 'contact'>): RememberedContact | null {
-  const known = state.contacts.get(slotName(slotOf(input.contact)));
-  return known?.token === input.contact ? known : null;
+  return state.slot(input.contact);
 }
 
 /** Where the caller stands in one window: a count and when the window's bucket ends. */

@@ -43,8 +43,9 @@ export class MemoryScreeningStore implements ScreeningStore {
     const item = this.item(input.key);
     const slot = slotOf(input.contact);
     if (((item.blockedUntil as number | undefined) ?? 0) > input.nowSeconds)
-      return { kind: 'blocked', state: stateOf(input.key, item) };
-    if (item[slotName(slot)] === input.contact) return { kind: 'duplicate', state: stateOf(input.key, item) };
+      return { kind: 'blocked', state: stateOf(input.key, { ...item }) };
+    if (item[slotName(slot)] === input.contact)
+      return { kind: 'duplicate', state: stateOf(input.key, { ...item }) };
     item[slotName(slot)] = input.contact;
     input.windows.forEach((window, i) => {
       const bucket = bucketOf(window, input.nowSeconds);
@@ -54,12 +55,13 @@ export class MemoryScreeningStore implements ScreeningStore {
       item[name] = before + 1;
       delete item[counterName(window, bucket - 2)];
     });
+    // The counters are read now; the slots only for a duplicate, which gets a copy above.
     return { kind: 'counted', state: stateOf(input.key, item) };
   }
 
   async getState(key: string): Promise<CallerState | null> {
     const item = this.items.get(key);
-    return item ? stateOf(key, item) : null;
+    return item ? stateOf(key, { ...item }) : null;
   }
 
   async block(input: BlockInput): Promise<BlockOutcome> {

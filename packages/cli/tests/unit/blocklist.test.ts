@@ -1,5 +1,6 @@
-import type { ScreeningStore } from '@flowguard/caller-screening';
-import { type LocalDynamoDB, startLocalDynamoDB } from '@flowguard/testing';
+import { readScreeningConfig, Screener, type ScreeningStore } from '@flowguard/caller-screening';
+import { parseContactEvent } from '@flowguard/contact';
+import { type LocalDynamoDB, startLocalDynamoDB, voiceEvent } from '@flowguard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cli, freshStore, liveKeys, NOW, NOW_MS } from './support/cli.js';
 
@@ -181,6 +182,38 @@ describe('blocklist remove', () => {
     const history = await store.history('tel:+14155550123');
     expect(history.map((h) => h.action).sort()).toEqual(['block', 'unblock']);
     expect(history.find((h) => h.action === 'unblock')).toMatchObject({ by: 'carol', reason: 'verified' });
+  });
+
+  it('lets an auto-blocked caller straight back in: the counts that caused the block go with it', async () => {
+    const config = readScreeningConfig({
+      FLOWGUARD_LIMITS: '2/10m,20/1d',
+      FLOWGUARD_BLOCK_CACHE_SECONDS: '0',
+    });
+    const screener = new Screener({ store, config, clock: () => NOW_MS });
+    const call = async () => (await screener.screen(parseContactEvent(voiceEvent('+14155550123')))).reason;
+    const before = [];
+    for (let i = 0; i < 7; i++) before.push(await call());
+
+    const lifted = await cli(
+      ['blocklist', 'remove', '415-555-0123', '--reason', 'verified', '--by', 'carol'],
+      {
+        store,
+      },
+    );
+    const after = [await call(), await call(), await call()];
+
+    // 2/10m with the default factor 3: the sixth contact reaches 6 and is auto-blocked.
+    expect(before).toEqual([
+      'ok',
+      'ok',
+      'rate_limited',
+      'rate_limited',
+      'rate_limited',
+      'auto_blocked',
+      'auto_blocked',
+    ]);
+    expect(lifted.out).toBe('unblocked tel:+14155550123\n');
+    expect(after).toEqual(['ok', 'ok', 'rate_limited']);
   });
 
   it("says 'not blocked' and exits 0 when there is no live block", async () => {
