@@ -9,6 +9,7 @@ import {
   parseFlow,
   RenderError,
   renderFlow,
+  unwrapFlow,
 } from '@flowguard/flow-sim';
 import type { Context } from './context.js';
 import { CommandError, UsageError } from './errors.js';
@@ -29,8 +30,11 @@ async function readJson(file: string): Promise<unknown> {
 }
 
 async function loadFlow(file: string): Promise<{ document: unknown; flow: Flow }> {
-  const document = await readJson(file);
+  const raw = await readJson(file);
   try {
+    // What Connect hands out (DescribeContactFlow output, a {Name, Type, Content} envelope) holds
+    // the flow language; rendering and every command work on that.
+    const document = unwrapFlow(raw);
     return { document, flow: parseFlow(document) };
   } catch (error) {
     throw new CommandError(`${file}: ${error instanceof FlowFormatError ? error.message : 'not a flow'}`);

@@ -1,4 +1,4 @@
-export { type Action, type Flow, FlowFormatError, parseFlow } from './flow.js';
+export { type Action, type Flow, FlowFormatError, parseFlow, unwrapFlow } from './flow.js';
 export { flowGraph } from './graph.js';
 export { type Finding, type LintOptions, lintFlow } from './lint.js';
 export { placeholders, RenderError, renderFlow } from './render.js';

@@ -38,6 +38,32 @@ describe('flowguard flows', () => {
     }
   });
 
+  it('lints, graphs and renders a flow as DescribeContactFlow hands it out (Content a JSON string)', async () => {
+    const shipped = await readFile(flow('caller-screening'), 'utf8');
+    const described = join(dir, 'described.json');
+    await writeFile(
+      described,
+      JSON.stringify({
+        ContactFlow: {
+          Id: 'f1',
+          Name: 'Caller screening',
+          Type: 'CONTACT_FLOW',
+          State: 'ACTIVE',
+          Content: shipped,
+        },
+      }),
+    );
+    const legacy = join(dir, 'legacy.json');
+    await writeFile(legacy, JSON.stringify({ modules: [], version: '1', type: 'contactFlow', start: 'x' }));
+
+    expect(await cli(['flows', 'lint', described])).toMatchObject({ code: 0, out: `${described}: ok\n` });
+    expect((await cli(['flows', 'graph', described])).out).toContain('flowchart TD');
+    expect(await cli(['flows', 'lint', legacy])).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/legacy flow format \(modules\)/),
+    });
+  });
+
   it('names the action and rule of each finding and exits 1', async () => {
     const broken = join(dir, 'broken.json');
     await writeFile(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlowFormatError, parseFlow } from '../../src/flow.js';
+import { FlowFormatError, parseFlow, unwrapFlow } from '../../src/flow.js';
 import { FlowSimulator, validateResponse } from '../../src/simulator.js';
 import { action, flowOf, hangUp, invoke, say } from './build.js';
 
@@ -370,5 +370,110 @@ describe('parseFlow', () => {
     ],
   ])('refuses %s', (_, document) => {
     expect(() => parseFlow(document)).toThrow(FlowFormatError);
+  });
+
+  const bare = {
+    Version: '2019-10-30',
+    StartAction: 'hello',
+    Metadata: {},
+    Actions: [
+      {
+        Identifier: 'hello',
+        Type: 'MessageParticipant',
+        Parameters: { Text: 'Hi' },
+        Transitions: { NextAction: 'bye' },
+      },
+      { Identifier: 'bye', Type: 'DisconnectParticipant', Parameters: {}, Transitions: {} },
+    ],
+  };
+
+  // Shapes from the Connect API reference (DescribeContactFlow, DescribeContactFlowModule: Content
+  // is "the JSON string that represents the content of the flow") and CloudFormation's
+  // AWS::Connect::ContactFlow properties ({Name, Type, Content}).
+  it.each([
+    ['the flow language itself', bare],
+    ['the flow language as a JSON string', JSON.stringify(bare)],
+    [
+      'DescribeContactFlow output',
+      {
+        ContactFlow: {
+          Arn: 'arn:aws:connect:us-east-1:111122223333:instance/abc/contact-flow/def',
+          Id: 'def',
+          Name: 'Main',
+          Type: 'CONTACT_FLOW',
+          State: 'ACTIVE',
+          Status: 'PUBLISHED',
+          Content: JSON.stringify(bare),
+          Tags: {},
+        },
+      },
+    ],
+    [
+      'DescribeContactFlowModule output',
+      { ContactFlowModule: { Id: 'm', Name: 'Module', Content: JSON.stringify(bare) } },
+    ],
+    [
+      'a {Name, Type, Content} envelope with Content as a string',
+      { Name: 'Main', Type: 'CONTACT_FLOW', Content: JSON.stringify(bare) },
+    ],
+    [
+      'a {Name, Type, Content} envelope with Content as an object',
+      { Name: 'Main', Type: 'CONTACT_FLOW', Content: bare },
+    ],
+  ])('reads %s', (_, document) => {
+    const flow = parseFlow(document);
+
+    expect(flow.StartAction).toBe('hello');
+    expect(flow.Actions.map((a) => a.Identifier)).toEqual(['hello', 'bye']);
+  });
+
+  it('names the legacy modules format and how to get the flow language', () => {
+    const legacy = {
+      modules: [{ id: 'x', type: 'PlayPrompt', branches: [] }],
+      version: '1',
+      type: 'contactFlow',
+      start: 'x',
+    };
+
+    expect(() => parseFlow(legacy)).toThrow(/legacy flow format \(modules\).*export it again/);
+  });
+
+  it.each([
+    [
+      'Errors that are not a list',
+      { NextAction: 'bye', Errors: { ErrorType: 'NoMatchingError' } },
+      /\(hello\)\.Transitions\.Errors must be a list/,
+    ],
+    [
+      'an error branch without a NextAction',
+      { Errors: [{ ErrorType: 'NoMatchingError' }] },
+      /Errors\[0\]\.NextAction must name an action/,
+    ],
+    [
+      'a condition without operands',
+      { Conditions: [{ NextAction: 'bye', Condition: { Operator: 'Equals' } }] },
+      /Conditions\[0\]\.Condition\.Operands/,
+    ],
+    [
+      'a condition with an empty operand list',
+      { Conditions: [{ NextAction: 'bye', Condition: { Operator: 'Equals', Operands: [] } }] },
+      /Operands must be a non-empty list/,
+    ],
+    ['a numeric NextAction', { NextAction: 7 }, /\(hello\)\.Transitions\.NextAction must name an action/],
+    ['a condition that is a string', { Conditions: ['bye'] }, /Conditions\[0\] is not an object/],
+  ])('refuses %s, naming the action and the path', (_, transitions, message) => {
+    const document = {
+      ...bare,
+      Actions: [{ ...bare.Actions[0], Transitions: transitions }, bare.Actions[1]],
+    };
+
+    expect(() => parseFlow(document)).toThrow(message);
+    expect(() => parseFlow(document)).toThrow(FlowFormatError);
+  });
+
+  it("refuses Content that is not JSON or is over Connect's 256,000 characters", () => {
+    expect(() => unwrapFlow({ ContactFlow: { Content: '{not json' } })).toThrow(/not valid JSON/);
+    expect(() => unwrapFlow({ Name: 'x', Content: 'x'.repeat(256_001) })).toThrow(/256000 characters/);
+    expect(() => unwrapFlow({ ContactFlow: { Name: 'no content' } })).toThrow(/no Content/);
   });
 });
