@@ -29,6 +29,8 @@ const REQUIRED_ERRORS: Readonly<Record<string, readonly string[]>> = {
   TransferContactToQueue: ['QueueAtCapacity', 'NoMatchingError'],
   CheckHoursOfOperation: ['NoMatchingError'],
 };
+/** The only error branch of a GetParticipantInput block with StoreInput "True". */
+const STORED_INPUT_ERRORS: readonly string[] = ['NoMatchingError'];
 const ENDINGS = new Set(['DisconnectParticipant', 'TransferContactToQueue', 'EndFlowExecution']);
 const KNOWN = new Set([...Object.keys(REQUIRED_ERRORS), ...ENDINGS, 'UpdateFlowLoggingBehavior']);
 const STORED = '$.StoredCustomerInput';
@@ -126,12 +128,29 @@ export function lintFlow(flow: Flow, options: LintOptions = {}): Finding[] {
         add('dangling-transition', id, `transition to ${edge.to}, which does not exist`);
     }
     const errors = new Set((action.Transitions.Errors ?? []).map((e) => e.ErrorType));
-    for (const required of REQUIRED_ERRORS[action.Type] ?? []) {
-      if (!errors.has(required)) add('missing-error-branch', id, `the ${required} branch goes nowhere`);
+    const storesInput = action.Type === 'GetParticipantInput' && action.Parameters.StoreInput === 'True';
+    const required = storesInput ? STORED_INPUT_ERRORS : (REQUIRED_ERRORS[action.Type] ?? []);
+    for (const branch of required) {
+      if (!errors.has(branch)) add('missing-error-branch', id, `the ${branch} branch goes nowhere`);
+    }
+    if (storesInput) {
+      // The flow-language reference allows only NoMatchingError on a stored-input block (and
+      // InvalidPhoneNumber with phone validation): a caller who types nothing takes the success
+      // branch with $.StoredCustomerInput = Timeout, and no key is matched against conditions.
+      const validation = (action.Parameters.InputValidation ?? {}) as Record<string, unknown>;
+      const allowed = new Set([
+        'NoMatchingError',
+        ...(validation.PhoneNumberValidation ? ['InvalidPhoneNumber'] : []),
+      ]);
+      for (const branch of errors) {
+        if (!allowed.has(branch))
+          add('branch-not-allowed', id, `a stored-input block has no ${branch} branch in Connect`);
+      }
+      if ((action.Transitions.Conditions ?? []).length > 0)
+        add('branch-not-allowed', id, 'a stored-input block matches no conditions in Connect');
     }
     const needsNext =
       !ENDINGS.has(action.Type) && action.Type !== 'Compare' && action.Type !== 'CheckHoursOfOperation';
-    const storesInput = action.Type === 'GetParticipantInput' && action.Parameters.StoreInput === 'True';
     const menu = action.Type === 'GetParticipantInput' && !storesInput;
     if (needsNext && !menu && !action.Transitions.NextAction) add('missing-next', id, 'no NextAction');
     if (action.Type === 'InvokeLambdaFunction') {

@@ -313,7 +313,13 @@ class Run {
     }
     this.speak(p);
     const input = this.nextInput();
-    if (typeof input !== 'string') return error('InputTimeLimitExceeded', 'no input');
+    if (typeof input !== 'string') {
+      if (p.StoreInput !== 'True') return error('InputTimeLimitExceeded', 'no input');
+      // A stored-input block has no timeout branch: Connect takes the success branch and stores
+      // the literal `Timeout` (flow-language reference, GetParticipantInput; connect-facts.md §3-4).
+      this.stored = 'Timeout';
+      return { next: action.Transitions.NextAction, branch: 'next', note: 'no input: stored Timeout' };
+    }
     if (p.StoreInput !== 'True') {
       const key = input.replace(/#$/, '').slice(0, 1);
       for (const condition of action.Transitions.Conditions ?? []) {

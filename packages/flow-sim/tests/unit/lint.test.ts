@@ -18,7 +18,7 @@ const encryptedInput = (next: string) =>
     'collect',
     'GetParticipantInput',
     { Text: 'Card?', StoreInput: 'True', InputEncryption: { EncryptionKeyId: 'k', Key: 'c' } },
-    { next, errors: { NoMatchingError: 'end', InputTimeLimitExceeded: 'end' } },
+    { next, errors: { NoMatchingError: 'end' } },
   );
 const loggingOff = (next: string) =>
   action('off', 'UpdateFlowLoggingBehavior', { FlowLoggingBehavior: 'Disabled' }, { next });
@@ -26,6 +26,73 @@ const loggingOff = (next: string) =>
 describe('lintFlow', () => {
   it.each(shipped)('finds nothing wrong with flows/%s', (file) => {
     expect(lintFlow(load(file))).toEqual([]);
+  });
+
+  // The flow-language reference, GetParticipantInput: with StoreInput "True" the only error is
+  // NoMatchingError (InvalidPhoneNumber with phone validation); NoMatchingCondition only when
+  // StoreInput is "False"; no input takes the success branch with the value Timeout.
+  it.each([
+    ['InputTimeLimitExceeded', {}, { NoMatchingError: 'end', InputTimeLimitExceeded: 'end' }],
+    ['NoMatchingCondition', {}, { NoMatchingError: 'end', NoMatchingCondition: 'end' }],
+    [
+      'InvalidPhoneNumber without phone validation',
+      {},
+      { NoMatchingError: 'end', InvalidPhoneNumber: 'end' },
+    ],
+  ])('refuses a stored-input block with a %s branch Connect does not have', (_, extra, errors) => {
+    const flow = flowOf(
+      'collect',
+      action(
+        'collect',
+        'GetParticipantInput',
+        { Text: 'x', StoreInput: 'True', ...extra },
+        { next: 'end', errors },
+      ),
+      hangUp('end'),
+    );
+
+    expect(lintFlow(flow).filter((f) => f.rule === 'branch-not-allowed')).toEqual([
+      expect.objectContaining({ action: 'collect', severity: 'error' }),
+    ]);
+  });
+
+  it('accepts a stored-input block with only NoMatchingError, and InvalidPhoneNumber under phone validation', () => {
+    const flow = flowOf(
+      'collect',
+      action(
+        'collect',
+        'GetParticipantInput',
+        {
+          Text: 'x',
+          StoreInput: 'True',
+          InputValidation: { PhoneNumberValidation: { NumberFormat: 'Local', CountryCode: 'US' } },
+        },
+        { next: 'end', errors: { NoMatchingError: 'end', InvalidPhoneNumber: 'end' } },
+      ),
+      hangUp('end'),
+    );
+
+    expect(rules(lintFlow(flow))).toEqual([]);
+  });
+
+  it('still asks a menu (StoreInput not True) for its timeout branch', () => {
+    const flow = flowOf(
+      'menu',
+      action(
+        'menu',
+        'GetParticipantInput',
+        { Text: '1?' },
+        { conditions: [['Equals', '1', 'end']], errors: { NoMatchingError: 'end' } },
+      ),
+      hangUp('end'),
+    );
+
+    expect(lintFlow(flow)).toEqual([
+      expect.objectContaining({
+        rule: 'missing-error-branch',
+        message: 'the InputTimeLimitExceeded branch goes nowhere',
+      }),
+    ]);
   });
 
   it('names a dangling transition, a duplicate id and a missing start', () => {
@@ -156,7 +223,7 @@ describe('lintFlow', () => {
         'collect',
         'GetParticipantInput',
         { Text: 'x', StoreInput: 'True' },
-        { next: 'copy', errors: { NoMatchingError: 'end', InputTimeLimitExceeded: 'end' } },
+        { next: 'copy', errors: { NoMatchingError: 'end' } },
       ),
       action(
         'copy',

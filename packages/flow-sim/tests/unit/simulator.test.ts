@@ -247,7 +247,7 @@ describe('FlowSimulator', () => {
             InputValidation: { CustomValidation: { MaximumLength: '4' } },
             ...(encryption ? { InputEncryption: encryption } : {}),
           },
-          { next: 'echo', errors: { NoMatchingError: 'end', InputTimeLimitExceeded: 'end' } },
+          { next: 'echo', errors: { NoMatchingError: 'end' } },
         ),
         action(
           'echo',
@@ -266,12 +266,16 @@ describe('FlowSimulator', () => {
       encrypt,
     });
     const terminatorOnly = await new FlowSimulator(store()).run({ inputs: ['#'] });
+    // No input: the success branch, with the literal Timeout stored (never a timeout branch).
+    const nothing = await new FlowSimulator(store()).run({ inputs: [{ timeout: true }] });
 
     expect(plain.attributes.got).toBe('12');
     expect(capped.attributes.got).toBe('1234');
     expect(encrypted.attributes.got).toBe('enc(k1:4)');
     expect(encrypted.steps[0]?.note).toBe('stored 4 keys, encrypted');
     expect(terminatorOnly.attributes.got).toBe('#');
+    expect(nothing.attributes.got).toBe('Timeout');
+    expect(nothing.steps[0]).toMatchObject({ branch: 'next', note: 'no input: stored Timeout' });
   });
 
   it('sends stored input on chat down the Error branch (voice only)', async () => {
@@ -281,7 +285,7 @@ describe('FlowSimulator', () => {
         'collect',
         'GetParticipantInput',
         { Text: 'x', StoreInput: 'True' },
-        { next: 'ok', errors: { NoMatchingError: 'error', InputTimeLimitExceeded: 'error' } },
+        { next: 'ok', errors: { NoMatchingError: 'error' } },
       ),
       say('ok', 'ok', 'end'),
       say('error', 'error', 'end'),
