@@ -56,3 +56,54 @@ export function flowGraph(flow: Flow): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** Where the flow designer draws a block: `Metadata.ActionMetadata.<id>.position`. */
+export interface Position {
+  readonly x: number;
+  readonly y: number;
+}
+
+const COLUMN = 320;
+const ROW = 200;
+
+/**
+ * Positions for the flow designer, in the shape its exports carry (`Metadata.entryPointPosition`
+ * and `Metadata.ActionMetadata.<id>.position`): each block in the column of its distance from the
+ * start (breadth first, branches in their written order), one row per block in a column, so a
+ * flow imported into Connect lays out left to right instead of stacked at the origin.
+ */
+export function layoutFlow(flow: Flow): {
+  entryPointPosition: Position;
+  ActionMetadata: Record<string, { position: Position }>;
+} {
+  const byId = new Map(flow.Actions.map((action) => [action.Identifier, action]));
+  const column = new Map<string, number>();
+  const queue = [flow.StartAction];
+  column.set(flow.StartAction, 0);
+  while (queue.length > 0) {
+    const id = queue.shift() ?? '';
+    const t = byId.get(id)?.Transitions;
+    const next = [
+      t?.NextAction,
+      ...(t?.Conditions ?? []).map((c) => c.NextAction),
+      ...(t?.Errors ?? []).map((e) => e.NextAction),
+    ];
+    for (const to of next) {
+      if (to && byId.has(to) && !column.has(to)) {
+        column.set(to, (column.get(id) ?? 0) + 1);
+        queue.push(to);
+      }
+    }
+  }
+  // Blocks no path reaches go in a column of their own, past the rest.
+  const last = Math.max(0, ...column.values()) + 1;
+  const rows = new Map<number, number>();
+  const ActionMetadata: Record<string, { position: Position }> = {};
+  for (const action of flow.Actions) {
+    const x = column.get(action.Identifier) ?? last;
+    const y = rows.get(x) ?? 0;
+    rows.set(x, y + 1);
+    ActionMetadata[action.Identifier] = { position: { x: 240 + x * COLUMN, y: 40 + y * ROW } };
+  }
+  return { entryPointPosition: { x: 40, y: 40 }, ActionMetadata };
+}

@@ -1,5 +1,5 @@
 export { type Action, type Flow, FlowFormatError, parseFlow, unwrapFlow } from './flow.js';
-export { flowGraph } from './graph.js';
+export { flowGraph, layoutFlow, type Position } from './graph.js';
 export { type Finding, type LintOptions, lintFlow } from './lint.js';
 export { placeholders, RenderError, renderFlow } from './render.js';
 export {

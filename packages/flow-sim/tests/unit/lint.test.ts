@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseFlow } from '../../src/flow.js';
-import { flowGraph } from '../../src/graph.js';
+import { flowGraph, layoutFlow } from '../../src/graph.js';
 import { lintFlow } from '../../src/lint.js';
 import { placeholders, RenderError, renderFlow } from '../../src/render.js';
 import { action, flowOf, hangUp, invoke, say } from './build.js';
@@ -311,5 +311,46 @@ describe('flowGraph', () => {
     expect(graph).toContain('screen<br/>λ: ScreenCaller');
     expect(graph).toMatch(/a2 -->\|THROTTLE\| a3/);
     expect(graph.match(/-->/g)?.length).toBeGreaterThan(flow.Actions.length);
+  });
+});
+
+describe("layoutFlow and the shipped flows' designer metadata", () => {
+  it('puts each block in the column of its distance from the start, one row each', () => {
+    const flow = flowOf(
+      'a',
+      action('a', 'MessageParticipant', { Text: 'x' }, { next: 'b', errors: { NoMatchingError: 'c' } }),
+      action('b', 'MessageParticipant', { Text: 'y' }, { next: 'c', errors: { NoMatchingError: 'c' } }),
+      hangUp('c'),
+      hangUp('orphan'),
+    );
+
+    const layout = layoutFlow(flow);
+
+    expect(layout.ActionMetadata).toEqual({
+      a: { position: { x: 240, y: 40 } },
+      b: { position: { x: 560, y: 40 } },
+      c: { position: { x: 560, y: 240 } },
+      orphan: { position: { x: 880, y: 40 } },
+    });
+  });
+
+  // The shape Connect's exports carry (DescribeContactFlow Content): Metadata.entryPointPosition
+  // and Metadata.ActionMetadata.<id>.position {x, y}.
+  it.each(shipped)('gives every block of flows/%s its own position for the flow designer', (file) => {
+    const document = JSON.parse(readFileSync(new URL(file, FLOWS), 'utf8')) as {
+      Metadata: {
+        entryPointPosition?: unknown;
+        ActionMetadata?: Record<string, { position?: { x: number; y: number } }>;
+      };
+      Actions: { Identifier: string }[];
+    };
+    const positions = document.Actions.map((a) => document.Metadata.ActionMetadata?.[a.Identifier]?.position);
+
+    expect(document.Metadata.entryPointPosition).toMatchObject({
+      x: expect.any(Number),
+      y: expect.any(Number),
+    });
+    expect(positions.every((p) => p && Number.isFinite(p.x) && Number.isFinite(p.y))).toBe(true);
+    expect(new Set(positions.map((p) => `${p?.x},${p?.y}`)).size).toBe(positions.length);
   });
 });
