@@ -296,16 +296,22 @@ const MORE_COMMANDS: readonly Command[] = [
   {
     group: 'flows',
     name: 'lint',
-    args: ['<flow.json>'],
-    summary: 'check a flow: structure, secure input, contracts',
-    details: `Checks a flow's structure (dangling transitions, duplicate ids, unreachable actions, unknown
-types, error branches that go nowhere, time limits outside 1..8 s), its handling of secure input
-(encrypted input collected while logging may be on, $.StoredCustomerInput sent anywhere but
-secure-input, attributes holding stored input never overwritten) and its contracts with the
-functions ($.External.x read after a function that never returns x). Exit 1 on any error.`,
-    options: {},
-    examples: ['flowguard flows lint flows/secure-payment.json'],
-    run: (ctx, _v, args) => lintFlows(ctx, [arg(args, 0)]),
+    args: ['<flow.json...>'],
+    summary: 'check flows: structure, secure input, contracts',
+    details: `Checks each flow's structure (dangling transitions, duplicate ids, branches a block type does
+not have, time limits outside 1..8 s; warnings for unreachable actions, unknown block types and
+branches that go nowhere), its handling of secure input (encrypted input collected while logging
+may be on, $.StoredCustomerInput sent anywhere but secure-input, attributes holding stored input
+never overwritten) and its contracts with the functions ($.External.x read after a function that
+never returns x). Takes many files, and patterns such as 'flows/*.json'; reads the flow language,
+DescribeContactFlow output and {Name, Type, Content} files. Exit 1 on any error, or on more
+warnings than --max-warnings.`,
+    options: { 'max-warnings': STRING('n', 'exit 1 when there are more warnings than this') },
+    examples: [
+      'flowguard flows lint flows/secure-payment.json',
+      "flowguard flows lint 'flows/*.json' --max-warnings 0",
+    ],
+    run: (ctx, v, args) => lintFlows(ctx, args, { maxWarnings: v['max-warnings'] as string | undefined }),
   },
   {
     group: 'flows',
@@ -622,7 +628,9 @@ async function dispatch(argv: readonly string[], io: Io, context: { ctx: Context
     const missing = command.args.slice(positionals.length).join(' ');
     throw new UsageError(`missing ${missing}`, usage);
   }
-  if (positionals.length > command.args.length) {
+  // A last argument written `<name...>` takes any number of values.
+  const variadic = command.args.at(-1)?.endsWith('...>') === true;
+  if (positionals.length > command.args.length && !variadic) {
     const extra = positionals.slice(command.args.length).join(' ').slice(0, 60);
     const hint = command.args.includes('<number|key>')
       ? " (quote a number that contains spaces: '415 555 0123')"

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
   type Flow,
@@ -62,10 +62,54 @@ function contractsFor(flow: Flow): Record<string, readonly string[]> {
   return contracts;
 }
 
-/** `flowguard flows lint <flow...>`: findings with the action id; exit 1 on any error. */
-export async function lintFlows(ctx: Context, files: readonly string[]): Promise<number> {
-  if (files.length === 0) throw new UsageError('name the flow files to lint');
+/**
+ * Files named by the arguments: a pattern with `*` or `?` in its last part (`flows/*.json`, when
+ * the shell did not expand it) matches the files of that directory; anything else is a file.
+ */
+async function expandFiles(args: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const arg of args) {
+    const name = basename(arg);
+    if (!/[*?]/.test(name)) {
+      files.push(arg);
+      continue;
+    }
+    const dir = arg.slice(0, arg.length - name.length) || './';
+    const pattern = new RegExp(
+      `^${name
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
+    const entries = await readdir(dir).catch(() => {
+      throw new CommandError(`cannot read ${dir}`);
+    });
+    const matched = entries.filter((entry) => pattern.test(entry)).sort();
+    if (matched.length === 0) throw new CommandError(`${arg}: no file matches`);
+    files.push(...matched.map((entry) => `${dir}${entry}`));
+  }
+  return files;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * `flowguard flows lint <flow...> [--max-warnings N]`: findings with their severity, rule and
+ * action, a summary per file; exit 1 on any error, or on more than N warnings (like ESLint).
+ */
+export async function lintFlows(
+  ctx: Context,
+  args: readonly string[],
+  options: { maxWarnings?: string } = {},
+): Promise<number> {
+  if (args.length === 0) throw new UsageError('name the flow files to lint');
+  const maxWarnings =
+    options.maxWarnings === undefined ? Number.POSITIVE_INFINITY : Number(options.maxWarnings);
+  if (!Number.isInteger(maxWarnings) && maxWarnings !== Number.POSITIVE_INFINITY)
+    throw new UsageError('--max-warnings takes a whole number');
+  const files = await expandFiles(args);
   let errors = 0;
+  let warnings = 0;
   const all = [];
   for (const file of files) {
     const { flow } = await loadFlow(file);
@@ -76,16 +120,22 @@ export async function lintFlows(ctx: Context, files: readonly string[]): Promise
       ),
     ];
     const findings = lintFlow(flow, { contracts: contractsFor(flow), secureInputArns });
-    errors += findings.filter((f) => f.severity === 'error').length;
+    const fileErrors = findings.filter((f) => f.severity === 'error').length;
+    const fileWarnings = findings.filter((f) => f.severity === 'warning').length;
+    errors += fileErrors;
+    warnings += fileWarnings;
     all.push({ file, findings });
     if (!ctx.json) {
-      if (findings.length === 0) ctx.out(`${file}: ok\n`);
       for (const f of findings)
         ctx.out(`${file}: ${f.severity} ${f.rule} at ${f.action || '(flow)'}: ${f.message}\n`);
+      if (findings.length === 0) ctx.out(`${file}: ok\n`);
+      else ctx.out(`${file}: ${plural(fileErrors, 'error')}, ${plural(fileWarnings, 'warning')}\n`);
     }
   }
   if (ctx.json) ctx.out(`${JSON.stringify(all)}\n`);
-  return errors > 0 ? 1 : 0;
+  else if (files.length > 1)
+    ctx.out(`${plural(files.length, 'flow')}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}\n`);
+  return errors > 0 || warnings > maxWarnings ? 1 : 0;
 }
 
 /** `flowguard flows render <flow> --set Name=value ... [--values file.json] [--out file]`. */

@@ -1,6 +1,6 @@
 export { type Action, type Flow, FlowFormatError, parseFlow, unwrapFlow } from './flow.js';
 export { flowGraph, layoutFlow, type Position } from './graph.js';
-export { type Finding, type LintOptions, lintFlow } from './lint.js';
+export { type Finding, LINT_RULES, type LintOptions, lintFlow, type RuleId, type Severity } from './lint.js';
 export { placeholders, RenderError, renderFlow } from './render.js';
 export {
   type CallerInput,

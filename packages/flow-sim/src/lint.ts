@@ -1,8 +1,58 @@
 import { type Action, type Flow, isReference } from './flow.js';
 
+export type Severity = 'error' | 'warning' | 'info';
+
+/**
+ * Every rule, its severity and what it means. Errors are kept for what breaks in Connect or leaks
+ * sensitive data; what Connect runs happily but a designer may want to look at is a warning.
+ */
+export const LINT_RULES = {
+  'duplicate-id': { severity: 'error', summary: 'two actions share an Identifier; Connect refuses the flow' },
+  'missing-start': { severity: 'error', summary: 'StartAction names no action of the flow' },
+  'dangling-transition': { severity: 'error', summary: 'a branch goes to an action the flow does not have' },
+  'branch-not-allowed': {
+    severity: 'error',
+    summary:
+      "a branch the block type does not have in Connect's flow-language reference (stored-input blocks: NoMatchingError only)",
+  },
+  'time-limit': { severity: 'error', summary: "a Lambda time limit outside Connect's 1..8 seconds" },
+  'logging-during-secure-input': {
+    severity: 'error',
+    summary: 'encrypted input is collected while flow logging may be on',
+  },
+  'stored-input-leak': {
+    severity: 'error',
+    summary: '$.StoredCustomerInput is sent somewhere other than secure-input',
+  },
+  'sensitive-attribute-kept': {
+    severity: 'error',
+    summary: 'an attribute holding stored input is never overwritten, so it reaches the contact record',
+  },
+  'unknown-output': {
+    severity: 'error',
+    summary: "$.External.x read after one of flowguard's functions that never returns x",
+  },
+  'missing-error-branch': {
+    severity: 'warning',
+    summary: 'an error branch goes nowhere: the contact ends there if it is taken',
+  },
+  'missing-next': { severity: 'warning', summary: 'the success branch goes nowhere: the contact ends there' },
+  unreachable: { severity: 'warning', summary: 'no path from the start reaches this action' },
+  'unknown-type': {
+    severity: 'warning',
+    summary: 'a block type flowguard does not check (it may be fine in Connect)',
+  },
+  'external-before-invoke': {
+    severity: 'warning',
+    summary: '$.External read before any function in this flow answered (legal after Transfer to flow)',
+  },
+} as const satisfies Record<string, { severity: Severity; summary: string }>;
+
+export type RuleId = keyof typeof LINT_RULES;
+
 export interface Finding {
-  readonly rule: string;
-  readonly severity: 'error' | 'warning';
+  readonly rule: RuleId;
+  readonly severity: Severity;
   /** The action the finding is about ('' for the whole flow). */
   readonly action: string;
   readonly message: string;
@@ -24,7 +74,7 @@ const REQUIRED_ERRORS: Readonly<Record<string, readonly string[]>> = {
   Compare: ['NoMatchingCondition'],
   UpdateContactAttributes: ['NoMatchingError'],
   GetParticipantInput: ['NoMatchingError', 'InputTimeLimitExceeded'],
-  MessageParticipant: ['NoMatchingError'],
+  // A prompt without an error branch is what Connect's designer exports routinely: no finding.
   UpdateContactTargetQueue: ['NoMatchingError'],
   TransferContactToQueue: ['QueueAtCapacity', 'NoMatchingError'],
   CheckHoursOfOperation: ['NoMatchingError'],
@@ -32,7 +82,12 @@ const REQUIRED_ERRORS: Readonly<Record<string, readonly string[]>> = {
 /** The only error branch of a GetParticipantInput block with StoreInput "True". */
 const STORED_INPUT_ERRORS: readonly string[] = ['NoMatchingError'];
 const ENDINGS = new Set(['DisconnectParticipant', 'TransferContactToQueue', 'EndFlowExecution']);
-const KNOWN = new Set([...Object.keys(REQUIRED_ERRORS), ...ENDINGS, 'UpdateFlowLoggingBehavior']);
+const KNOWN = new Set([
+  ...Object.keys(REQUIRED_ERRORS),
+  ...ENDINGS,
+  'UpdateFlowLoggingBehavior',
+  'MessageParticipant',
+]);
 const STORED = '$.StoredCustomerInput';
 
 /** Every `$.` reference an action reads, anywhere in its parameters (text prompts included). */
@@ -110,8 +165,8 @@ function flowStates(flow: Flow, byId: ReadonlyMap<string, Action>): Map<string, 
  */
 export function lintFlow(flow: Flow, options: LintOptions = {}): Finding[] {
   const findings: Finding[] = [];
-  const add = (rule: string, action: string, message: string, severity: Finding['severity'] = 'error') =>
-    findings.push({ rule, severity, action, message });
+  const add = (rule: RuleId, action: string, message: string) =>
+    findings.push({ rule, severity: LINT_RULES[rule].severity, action, message });
   const byId = new Map<string, Action>();
   for (const action of flow.Actions) {
     if (byId.has(action.Identifier))

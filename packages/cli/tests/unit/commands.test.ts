@@ -86,7 +86,48 @@ describe('flowguard flows', () => {
 
     expect(result.code).toBe(1);
     expect(result.out).toContain('error dangling-transition at a: transition to ghost, which does not exist');
-    expect(result.out).toContain('error missing-error-branch at a');
+    // A prompt without an error branch is what the designer exports routinely: no finding.
+    expect(result.out).not.toContain('missing-error-branch');
+    expect(result.out).toContain(`${broken}: 1 error, 0 warnings`);
+  });
+
+  it('lints many files and patterns with a summary, and fails on warnings only past --max-warnings', async () => {
+    const unknown = join(dir, 'with-unknown-block.json');
+    await writeFile(
+      unknown,
+      JSON.stringify({
+        Version: '2019-10-30',
+        StartAction: 'a',
+        Actions: [
+          {
+            Identifier: 'a',
+            Type: 'UpdateContactRecordingBehavior',
+            Parameters: {},
+            Transitions: { NextAction: 'b' },
+          },
+          { Identifier: 'b', Type: 'DisconnectParticipant', Parameters: {}, Transitions: {} },
+        ],
+      }),
+    );
+
+    const many = await cli(['flows', 'lint', join(FLOWS, '*.json'), unknown]);
+    const strict = await cli(['flows', 'lint', unknown, '--max-warnings', '0']);
+    const json = await cli(['flows', 'lint', join(FLOWS, 'caller-*.json'), unknown, '--json']);
+    const none = await cli(['flows', 'lint', join(dir, 'nothing-*.json')]);
+
+    expect(many.code).toBe(0);
+    expect(many.out).toContain(
+      `${unknown}: warning unknown-type at a: unknown action type UpdateContactRecordingBehavior`,
+    );
+    expect(many.out).toContain(`${unknown}: 0 errors, 1 warning`);
+    expect(many.out).toContain(`${join(FLOWS, 'secure-payment.json')}: ok`);
+    expect(many.out.trim().split('\n').at(-1)).toBe('5 flows: 0 errors, 1 warning');
+    expect(strict.code).toBe(1);
+    expect(JSON.parse(json.out).map((f: { file: string }) => f.file)).toEqual([
+      flow('caller-screening'),
+      unknown,
+    ]);
+    expect(none).toMatchObject({ code: 1, err: expect.stringMatching(/no file matches/) });
   });
 
   it('refuses a file that is not a flow, with a clear message', async () => {
