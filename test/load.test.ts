@@ -1,15 +1,23 @@
 // Load: many screen-caller invocations at once over many callers and one hot caller, against
 // dynalite, through the real handler. CI runs a reduced size; LOAD=full runs the issue's size
 // (5,000 invocations at concurrency 64 over 500 callers plus one hot caller).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   DynamoScreeningStore,
   readScreeningConfig,
   Screener,
   screenCaller,
+  screeningDynamoClient,
 } from '@flowguard/caller-screening';
-import { flowHandler } from '@flowguard/contact';
+import { flowHandler, parseContactEvent } from '@flowguard/contact';
 import { reportRows } from '@flowguard/scripts/bench-rows';
-import { type LocalDynamoDB, startLocalDynamoDB, voiceEvent } from '@flowguard/testing';
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalDynamoDB,
+  startLocalDynamoDB,
+  voiceEvent,
+} from '@flowguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const FULL = process.env.LOAD === 'full';
@@ -20,6 +28,7 @@ const HOT_SHARE = 0.1;
 const LIMIT = 4;
 const FACTOR = 3;
 const INSTANCES = 8;
+const BURST = FULL ? 500 : 200;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -105,4 +114,60 @@ describe(`load: ${INVOCATIONS} screen-caller invocations at concurrency ${CONCUR
     const history = await store.history(`tel:${hot}`);
     expect(history.map((h) => h.action)).toEqual(['auto']);
   }, 300_000);
+
+  it(`meets a ${BURST}-contact burst from one number on ${BURST} instances with at most two requests a decision at p99`, async () => {
+    const config = readScreeningConfig({
+      FLOWGUARD_LIMITS: `${LIMIT}/10m`,
+      FLOWGUARD_STORE_TIMEOUT_MS: '5000',
+    });
+    const client = screeningDynamoClient(config, {
+      endpoint: local.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    // Each decision's requests counted apart: the SDK middleware reads which decision it serves.
+    const decision = new AsyncLocalStorage<{ requests: number }>();
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const counter = decision.getStore();
+        if (counter) counter.requests += 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'loadRequestsPerDecision' },
+    );
+    const store = new DynamoScreeningStore({ client, tableName: local.tableName });
+    const caller = '+14155558888';
+    // Every contact on a screener of its own, as every Lambda instance would be; no shared caches.
+    const screeners = await Promise.all(
+      Array.from({ length: BURST }, async () => {
+        const screener = new Screener({ store, config });
+        await screener.ruleSet();
+        return screener;
+      }),
+    );
+
+    const results = await Promise.all(
+      screeners.map(async (screener) => {
+        const counter = { requests: 0 };
+        const result = await decision.run(counter, () =>
+          screener.screen(parseContactEvent(voiceEvent(caller))),
+        );
+        return { ...result, requests: counter.requests };
+      }),
+    );
+    const requests = results.map((r) => r.requests).sort((a, b) => a - b);
+    reportRows([
+      {
+        group: 'load',
+        name: `${BURST}-contact burst of one caller on ${BURST} instances, on dynalite: requests per decision p50 / p99 / max`,
+        measured: `${percentile(requests, 50)} / ${percentile(requests, 99)} / ${requests.at(-1)}`,
+        target: '<= 2 at p99',
+      },
+    ]);
+
+    expect(results.filter((r) => r.decision === 'ALLOW' && r.reason === 'ok')).toHaveLength(LIMIT);
+    expect(results.every((r) => r.decision !== 'ALLOW' || r.reason === 'ok')).toBe(true);
+    expect(results.filter((r) => r.error !== undefined)).toEqual([]);
+    expect(percentile(requests, 99)).toBeLessThanOrEqual(2);
+  }, 120_000);
 });

@@ -1,20 +1,12 @@
 // Screening benchmarks (`pnpm bench`): DynamoDB requests per decision against dynalite, and the
 // warm handler's overhead with an in-memory store, next to a floor measured in the same run.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  DynamoScreeningStore,
-  readScreeningConfig,
-  Screener,
-  screeningDynamoClient,
-} from '@flowguard/caller-screening';
+import { DynamoScreeningStore, readScreeningConfig, Screener } from '@flowguard/caller-screening';
 import { parseContactEvent } from '@flowguard/contact';
 import {
   countRequests,
   itemSize,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
   startLocalDynamoDB,
   startLocalDynamoDBProcess,
   storedItem,
@@ -70,69 +62,18 @@ async function requestsPerDecision(): Promise<void> {
   }
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
-/**
- * A 500-contact burst from one number, as 500 Lambda instances would send it: each contact on a
- * screener of its own (no shared caches), all at once, through the production client settings
- * (but a budget long enough for the emulator: dynalite serves one item's writes one at a time).
- * Each decision's DynamoDB requests are counted apart (AsyncLocalStorage in SDK middleware).
- */
-async function burst(): Promise<void> {
-  const local = await startLocalDynamoDBProcess({ tableName: 'flowguard-bench-burst' });
+/** A caller who keeps calling, against dynalite in its own process (the burst is in the load suite). */
+async function persistentCaller(): Promise<void> {
+  const local = await startLocalDynamoDBProcess({ tableName: 'flowguard-bench-persistent' });
   try {
-    const burstConfig = readScreeningConfig({
+    const persistentConfig = readScreeningConfig({
       FLOWGUARD_LIMITS: '5/10m,20/1d',
-      FLOWGUARD_STORE_TIMEOUT_MS: '5000',
+      FLOWGUARD_AUTO_BLOCK_FACTOR: '0',
     });
-    const client = screeningDynamoClient(burstConfig, {
-      endpoint: local.endpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    const decision = new AsyncLocalStorage<{ requests: number }>();
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        const counter = decision.getStore();
-        if (counter) counter.requests += 1;
-        return next(args);
-      },
-      { step: 'initialize', name: 'benchRequestsPerDecision' },
-    );
-    const store = new DynamoScreeningStore({ client, tableName: local.tableName });
-    const caller = '+14155550777';
-    const started = performance.now();
-    const results = await Promise.all(
-      Array.from({ length: 500 }, async () => {
-        const counter = { requests: 0 };
-        const screener = new Screener({ store, config: { ...burstConfig, rulesTtlSeconds: 3600 } });
-        await screener.ruleSet();
-        const result = await decision.run(counter, () =>
-          screener.screen(parseContactEvent(voiceEvent(caller))),
-        );
-        return { decision: result.decision, reason: result.reason, requests: counter.requests };
-      }),
-    );
-    const ms = performance.now() - started;
-    const requests = results.map((r) => r.requests).sort((a, b) => a - b);
-    const allowed = results.filter((r) => r.decision === 'ALLOW' && r.reason === 'ok').length;
-    const refused = results.filter((r) => r.decision === 'THROTTLE' || r.decision === 'BLOCK').length;
-    const p99 = percentile(requests, 99);
-    const ok = allowed === 5 && refused === 495 && p99 <= 2;
-    if (!ok) failed = true;
-    rows.push([
-      'requests per decision, 500-contact burst of one caller on 500 instances: p50 / p99 / max',
-      `${percentile(requests, 50)} / ${p99} / ${requests.at(-1)}`,
-      '<= 2 at p99',
-      `${allowed} ALLOW, ${refused} refused, ${ms.toFixed(0)} ms on dynalite`,
-      ok ? 'ok' : 'MISSED',
-    ]);
-
+    const store = new DynamoScreeningStore({ client: local.client, tableName: local.tableName });
     // A caller who keeps calling: the item and its write units as the contacts add up. The 24
     // contact slots fill within the first hundred or so; after that only the counts gain digits.
-    const persistent = new Screener({ store, config: { ...burstConfig, autoBlockFactor: 0 } });
+    const persistent = new Screener({ store, config: persistentConfig });
     const samples = new Map([
       [100, 0],
       [1000, 0],
@@ -234,7 +175,7 @@ async function warmOverhead(): Promise<void> {
 }
 
 await requestsPerDecision();
-await burst();
+await persistentCaller();
 await warmOverhead();
 
 const header = ['screening benchmark', 'measured', 'target', 'note', 'verdict'];
