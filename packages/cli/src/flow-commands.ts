@@ -230,7 +230,7 @@ export async function simulateFlow(
       }\n`,
     );
     ctx.out(
-      `  ending: ${trace.ending.kind}${trace.ending.queue ? ` ${trace.ending.queue}` : ''}${trace.ending.note ? ` (${trace.ending.note})` : ''}\n`,
+      `  ending: ${trace.ending.kind}${trace.ending.queue ? ` ${trace.ending.queue}` : ''}${trace.ending.flow ? ` ${trace.ending.flow}` : ''}${trace.ending.note ? ` (${trace.ending.note})` : ''}\n`,
     );
     return trace.ending.kind === 'error' || trace.ending.kind === 'step_limit' ? 1 : 0;
   } finally {

@@ -81,12 +81,18 @@ const REQUIRED_ERRORS: Readonly<Record<string, readonly string[]>> = {
 };
 /** The only error branch of a GetParticipantInput block with StoreInput "True". */
 const STORED_INPUT_ERRORS: readonly string[] = ['NoMatchingError'];
-const ENDINGS = new Set(['DisconnectParticipant', 'TransferContactToQueue', 'EndFlowExecution']);
+const ENDINGS = new Set([
+  'DisconnectParticipant',
+  'TransferContactToQueue',
+  'EndFlowExecution',
+  'TransferToFlow',
+]);
 const KNOWN = new Set([
   ...Object.keys(REQUIRED_ERRORS),
   ...ENDINGS,
   'UpdateFlowLoggingBehavior',
   'MessageParticipant',
+  'UpdateContactEventHooks',
 ]);
 const STORED = '$.StoredCustomerInput';
 

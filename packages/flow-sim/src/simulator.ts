@@ -51,7 +51,9 @@ export interface Invocation {
 }
 
 export interface Ending {
-  readonly kind: 'queue' | 'disconnect' | 'end' | 'error' | 'step_limit';
+  readonly kind: 'queue' | 'disconnect' | 'end' | 'transfer-to-flow' | 'error' | 'step_limit';
+  /** For `transfer-to-flow`: the flow it goes to (its id or ARN, as the block names it). */
+  readonly flow?: string;
   readonly action: string;
   readonly queue?: string;
   readonly note?: string;
@@ -278,6 +280,20 @@ class Run {
         return this.invoke(action);
       case 'EndFlowExecution':
         return { branch: 'end', end: { kind: 'end', action: action.Identifier } };
+      case 'TransferToFlow':
+        // Execution jumps to the start of another flow (flow-language reference, TransferToFlow):
+        // this run ends there, naming it.
+        return {
+          branch: 'transfer',
+          end: { kind: 'transfer-to-flow', action: action.Identifier, flow: this.value(p.ContactFlowId) },
+        };
+      case 'UpdateContactEventHooks':
+        // A setting only (reference: no results, NoMatchingError): recorded in the trace.
+        return {
+          next,
+          branch: 'next',
+          note: `event hooks ${Object.keys((p.EventHooks ?? {}) as object).join(', ')}`,
+        };
       default:
         return {
           branch: 'unsupported',

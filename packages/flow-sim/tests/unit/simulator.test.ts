@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FlowFormatError, parseFlow, unwrapFlow } from '../../src/flow.js';
+import { lintFlow } from '../../src/lint.js';
 import { FlowSimulator, validateResponse } from '../../src/simulator.js';
 import { action, flowOf, hangUp, invoke, say } from './build.js';
 
@@ -352,6 +353,36 @@ describe('validateResponse', () => {
     expect(validateResponse({ a: { b: 'c' } }, 'JSON')).toBeUndefined();
     expect(validateResponse(['a'], 'JSON')).toBe('not_an_object');
     expect(validateResponse({ a: 'x'.repeat(40_000) }, 'JSON')).toBe('too_large');
+  });
+});
+
+describe('blocks from the flow-language reference', () => {
+  // TransferToFlow: "Execution jumps to a different flow"; UpdateContactEventHooks: a setting,
+  // no results, NoMatchingError (Connect flow-language reference).
+  it('records an event hook and ends the run at a Transfer to flow, naming the flow, not as an error', async () => {
+    const target = 'arn:aws:connect:us-east-1:111122223333:instance/i/contact-flow/next';
+    const flow = flowOf(
+      'hooks',
+      action(
+        'hooks',
+        'UpdateContactEventHooks',
+        {
+          EventHooks: {
+            CustomerQueue: 'arn:aws:connect:us-east-1:111122223333:instance/i/contact-flow/queue',
+          },
+        },
+        { next: 'transfer', errors: { NoMatchingError: 'end' } },
+      ),
+      action('transfer', 'TransferToFlow', { ContactFlowId: target }, { errors: { NoMatchingError: 'end' } }),
+      hangUp('end'),
+    );
+
+    const trace = await new FlowSimulator(flow).run({});
+
+    expect(trace.steps.map((s) => `${s.action}:${s.branch}`)).toEqual(['hooks:next', 'transfer:transfer']);
+    expect(trace.steps[0]?.note).toBe('event hooks CustomerQueue');
+    expect(trace.ending).toEqual({ kind: 'transfer-to-flow', action: 'transfer', flow: target });
+    expect(lintFlow(flow)).toEqual([]);
   });
 });
 
