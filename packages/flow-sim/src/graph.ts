@@ -1,3 +1,4 @@
+import { BLOCKS } from './blocks.js';
 import type { Action, Flow } from './flow.js';
 
 const SHORT: Readonly<Record<string, string>> = {
@@ -49,7 +50,11 @@ export function flowGraph(flow: Flow): string {
       const target = ids.get(to);
       if (target) lines.push(`  ${from} -->${text ? `|${text.replace(/[|"]/g, ' ')}|` : ''} ${target}`);
     };
-    if (t.NextAction) edge(t.NextAction);
+    // Exports give blocks that branch only on results (Compare, queue transfer, loops) a NextAction
+    // that repeats one of their branches: drawn once, as that branch.
+    const others = new Set([...(t.Conditions ?? []), ...(t.Errors ?? [])].map((b) => b.NextAction));
+    if (t.NextAction && !(BLOCKS[action.Type]?.next === false && others.has(t.NextAction)))
+      edge(t.NextAction);
     for (const c of t.Conditions ?? [])
       edge(c.NextAction, c.Condition.Operands[0] === '' ? '(empty)' : c.Condition.Operands[0]);
     for (const e of t.Errors ?? []) edge(e.NextAction, e.ErrorType);
