@@ -1,3 +1,4 @@
+import { BLOCKS } from './blocks.js';
 import { type Action, type Flow, isReference } from './flow.js';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -46,6 +47,14 @@ export const LINT_RULES = {
     severity: 'warning',
     summary: '$.External read before any function in this flow answered (legal after Transfer to flow)',
   },
+  'unchecked-function': {
+    severity: 'info',
+    summary: 'a function flowguard has no contract for: its outputs are not checked, flow-sim needs --lambda',
+  },
+  'instance-arn': {
+    severity: 'info',
+    summary: 'an ARN of one account or instance is written in: another instance needs it replaced',
+  },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 
 export type RuleId = keyof typeof LINT_RULES;
@@ -79,21 +88,10 @@ const REQUIRED_ERRORS: Readonly<Record<string, readonly string[]>> = {
   TransferContactToQueue: ['QueueAtCapacity', 'NoMatchingError'],
   CheckHoursOfOperation: ['NoMatchingError'],
 };
+/** The error branches of a GetParticipantInput block that plays a menu (StoreInput not "True"). */
+const MENU_ERRORS: readonly string[] = ['NoMatchingCondition', 'NoMatchingError', 'InputTimeLimitExceeded'];
 /** The only error branch of a GetParticipantInput block with StoreInput "True". */
 const STORED_INPUT_ERRORS: readonly string[] = ['NoMatchingError'];
-const ENDINGS = new Set([
-  'DisconnectParticipant',
-  'TransferContactToQueue',
-  'EndFlowExecution',
-  'TransferToFlow',
-]);
-const KNOWN = new Set([
-  ...Object.keys(REQUIRED_ERRORS),
-  ...ENDINGS,
-  'UpdateFlowLoggingBehavior',
-  'MessageParticipant',
-  'UpdateContactEventHooks',
-]);
 const STORED = '$.StoredCustomerInput';
 
 /** Every `$.` reference an action reads, anywhere in its parameters (text prompts included). */
@@ -108,6 +106,20 @@ function references(action: Action): string[] {
   };
   walk(action.Parameters);
   return out;
+}
+
+/** The services and accounts of the ARNs written into an action's parameters (not placeholders). */
+function instanceArns(action: Action): string[] {
+  const found = new Set<string>();
+  const walk = (node: unknown) => {
+    if (typeof node === 'string') {
+      for (const match of node.matchAll(/arn:aws[a-z-]*:([a-z0-9-]+):[a-z0-9-]*:(\d{12}):/g))
+        found.add(`${match[1]} ARNs of account ${match[2]}`);
+    } else if (Array.isArray(node)) node.forEach(walk);
+    else if (typeof node === 'object' && node !== null) Object.values(node).forEach(walk);
+  };
+  walk(action.Parameters);
+  return [...found];
 }
 
 interface Edge {
@@ -183,7 +195,8 @@ export function lintFlow(flow: Flow, options: LintOptions = {}): Finding[] {
 
   for (const action of flow.Actions) {
     const id = action.Identifier;
-    if (!KNOWN.has(action.Type)) add('unknown-type', id, `unknown action type ${action.Type}`);
+    const spec = BLOCKS[action.Type];
+    if (!spec) add('unknown-type', id, `unknown action type ${action.Type}`);
     for (const edge of edges(action)) {
       if (!byId.has(edge.to))
         add('dangling-transition', id, `transition to ${edge.to}, which does not exist`);
@@ -209,11 +222,31 @@ export function lintFlow(flow: Flow, options: LintOptions = {}): Finding[] {
       }
       if ((action.Transitions.Conditions ?? []).length > 0)
         add('branch-not-allowed', id, 'a stored-input block matches no conditions in Connect');
+    } else if (spec) {
+      // Every other known block: only the error types and condition results its reference lists.
+      const allowed = new Set(action.Type === 'GetParticipantInput' ? MENU_ERRORS : spec.errors);
+      for (const branch of errors) {
+        if (!allowed.has(branch))
+          add('branch-not-allowed', id, `${action.Type} has no ${branch} branch in Connect`);
+      }
+      const conditions = action.Transitions.Conditions ?? [];
+      if (spec.conditions !== 'any') {
+        const results = new Set(spec.conditions);
+        for (const c of conditions) {
+          const operand = c.Condition.Operands[0] ?? '';
+          if (!results.has(operand))
+            add(
+              'branch-not-allowed',
+              id,
+              results.size === 0
+                ? `${action.Type} has no conditions in Connect`
+                : `${action.Type} has no ${operand} result in Connect (it has ${[...results].join(', ')})`,
+            );
+        }
+      }
     }
-    const needsNext =
-      !ENDINGS.has(action.Type) && action.Type !== 'Compare' && action.Type !== 'CheckHoursOfOperation';
     const menu = action.Type === 'GetParticipantInput' && !storesInput;
-    if (needsNext && !menu && !action.Transitions.NextAction) add('missing-next', id, 'no NextAction');
+    if (spec?.next && !menu && !action.Transitions.NextAction) add('missing-next', id, 'no NextAction');
     if (action.Type === 'InvokeLambdaFunction') {
       const limit = Number(action.Parameters.InvocationTimeLimitSeconds ?? '3');
       if (!Number.isInteger(limit) || limit < 1 || limit > 8) {
@@ -245,6 +278,18 @@ export function lintFlow(flow: Flow, options: LintOptions = {}): Finding[] {
       add('logging-during-secure-input', id, 'encrypted input is collected while flow logging may be on');
     }
     const reads = references(action);
+    if (action.Type === 'InvokeLambdaFunction') {
+      const arn = String(action.Parameters.LambdaFunctionARN ?? '');
+      if (options.contracts && !options.contracts[arn] && !secureArns.has(arn))
+        add(
+          'unchecked-function',
+          id,
+          `no contract for ${arn || 'this function'}: its outputs are not checked`,
+        );
+    }
+    const accounts = instanceArns(action);
+    if (accounts.length > 0)
+      add('instance-arn', id, `names ${accounts.join(', ')}: another instance or account needs its own`);
     const toSecureInput =
       action.Type === 'InvokeLambdaFunction' &&
       secureArns.has(String(action.Parameters.LambdaFunctionARN ?? ''));
@@ -258,13 +303,16 @@ export function lintFlow(flow: Flow, options: LintOptions = {}): Finding[] {
         if (value === STORED) sensitiveAttributes.set(key, id);
       }
     }
-    for (const ref of reads.filter((r) => r.startsWith('$.External.'))) {
+    const externals = [...new Set(reads.filter((r) => r.startsWith('$.External.')))];
+    if (externals.length > 0 && state?.external.has('')) {
+      const shown = externals.slice(0, 3).join(', ');
+      const more = externals.length > 3 ? ` and ${externals.length - 3} more` : '';
+      add('external-before-invoke', id, `${shown}${more} read before any function in this flow answered`);
+    }
+    for (const ref of externals) {
       const key = ref.slice('$.External.'.length).split('.')[0] ?? '';
       for (const arn of state?.external ?? []) {
-        if (arn === '') {
-          add('external-before-invoke', id, `${ref} is read before any function has answered`);
-          continue;
-        }
+        if (arn === '') continue;
         const contract = options.contracts?.[arn];
         if (contract && key !== 'error' && !contract.includes(key)) {
           add('unknown-output', id, `${ref}: the function before (${arn}) never returns ${key}`);
@@ -272,7 +320,8 @@ export function lintFlow(flow: Flow, options: LintOptions = {}): Finding[] {
       }
     }
   }
-  for (const [key, setter] of sensitiveAttributes) {
+  // Only encrypted stored input is sensitive here: a callback number typed in the clear is not.
+  for (const [key, setter] of encrypted ? sensitiveAttributes : new Map<string, string>()) {
     const overwritten = flow.Actions.some(
       (a) =>
         a.Type === 'UpdateContactAttributes' &&
