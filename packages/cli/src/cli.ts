@@ -10,7 +10,7 @@ import {
   showBlock,
 } from './blocklist.js';
 import { Context, DEFAULT_COUNTRY_VARIABLE, type Io } from './context.js';
-import { CommandError, EXIT, UsageError } from './errors.js';
+import { CommandError, describeUnexpected, EXIT, UsageError } from './errors.js';
 import { graphFlow, lintFlows, renderFlowFile, simulateFlow } from './flow-commands.js';
 import { importBlocklist } from './import.js';
 import { checkKeys, createKeys } from './key-commands.js';
@@ -351,8 +351,12 @@ warnings than --max-warnings.`,
     name: 'simulate',
     args: ['<flow.json>'],
     summary: 'run one scripted call through a flow, offline',
-    details: `Runs the flow in flow-sim against local DynamoDB with every function in this process; stored
-input is encrypted exactly as Connect does. The keys typed are never printed.`,
+    details: `Runs the flow in flow-sim against local DynamoDB with flowguard's functions in this process;
+stored input is encrypted exactly as Connect does. Other functions answer what --lambda or --stubs
+says (without one, the block takes its Error branch: "no stand-in"). Blocks whose outcome the
+outside world decides (hours, staffing, metrics, Lex, views, random distribution) take --outcome's
+branch or their documented default (docs/flows.md). Transfer to flow and Invoke module follow into
+--flows-dir; without it the run ends there. The keys typed are never printed.`,
     options: {
       caller: STRING('number', 'the caller (default +14155550123)'),
       keys: {
@@ -362,15 +366,40 @@ input is encrypted exactly as Connect does. The keys typed are never printed.`,
         multiple: true,
       },
       channel: STRING('channel', 'VOICE (default), CHAT, ...'),
+      outcome: {
+        type: 'string',
+        arg: 'id-or-type=branch',
+        describe:
+          'the branch a block takes (hours, metrics, Lex, ...): next, a condition or an error (repeatable)',
+        multiple: true,
+      },
+      lambda: {
+        type: 'string',
+        arg: 'arn-or-name=json',
+        describe: 'a function\'s answer, e.g. lookup=\'{"found":"true"}\' (repeatable)',
+        multiple: true,
+      },
+      stubs: STRING('file', 'a JSON object of function names or ARNs to their answers'),
+      'flows-dir': STRING('dir', 'follow Transfer to flow and Invoke module into the flows here'),
+      values: STRING('file', 'a JSON file of placeholder names to values'),
+      set: { type: 'string', arg: 'Name=value', describe: 'one placeholder (repeatable)', multiple: true },
     },
     examples: [
       'flowguard flows simulate flows/secure-payment.json --caller +14155550123 --keys 4111111111111111#',
+      'flowguard flows simulate exported.json --outcome CheckHoursOfOperation=False --lambda lookup=\'{"tier":"gold"}\'',
+      'flowguard flows simulate main.json --flows-dir exported/ --outcome lex-menu=Billing',
     ],
     run: (ctx, v, args) =>
       simulateFlow(ctx, arg(args, 0), {
         caller: str(v, 'caller'),
         keys: list(v, 'keys'),
         channel: str(v, 'channel'),
+        outcome: list(v, 'outcome'),
+        lambda: list(v, 'lambda'),
+        stubs: str(v, 'stubs'),
+        flowsDir: str(v, 'flows-dir'),
+        values: str(v, 'values'),
+        set: list(v, 'set'),
       }),
   },
   {
@@ -671,8 +700,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       io.stderr(`flowguard: ${describeStoreError(error, table)}\n`);
       return EXIT.failed;
     }
-    const name = error instanceof Error ? error.name : typeof error;
-    io.stderr(`flowguard: unexpected error (${name}); nothing more is known\n`);
+    io.stderr(`flowguard: ${describeUnexpected(error, argv)}\n`);
     return EXIT.failed;
   } finally {
     context.ctx?.close();

@@ -24,3 +24,19 @@ export class CommandError extends Error {
     this.name = 'CommandError';
   }
 }
+
+/**
+ * One line for an error no command expected: its name and first line of message (runs of six or
+ * more digits masked, since typed keys or numbers must never be printed; at most 200 characters),
+ * the command it came from, and what to do.
+ */
+export function describeUnexpected(error: unknown, argv: readonly string[]): string {
+  const name = error instanceof Error ? error.name : typeof error;
+  const raw = error instanceof Error ? (error.message.split('\n')[0] ?? '') : '';
+  const message = raw.replace(/\d{6,}/g, '[digits]').slice(0, 200);
+  const command = argv
+    .filter((a) => !a.startsWith('-'))
+    .slice(0, 2)
+    .join(' ');
+  return `${name}${message ? `: ${message}` : ''} (in "flowguard ${command}"); this is not an error flowguard expects: run the command again, and if it repeats, report it with the command line`;
+}

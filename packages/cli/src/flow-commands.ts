@@ -1,10 +1,12 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   type Flow,
   FlowFormatError,
+  type FlowReference,
   FlowSimulator,
   flowGraph,
+  type LambdaHandler,
   lintFlow,
   parseFlow,
   RenderError,
@@ -110,6 +112,7 @@ export async function lintFlows(
   const files = await expandFiles(args);
   let errors = 0;
   let warnings = 0;
+  let infos = 0;
   const all = [];
   for (const file of files) {
     const { flow } = await loadFlow(file);
@@ -122,20 +125,62 @@ export async function lintFlows(
     const findings = lintFlow(flow, { contracts: contractsFor(flow), secureInputArns });
     const fileErrors = findings.filter((f) => f.severity === 'error').length;
     const fileWarnings = findings.filter((f) => f.severity === 'warning').length;
+    const fileInfos = findings.length - fileErrors - fileWarnings;
     errors += fileErrors;
     warnings += fileWarnings;
+    infos += fileInfos;
     all.push({ file, findings });
     if (!ctx.json) {
       for (const f of findings)
         ctx.out(`${file}: ${f.severity} ${f.rule} at ${f.action || '(flow)'}: ${f.message}\n`);
       if (findings.length === 0) ctx.out(`${file}: ok\n`);
-      else ctx.out(`${file}: ${plural(fileErrors, 'error')}, ${plural(fileWarnings, 'warning')}\n`);
+      else
+        ctx.out(
+          `${file}: ${plural(fileErrors, 'error')}, ${plural(fileWarnings, 'warning')}, ${fileInfos} info\n`,
+        );
     }
   }
   if (ctx.json) ctx.out(`${JSON.stringify(all)}\n`);
   else if (files.length > 1)
-    ctx.out(`${plural(files.length, 'flow')}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}\n`);
+    ctx.out(
+      `${plural(files.length, 'flow')}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}, ${infos} info\n`,
+    );
   return errors > 0 || warnings > maxWarnings ? 1 : 0;
+}
+
+/** Placeholder values from `--values` (a JSON object of names to strings) and `--set Name=value`. */
+async function placeholderValues(options: { set?: readonly string[]; values?: string }) {
+  const values: Record<string, string> = {};
+  if (options.values) {
+    const loaded = await readJson(options.values);
+    if (typeof loaded !== 'object' || loaded === null || Array.isArray(loaded))
+      throw new CommandError(`${options.values} must hold a JSON object of names to values`);
+    for (const [key, value] of Object.entries(loaded)) if (typeof value === 'string') values[key] = value;
+  }
+  for (const [name, value] of pairs(options.set, '--set', 'Name=value')) values[name] = value;
+  return values;
+}
+
+/** `name=value` arguments of an option, split at the first `=`; a pair without a name is refused. */
+function pairs(args: readonly string[] | undefined, option: string, form: string): [string, string][] {
+  return (args ?? []).map((pair) => {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new UsageError(`${option} takes ${form} (got ${at === 0 ? 'no name' : 'no ='})`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  });
+}
+
+/** The flow with its placeholders filled; a missing one is named with how to give it. */
+function render(file: string, document: unknown, values: Readonly<Record<string, string>>): unknown {
+  try {
+    return renderFlow(document, values);
+  } catch (error) {
+    if (!(error instanceof RenderError)) throw error;
+    const first = error.missing[0] ?? 'Name';
+    throw new CommandError(
+      `${file}: ${error.message}: give ${error.missing.length === 1 ? 'it' : 'each'} with --set ${first}=<value> or in a --values file`,
+    );
+  }
 }
 
 /** `flowguard flows render <flow> --set Name=value ... [--values file.json] [--out file]`. */
@@ -145,25 +190,7 @@ export async function renderFlowFile(
   options: { set?: readonly string[]; values?: string; out?: string },
 ): Promise<number> {
   const { document } = await loadFlow(file);
-  const values: Record<string, string> = {};
-  if (options.values) {
-    const loaded = await readJson(options.values);
-    if (typeof loaded !== 'object' || loaded === null)
-      throw new CommandError(`${options.values} must hold a JSON object of names to values`);
-    for (const [key, value] of Object.entries(loaded)) if (typeof value === 'string') values[key] = value;
-  }
-  for (const pair of options.set ?? []) {
-    const at = pair.indexOf('=');
-    if (at < 1) throw new UsageError(`--set takes Name=value (got a value without a name)`);
-    values[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  let rendered: unknown;
-  try {
-    rendered = renderFlow(document, values);
-  } catch (error) {
-    if (error instanceof RenderError) throw new CommandError(`${file}: ${error.message}`);
-    throw error;
-  }
+  const rendered = render(file, document, await placeholderValues(options));
   const text = `${JSON.stringify(rendered, null, 2)}\n`;
   if (options.out) {
     await writeFile(options.out, text);
@@ -181,43 +208,168 @@ export async function graphFlow(ctx: Context, file: string, options: { out?: str
   return 0;
 }
 
+/** Where a flow is kept in a flows directory, and every name a block may call it by. */
+interface KnownFlow {
+  readonly file: string;
+  readonly flow: Flow;
+  /** File name without `.json`, the envelope's Name, Id and ARN, and Metadata.name. */
+  readonly names: readonly string[];
+}
+
+function namesOf(file: string, raw: unknown, flow: Flow): string[] {
+  const envelope = (raw ?? {}) as Record<string, unknown>;
+  const described = (envelope.ContactFlow ?? envelope.ContactFlowModule ?? envelope) as Record<
+    string,
+    unknown
+  >;
+  const metadata = (flow.Metadata ?? {}) as Record<string, unknown>;
+  return [
+    basename(file).replace(/\.json$/i, ''),
+    described.Name,
+    described.Id,
+    described.Arn,
+    metadata.name,
+  ].filter((n): n is string => typeof n === 'string' && n !== '');
+}
+
 /**
- * `flowguard flows simulate <flow> --caller +1... [--keys 4111...#] [--keys ...]`: one scripted
- * call through flow-sim with every function running locally. Typed keys are never printed.
+ * Every flow in a directory (`*.json`, placeholders filled), and a resolver for Transfer to flow /
+ * Invoke module: a block's target is found by ARN or id (the ARN's last part), or by the name the
+ * designer shows for it; a file that is not a flow is reported and left out.
  */
-export async function simulateFlow(
+async function flowsIn(
   ctx: Context,
-  file: string,
-  options: { caller?: string; keys?: readonly string[]; channel?: string },
-): Promise<number> {
+  dir: string,
+  values: Readonly<Record<string, string>>,
+): Promise<(reference: FlowReference) => Flow | undefined> {
+  const entries = await readdir(dir).catch(() => {
+    throw new CommandError(`--flows-dir: cannot read ${dir}`);
+  });
+  const known: KnownFlow[] = [];
+  for (const entry of entries.filter((e) => e.toLowerCase().endsWith('.json')).sort()) {
+    const file = join(dir, entry);
+    const raw = await readJson(file);
+    let document: unknown;
+    let flow: Flow;
+    try {
+      document = unwrapFlow(raw);
+      flow = parseFlow(document);
+    } catch (error) {
+      ctx.err(
+        `flowguard: ${file} left out: ${error instanceof FlowFormatError ? error.message : 'not a flow'}\n`,
+      );
+      continue;
+    }
+    known.push({ file, flow: parseFlow(render(file, document, values)), names: namesOf(file, raw, flow) });
+  }
+  return (reference) => {
+    const id = reference.id;
+    const tail = id.split('/').at(-1) ?? id;
+    const wanted = [id, tail, reference.name].filter((n): n is string => typeof n === 'string' && n !== '');
+    const exact = known.find((k) => k.names.some((n) => wanted.includes(n) || n.split('/').at(-1) === tail));
+    if (exact) return exact.flow;
+    const lower = wanted.map((w) => w.toLowerCase());
+    return known.find((k) => k.names.some((n) => lower.includes(n.toLowerCase())))?.flow;
+  };
+}
+
+/** `--lambda name=<json>` and `--stubs file`: scripted answers for functions with no stand-in here. */
+async function stubbedFunctions(options: {
+  lambda?: readonly string[];
+  stubs?: string;
+}): Promise<Record<string, LambdaHandler>> {
+  const answers: Record<string, unknown> = {};
+  if (options.stubs) {
+    const loaded = await readJson(options.stubs);
+    if (typeof loaded !== 'object' || loaded === null || Array.isArray(loaded))
+      throw new CommandError(`${options.stubs} must hold a JSON object of function names or ARNs to answers`);
+    Object.assign(answers, loaded);
+  }
+  for (const [name, text] of pairs(options.lambda, '--lambda', '<arn-or-name>=<json object>')) {
+    try {
+      answers[name] = JSON.parse(text) as unknown;
+    } catch {
+      throw new UsageError(`--lambda ${name}: the answer is not valid JSON`);
+    }
+  }
+  const handlers: Record<string, LambdaHandler> = {};
+  for (const [name, answer] of Object.entries(answers)) {
+    if (typeof answer !== 'object' || answer === null || Array.isArray(answer))
+      throw new UsageError(`the answer for ${name} must be a JSON object, as a function returns to Connect`);
+    handlers[name] = async () => answer;
+  }
+  return handlers;
+}
+
+function outcomesOf(args: readonly string[] | undefined): Record<string, string> {
+  const outcomes: Record<string, string> = {};
+  for (const [target, branch] of pairs(args, '--outcome', '<action-id-or-type>=<branch>')) {
+    if (branch === '') throw new UsageError(`--outcome ${target}: name the branch`);
+    outcomes[target] = branch;
+  }
+  return outcomes;
+}
+
+export interface SimulateOptions {
+  caller?: string;
+  keys?: readonly string[];
+  channel?: string;
+  outcome?: readonly string[];
+  lambda?: readonly string[];
+  stubs?: string;
+  flowsDir?: string;
+  set?: readonly string[];
+  values?: string;
+}
+
+const short = (value: unknown) => {
+  const text = String(value);
+  return text.length > 40 ? `${text.slice(0, 12)}…` : text;
+};
+
+/**
+ * `flowguard flows simulate <flow> --caller +1... [--keys 4111...#] [--outcome id=branch]
+ * [--lambda name=json] [--flows-dir dir]`: one scripted call through flow-sim with flowguard's
+ * functions running locally and scripted answers for the others. Typed keys are never printed.
+ */
+export async function simulateFlow(ctx: Context, file: string, options: SimulateOptions): Promise<number> {
   const { document } = await loadFlow(file);
+  const outcomes = outcomesOf(options.outcome);
+  const stubs = await stubbedFunctions(options);
+  const given = await placeholderValues(options);
   const center = await startLocalContactCenter();
   try {
-    const flow = parseFlow(renderFlow(document, center.values));
+    const values = { ...center.values, ...given };
+    const flow = parseFlow(render(file, document, values));
+    const resolveFlow = options.flowsDir ? await flowsIn(ctx, options.flowsDir, values) : undefined;
     const trace = await new FlowSimulator(flow).run({
       contact: {
         caller: options.caller ?? '+14155550123',
         dialed: '+18005550100',
         channel: options.channel ?? 'VOICE',
       },
-      functions: center.functions,
+      functions: { ...center.functions, ...stubs },
       inputs: [...(options.keys ?? [])],
       encrypt: center.encrypt,
+      outcomes,
+      ...(resolveFlow ? { resolveFlow } : {}),
     });
     if (ctx.json) {
       ctx.out(`${JSON.stringify(trace)}\n`);
-      return 0;
+      return trace.ending.kind === 'error' || trace.ending.kind === 'step_limit' ? 1 : 0;
     }
     ctx.out(`${basename(file)} for caller ${options.caller ?? '+14155550123'}\n`);
-    for (const step of trace.steps)
+    for (const step of trace.steps) {
+      const where = step.flow ? `${step.flow} › ` : '';
       ctx.out(
-        `  ${step.action.padEnd(24)} ${step.type.padEnd(26)} → ${step.branch}${step.note ? ` (${step.note})` : ''}\n`,
+        `  ${`${where}${step.action}`.padEnd(24)} ${step.type.padEnd(26)} → ${step.branch}${step.note ? ` (${step.note})` : ''}\n`,
       );
+    }
     for (const line of trace.heard) ctx.out(`  caller hears: "${line}"\n`);
     for (const call of trace.invocations) {
       const answer = call.response
         ? Object.entries(call.response)
-            .map(([k, v]) => `${k}=${String(v).length > 40 ? `${String(v).slice(0, 12)}…` : String(v)}`)
+            .map(([k, v]) => `${k}=${short(typeof v === 'object' ? JSON.stringify(v) : v)}`)
             .join(' ')
         : call.error;
       ctx.out(`  ${call.arn.split(':').at(-1)}: ${answer}\n`);
@@ -225,14 +377,15 @@ export async function simulateFlow(
     ctx.out(
       `  agent sees: ${
         Object.entries(trace.attributes)
-          .map(([k, v]) => `${k}=${v.length > 40 ? `${v.slice(0, 12)}…` : v}`)
+          .map(([k, v]) => `${k}=${short(v)}`)
           .join(', ') || '(nothing)'
       }\n`,
     );
+    const ending = trace.ending;
     ctx.out(
-      `  ending: ${trace.ending.kind}${trace.ending.queue ? ` ${trace.ending.queue}` : ''}${trace.ending.flow ? ` ${trace.ending.flow}` : ''}${trace.ending.note ? ` (${trace.ending.note})` : ''}\n`,
+      `  ending: ${ending.kind}${ending.queue ? ` ${ending.queue}` : ''}${ending.flow ? ` ${ending.flow}` : ''} at ${ending.action}${ending.note ? ` (${ending.note})` : ''}\n`,
     );
-    return trace.ending.kind === 'error' || trace.ending.kind === 'step_limit' ? 1 : 0;
+    return ending.kind === 'error' || ending.kind === 'step_limit' ? 1 : 0;
   } finally {
     await center.stop();
   }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type LocalDynamoDB, startLocalDynamoDB } from '@flowguard/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describeUnexpected } from '../../src/errors.js';
 import { mainHelp } from '../../src/index.js';
 import { cli } from './support/cli.js';
 
@@ -194,4 +195,15 @@ describe('the flowguard bin', () => {
       'flowguard: store unavailable: store rules failed: cannot reach the DynamoDB endpoint (ECONNREFUSED)\n',
     );
   }, 30_000);
+});
+
+describe('an error no command expects', () => {
+  it('is one line naming the error, its message and the command, with long digit runs masked', () => {
+    const error = new TypeError('cannot read 4111111111111111 of undefined\nat somewhere');
+
+    expect(describeUnexpected(error, ['flows', 'simulate', 'x.json', '--keys', '4111111111111111#'])).toBe(
+      'TypeError: cannot read [digits] of undefined (in "flowguard flows simulate"); this is not an error flowguard expects: run the command again, and if it repeats, report it with the command line',
+    );
+    expect(describeUnexpected('thrown text', ['audit'])).toMatch(/^string \(in "flowguard audit"\)/);
+  });
 });

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudTrailClient, DescribeTrailsCommand } from '@aws-sdk/client-cloudtrail';
@@ -17,6 +17,7 @@ import { cli, NOW_MS } from './support/cli.js';
 
 const FLOWS = join(import.meta.dirname, '../../../../flows');
 const flow = (name: string) => join(FLOWS, `${name}.json`);
+const REAL = join(import.meta.dirname, '../../../../test/fixtures/real-flows');
 const TEST_CERT = join(
   import.meta.dirname,
   '../../../secure-input/tests/fixtures/test-only-connect-key-1.cert.pem',
@@ -88,7 +89,7 @@ describe('flowguard flows', () => {
     expect(result.out).toContain('error dangling-transition at a: transition to ghost, which does not exist');
     // A prompt without an error branch is what the designer exports routinely: no finding.
     expect(result.out).not.toContain('missing-error-branch');
-    expect(result.out).toContain(`${broken}: 1 error, 0 warnings`);
+    expect(result.out).toContain(`${broken}: 1 error, 0 warnings, 0 info`);
   });
 
   it('lints many files and patterns with a summary, and fails on warnings only past --max-warnings', async () => {
@@ -101,7 +102,7 @@ describe('flowguard flows', () => {
         Actions: [
           {
             Identifier: 'a',
-            Type: 'UpdateContactRecordingBehavior',
+            Type: 'RouteContactToAgent',
             Parameters: {},
             Transitions: { NextAction: 'b' },
           },
@@ -117,11 +118,11 @@ describe('flowguard flows', () => {
 
     expect(many.code).toBe(0);
     expect(many.out).toContain(
-      `${unknown}: warning unknown-type at a: unknown action type UpdateContactRecordingBehavior`,
+      `${unknown}: warning unknown-type at a: unknown action type RouteContactToAgent`,
     );
-    expect(many.out).toContain(`${unknown}: 0 errors, 1 warning`);
+    expect(many.out).toContain(`${unknown}: 0 errors, 1 warning, 0 info`);
     expect(many.out).toContain(`${join(FLOWS, 'secure-payment.json')}: ok`);
-    expect(many.out.trim().split('\n').at(-1)).toBe('5 flows: 0 errors, 1 warning');
+    expect(many.out.trim().split('\n').at(-1)).toBe('5 flows: 0 errors, 1 warning, 0 info');
     expect(strict.code).toBe(1);
     expect(JSON.parse(json.out).map((f: { file: string }) => f.file)).toEqual([
       flow('caller-screening'),
@@ -178,6 +179,127 @@ describe('flowguard flows', () => {
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/^flowchart TD\n/);
   });
+
+  it('names the placeholders a flow leaves unfilled, and how to give them', async () => {
+    const result = await cli([
+      'flows',
+      'simulate',
+      join(REAL, 'aws-samples--amazon-connect-gitlab-cicd-terraform--acme-main.json'),
+    ]);
+
+    expect(result.code).toBe(1);
+    expect(result.err).toBe(
+      `flowguard: ${join(REAL, 'aws-samples--amazon-connect-gitlab-cicd-terraform--acme-main.json')}: no value for \${ACCT_ID}, \${INSTANCE_ID}, \${REGION}: give each with --set ACCT_ID=<value> or in a --values file\n`,
+    );
+    expect(result.err).not.toContain('nothing more is known');
+  }, 60_000);
+
+  it('simulates an exported flow with scripted outcomes and function answers, following its transfers', async () => {
+    const hop = join(REAL, 'aws-samples--amazon-connect-experience-builder--experience-builder-hop.json');
+    const flows = join(dir, 'journey');
+    await mkdir(flows, { recursive: true });
+    for (const name of ['experience-builder-hop', 'experience-builder-journey'])
+      await copyFile(
+        join(REAL, `aws-samples--amazon-connect-experience-builder--${name}.json`),
+        join(flows, `${name}.json`),
+      );
+    await writeFile(join(flows, 'not-a-flow.json'), '{"hello": "world"}');
+
+    const alone = await cli(['flows', 'simulate', hop]);
+    const followed = await cli(['flows', 'simulate', hop, '--flows-dir', flows, '--keys', '0']);
+
+    expect(alone.code).toBe(0);
+    expect(alone.out).toMatch(/ending: transfer-to-flow/);
+    expect(followed.err).toContain('not-a-flow.json left out');
+    expect(followed.out).toMatch(/ › /);
+    expect(followed.out).not.toMatch(/ending: (error|step_limit)/);
+  }, 60_000);
+
+  it('takes --outcome and --lambda answers, and says when a function has no stand-in', async () => {
+    const file = join(dir, 'hours.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        Version: '2019-10-30',
+        StartAction: 'hours',
+        Actions: [
+          {
+            Identifier: 'hours',
+            Type: 'CheckHoursOfOperation',
+            Parameters: {},
+            Transitions: {
+              NextAction: 'bye',
+              Conditions: [
+                { NextAction: 'lookup', Condition: { Operator: 'Equals', Operands: ['True'] } },
+                { NextAction: 'closed', Condition: { Operator: 'Equals', Operands: ['False'] } },
+              ],
+              Errors: [{ NextAction: 'bye', ErrorType: 'NoMatchingError' }],
+            },
+          },
+          {
+            Identifier: 'lookup',
+            Type: 'InvokeLambdaFunction',
+            Parameters: {
+              LambdaFunctionARN: 'arn:aws:lambda:us-east-1:111122223333:function:tier-lookup',
+              InvocationTimeLimitSeconds: '3',
+              ResponseValidation: { ResponseType: 'STRING_MAP' },
+            },
+            Transitions: {
+              NextAction: 'tier',
+              Errors: [{ NextAction: 'sorry', ErrorType: 'NoMatchingError' }],
+            },
+          },
+          {
+            Identifier: 'tier',
+            Type: 'MessageParticipant',
+            Parameters: { Text: 'You are $.External.tier.' },
+            Transitions: { NextAction: 'bye' },
+          },
+          {
+            Identifier: 'sorry',
+            Type: 'MessageParticipant',
+            Parameters: { Text: 'Sorry.' },
+            Transitions: { NextAction: 'bye' },
+          },
+          {
+            Identifier: 'closed',
+            Type: 'MessageParticipant',
+            Parameters: { Text: 'We are closed.' },
+            Transitions: { NextAction: 'bye' },
+          },
+          { Identifier: 'bye', Type: 'DisconnectParticipant', Parameters: {}, Transitions: {} },
+        ],
+      }),
+    );
+    const stubs = join(dir, 'stubs.json');
+    await writeFile(stubs, JSON.stringify({ 'tier-lookup': { tier: 'silver' } }));
+
+    const closed = await cli(['flows', 'simulate', file, '--outcome', 'CheckHoursOfOperation=False']);
+    const open = await cli(['flows', 'simulate', file, '--lambda', 'tier-lookup={"tier":"gold"}']);
+    const fromFile = await cli(['flows', 'simulate', file, '--stubs', stubs]);
+    const unstubbed = await cli(['flows', 'simulate', file]);
+    const wrong = await cli(['flows', 'simulate', file, '--outcome', 'hours=Maybe']);
+    const badJson = await cli(['flows', 'simulate', file, '--lambda', 'tier-lookup={tier']);
+    const noName = await cli(['flows', 'simulate', file, '--outcome', '=True']);
+
+    expect(closed.out).toContain('caller hears: "We are closed."');
+    expect(open.out).toContain('caller hears: "You are gold."');
+    expect(fromFile.out).toContain('caller hears: "You are silver."');
+    expect(unstubbed.out).toContain('(no stand-in for tier-lookup: script its answer with --lambda)');
+    expect(unstubbed.out).toContain('caller hears: "Sorry."');
+    expect(wrong).toMatchObject({
+      code: 1,
+      out: expect.stringContaining('the outcome Maybe is not a branch'),
+    });
+    expect(badJson).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--lambda tier-lookup: the answer is not valid JSON'),
+    });
+    expect(noName).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--outcome takes <action-id-or-type>=<branch>'),
+    });
+  }, 60_000);
 
   it('simulates a payment call offline without printing the keys typed', async () => {
     const result = await cli(['flows', 'simulate', flow('secure-payment'), '--keys', '4111111111111111#']);
