@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { flowGraph, LINT_RULES, parseFlow, placeholders } from '@flowguard/flow-sim';
+import { BLOCKS, type BlockSpec, flowGraph, LINT_RULES, parseFlow, placeholders } from '@flowguard/flow-sim';
 import { REPO_ROOT } from './bundle.js';
 
 export const FLOW_DOCS_FILE = join(REPO_ROOT, 'docs/flows.md');
@@ -18,6 +18,41 @@ function markdownTable(header: readonly string[], rows: readonly (readonly strin
     `| ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   const [head = [], ...body] = cells;
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+const KIND: Readonly<Record<BlockSpec['kind'], string>> = {
+  setting: 'passes on; setting recorded',
+  outcome: 'outside world: `--outcome`',
+  ending: 'ends the run',
+  special: 'simulated',
+};
+
+/** Every block type flow-sim knows, its branches and default, from the catalogue in blocks.ts. */
+function blockTable(): string {
+  const rows = Object.entries(BLOCKS)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([type, spec]) => {
+      const conditions = spec.conditions === 'any' ? ['(designer’s conditions)'] : spec.conditions;
+      const branches = [...(spec.next ? ['next'] : []), ...conditions, ...spec.errors];
+      return [
+        `[\`${type}\`](${spec.reference})`,
+        KIND[spec.kind],
+        branches.join(', ') || '(none)',
+        spec.kind === 'outcome' ? `\`${spec.defaultOutcome ?? 'next'}\`` : '',
+        spec.summary,
+      ];
+    });
+  return [
+    '## Blocks flow-sim and the linter know',
+    '',
+    'Each block type of the flow language, as AWS’s flow-language reference gives its branches (linked).',
+    'The linter reports a branch a block does not have as `branch-not-allowed` and a type not listed',
+    'here as `unknown-type` (a warning). In `flowguard flows simulate`, blocks whose outcome the',
+    'outside world decides take `--outcome <action-id-or-type>=<branch>` or the default shown.',
+    '',
+    markdownTable(['block', 'flow-sim', 'branches', 'default', 'what it does'], rows),
+    '',
+  ].join('\n');
 }
 
 /** docs/flows.md: the guide's fixed text, then each shipped flow with its placeholders and picture. */
@@ -55,7 +90,7 @@ export function flowDocs(): string {
     ),
     '',
   ].join('\n');
-  return `${INTRO.trimEnd()}\n\n${lint}\n## The shipped flows\n\n${sections.join('\n')}`;
+  return `${INTRO.trimEnd()}\n\n${blockTable()}\n${lint}\n## The shipped flows\n\n${sections.join('\n')}`;
 }
 
 /** The README with its flows section (the screening flow's picture) brought up to date. */
