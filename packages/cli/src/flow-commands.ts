@@ -211,6 +211,8 @@ export async function graphFlow(ctx: Context, file: string, options: { out?: str
 /** Where a flow is kept in a flows directory, and every name a block may call it by. */
 interface KnownFlow {
   readonly file: string;
+  /** The flow language as read; placeholders are filled when a run first goes there. */
+  readonly document: unknown;
   readonly flow: Flow;
   /** File name without `.json`, the envelope's Name, Id and ARN, and Metadata.name. */
   readonly names: readonly string[];
@@ -260,16 +262,23 @@ async function flowsIn(
       );
       continue;
     }
-    known.push({ file, flow: parseFlow(render(file, document, values)), names: namesOf(file, raw, flow) });
+    known.push({ file, document, flow, names: namesOf(file, raw, flow) });
   }
+  const rendered = new Map<KnownFlow, Flow>();
+  const ready = (target: KnownFlow): Flow => {
+    // A placeholder left unfilled in a flow the run goes to is named, as for the first flow.
+    const flow = rendered.get(target) ?? parseFlow(render(target.file, target.document, values));
+    rendered.set(target, flow);
+    return flow;
+  };
   return (reference) => {
     const id = reference.id;
     const tail = id.split('/').at(-1) ?? id;
     const wanted = [id, tail, reference.name].filter((n): n is string => typeof n === 'string' && n !== '');
     const exact = known.find((k) => k.names.some((n) => wanted.includes(n) || n.split('/').at(-1) === tail));
-    if (exact) return exact.flow;
     const lower = wanted.map((w) => w.toLowerCase());
-    return known.find((k) => k.names.some((n) => lower.includes(n.toLowerCase())))?.flow;
+    const found = exact ?? known.find((k) => k.names.some((n) => lower.includes(n.toLowerCase())));
+    return found ? ready(found) : undefined;
   };
 }
 

@@ -395,7 +395,11 @@ class Run {
       .filter((name) => action.Parameters[name] !== undefined)
       .map((name) => {
         const raw = action.Parameters[name];
-        return `${name}=${typeof raw === 'object' ? JSON.stringify(raw) : this.value(raw)}`;
+        const shown =
+          typeof raw === 'object'
+            ? JSON.stringify(raw, (_key, v: unknown) => (isReference(v) ? this.resolve(v) : v))
+            : this.value(raw);
+        return `${name}=${shown}`;
       });
     return {
       next: action.Transitions.NextAction,
@@ -502,7 +506,8 @@ class Run {
     const messages = action.Parameters.Messages;
     if (Array.isArray(messages))
       for (const message of messages) this.speak(message as Record<string, unknown>);
-    const note = `${Array.isArray(messages) ? messages.length : 0} messages`;
+    const count = Array.isArray(messages) ? messages.length : 0;
+    const note = `${count} message${count === 1 ? '' : 's'}`;
     const outcome = this.outcome(action, spec, note);
     const scripted = this.options.outcomes?.[action.Identifier] ?? this.options.outcomes?.[action.Type];
     if (outcome.next !== undefined || outcome.end || scripted !== undefined) return outcome;

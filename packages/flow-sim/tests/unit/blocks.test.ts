@@ -238,7 +238,7 @@ describe('settings and interactions', () => {
 
     expect(ended.heard).toEqual(['Please hold.', '[prompt arn:prompt/music]']);
     expect(ended.ending).toMatchObject({ kind: 'end', action: 'hold' });
-    expect(ended.ending.note).toContain('repeat until an agent takes the contact');
+    expect(ended.ending.note).toBe('2 messages repeat until an agent takes the contact');
     expect(offered.heard.at(-1)).toBe('Press 1 for a callback.');
   });
 
