@@ -55,6 +55,12 @@ function signalsOf(contact: Contact, screener: Screener): CallSignals {
 
 const DECISION_METRIC = { ALLOW: 'Allow', THROTTLE: 'Throttle', BLOCK: 'Block' } as const;
 
+/**
+ * Counted with every ALLOW given without a screening decision: the store did not answer in time,
+ * or the function answered its fail mode (open). The outcome dimension says why.
+ */
+export const FAIL_OPEN_METRIC = 'FailOpen';
+
 function screeningAnswer(result: ScreeningResult) {
   return {
     decision: result.decision,
@@ -103,6 +109,7 @@ export function screenCaller(screener: Screener): FlowFunction {
     name: 'screen-caller',
     outputKeys: SCREEN_CALLER_OUTPUTS,
     budgetMs: 2000,
+    ...(failDecision === 'ALLOW' ? { failModeMetric: FAIL_OPEN_METRIC } : {}),
     failMode: (code) => ({
       decision: failDecision,
       // A timeout can only be the store: nothing else here waits.
@@ -138,6 +145,7 @@ export function screenCaller(screener: Screener): FlowFunction {
         // A refused or odd identity (`ipv4_leading_zero`, ...) is counted, never logged with its value.
         if (result.warning) context.addMetric(`Identity_${result.warning}`);
         context.addMetric(DECISION_METRIC[result.decision]);
+        if (result.error && result.decision === 'ALLOW') context.addMetric(FAIL_OPEN_METRIC);
         return screeningAnswer(result);
       } finally {
         clearTimeout(timer);

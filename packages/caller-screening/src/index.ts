@@ -7,6 +7,7 @@ export {
 } from './config.js';
 export { ScreeningInputError, StoreUnavailableError } from './errors.js';
 export {
+  FAIL_OPEN_METRIC,
   FLAG_CALLER_OUTPUTS,
   flagCaller,
   SCREEN_CALLER_OUTPUTS,

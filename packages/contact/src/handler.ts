@@ -39,6 +39,11 @@ export interface FlowFunction {
    * stable error code that will be sent as `error` alongside.
    */
   failMode(code: string): ResponseFields;
+  /**
+   * An EMF metric counted with every fail-mode answer (e.g. `FailOpen` when that answer admits
+   * the caller), so an alarm sees answers given without a decision whatever their outcome.
+   */
+  readonly failModeMetric?: string;
   handle(contact: Contact, context: InvocationContext): ResponseFields | Promise<ResponseFields>;
   /** Parameter, attribute and response keys never to be logged (case-insensitive). */
   readonly sensitiveKeys?: readonly string[];
@@ -195,6 +200,7 @@ export function flowHandler(fn: FlowFunction, options: HandlerOptions = {}): Flo
     } catch (error) {
       outcome = codeOf(error);
       response = failAnswer(outcome);
+      if (fn.failModeMetric) extra.push({ name: fn.failModeMetric, unit: 'Count', value: 1 });
       const level = outcome === 'internal' || error instanceof ResponseError ? 'error' : 'warn';
       log[level]('fail-mode answer', { ...errorAttributes(error), response });
     }

@@ -539,6 +539,18 @@ describe('flowHandler', () => {
       expect(metrics()[0]?.outcome).toBe('bad_event');
     });
 
+    it('counts the function’s fail-mode metric with a fail-mode answer, and only then', async () => {
+      const failing = setup({ failModeMetric: 'FailOpen', handle: () => Promise.reject(new Error('boom')) });
+      const answering = setup({ failModeMetric: 'FailOpen' });
+
+      await failing.handler(voiceEvent());
+      await answering.handler(voiceEvent());
+
+      expect(failing.metrics()[0]).toMatchObject({ outcome: 'internal', FailOpen: 1 });
+      expect(answering.metrics()[0]).toMatchObject({ outcome: 'ok' });
+      expect(answering.metrics()[0]).not.toHaveProperty('FailOpen');
+    });
+
     it('adds the metrics of the logic to the EMF line', async () => {
       const { handler, metrics } = setup({
         handle: (_contact, context) => {
