@@ -1,95 +1,137 @@
-import { App, aws_ec2 as ec2, aws_lambda as lambda, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { readFileSync } from 'node:fs';
+import { readHandlerConfig } from '@flowguard/contact';
+import { tokenContext } from '@flowguard/secure-input';
+import { TABLE_NAME_VARIABLE, tableName } from '@flowguard/table';
+import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { FlowguardStack, shippedFlows } from '../../src/index.js';
+import { TOKEN_CONTEXT_KEYS } from '../../src/flowguard.js';
+import { FUNCTION_SPECS, type FunctionName, SETTING_VARIABLES } from '../../src/functions.js';
+import { PARAMETER_PATTERNS } from '../../src/stack.js';
+import {
+  ALL,
+  actionsOf,
+  idOf,
+  prop,
+  type Resource,
+  resourcesOf,
+  type Statement,
+  statementsOf,
+  synthStack,
+} from './helpers.js';
 
-const ENV = { account: '123456789012', region: 'us-east-1' };
-const ALL = ['screen-caller', 'flag-caller', 'validate-input', 'secure-input', 'encrypt-input'];
-const flows = shippedFlows(new URL('../../../../flows/', import.meta.url));
+const { template, json } = synthStack();
 
-function synth(options: { functions?: string[]; vpc?: boolean; logArchive?: boolean } = {}) {
-  const app = new App();
-  let vpc: ec2.IVpc | undefined;
-  if (options.vpc) vpc = new ec2.Vpc(new Stack(app, 'Network', { env: ENV }), 'Vpc', { maxAzs: 2 });
-  const stack = new FlowguardStack(app, 'Flowguard', {
-    env: ENV,
-    functions: options.functions ?? ALL,
-    code: () => lambda.Code.fromInline('export const handler = async () => ({});'),
-    flows,
-    vpc,
-    logArchive: options.logArchive,
-  });
-  return Template.fromStack(stack);
-}
+const functionId = (name: FunctionName) =>
+  idOf(json, 'AWS::Lambda::Function', name.replace('-', '')).toString();
+const aliasId = (name: FunctionName) => idOf(json, 'AWS::Lambda::Alias', `${name.replace('-', '')}live`);
+const keyOf = (id: string) => json.Resources[id] as Resource;
+const keyPolicy = (id: string) => prop<{ Statement: Statement[] }>(keyOf(id), 'KeyPolicy').Statement;
+const refId = (value: unknown) => {
+  const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  return v.Ref ?? v['Fn::GetAtt']?.[0];
+};
 
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+describe('FlowguardStack functions', () => {
+  it('runs every function on Node.js 22, arm64, within the flow limit, logging to an encrypted group', () => {
+    const functions = resourcesOf(json, 'AWS::Lambda::Function').map(([, f]) => f.Properties ?? {});
 
-/** The statements of the policy attached to a function's role, by function name. */
-function statementsOf(template: Template, name: string): Statement[] {
-  const roles = template.findResources('AWS::IAM::Role', {
-    Properties: { Description: `flowguard ${name}: least privilege` },
-  });
-  const roleId = Object.keys(roles)[0];
-  const policies = template.findResources('AWS::IAM::Policy');
-  return Object.values(policies)
-    .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
-    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
-}
-
-const actionsOf = (statements: Statement[]) =>
-  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
-
-describe('FlowguardStack', () => {
-  const template = synth();
-
-  it('runs every function on Node.js 22, arm64, within the flow limit, with a log retention', () => {
-    const functions = template.findResources('AWS::Lambda::Function');
-
-    expect(
-      Object.values(functions)
-        .map((f) => f.Properties.FunctionName)
-        .sort(),
-    ).toEqual(ALL.map((n) => `flowguard-${n}`).sort());
-    for (const fn of Object.values(functions)) {
-      expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs22.x',
-        Architectures: ['arm64'],
-        Handler: 'index.handler',
-      });
-      expect(fn.Properties.Timeout).toBeLessThanOrEqual(8);
+    expect(functions.map((f) => f.FunctionName).sort()).toEqual(ALL.map((n) => `flowguard-${n}`).sort());
+    for (const fn of functions) {
+      expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      expect(fn.Timeout).toBeLessThanOrEqual(8);
     }
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, ALL.length);
-  });
-
-  it('grants screen-caller and flag-caller only the item actions they use on the table', () => {
-    expect(actionsOf(statementsOf(template, 'screen-caller'))).toEqual(
-      [
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'dynamodb:UpdateItem',
-        'kms:Decrypt',
-        'kms:GenerateDataKey',
-        'logs:CreateLogStream',
-        'logs:PutLogEvents',
-      ].sort(),
-    );
-    expect(actionsOf(statementsOf(template, 'flag-caller'))).toEqual(
-      [
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'kms:Decrypt',
-        'kms:GenerateDataKey',
-        'logs:CreateLogStream',
-        'logs:PutLogEvents',
-      ].sort(),
+    template.resourcePropertiesCountIs(
+      'AWS::Logs::LogGroup',
+      { RetentionInDays: 90, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('LogsKey'), 'Arn'] } },
+      ALL.length,
     );
   });
 
-  it('grants secure-input GetSecretValue on its two secrets and only GenerateDataKey on the token key', () => {
-    const statements = statementsOf(template, 'secure-input');
+  it('reserves concurrency for every function, so a flood on one cannot starve the others', () => {
+    for (const spec of FUNCTION_SPECS) {
+      expect(json.Resources[functionId(spec.name)]?.Properties?.ReservedConcurrentExecutions).toBe(
+        spec.reservedConcurrency,
+      );
+    }
+  });
+
+  it('gives each function only the variables it reads: the table to screening, secret ids to secure-input', () => {
+    const variables = (name: FunctionName) =>
+      Object.keys(
+        prop<{ Variables: object }>(json.Resources[functionId(name)], 'Environment').Variables,
+      ).sort();
+    const namespace = SETTING_VARIABLES.metricsNamespace;
+
+    expect(variables('screen-caller')).toEqual([namespace, TABLE_NAME_VARIABLE, 'NODE_OPTIONS'].sort());
+    expect(variables('flag-caller')).toEqual([namespace, TABLE_NAME_VARIABLE, 'NODE_OPTIONS'].sort());
+    expect(variables('validate-input')).toEqual([namespace, 'NODE_OPTIONS'].sort());
+    expect(variables('secure-input')).toEqual(
+      [
+        'FLOWGUARD_CONNECT_KEYS_SECRET_ID',
+        'FLOWGUARD_FINGERPRINT_SECRET_ID',
+        'FLOWGUARD_TOKEN_KMS_KEY_ID',
+        namespace,
+        'NODE_OPTIONS',
+      ].sort(),
+    );
+    expect(variables('encrypt-input')).toEqual(
+      ['FLOWGUARD_TOKEN_KMS_KEY_ID', namespace, 'NODE_OPTIONS'].sort(),
+    );
+  });
+
+  it('names variables the functions actually read', () => {
+    const handler = (name: string) =>
+      readFileSync(new URL(`../../../functions/src/handlers/${name}.ts`, import.meta.url), 'utf8');
+
+    expect(tableName({ [SETTING_VARIABLES.table]: 'from-the-stack' })).toBe('from-the-stack');
+    expect(readHandlerConfig({ [SETTING_VARIABLES.metricsNamespace]: 'Other' }).metricsNamespace).toBe(
+      'Other',
+    );
+    for (const setting of ['connectKeysSecret', 'fingerprintSecret', 'tokenKey'] as const) {
+      expect(handler('secure-input')).toContain(`'${SETTING_VARIABLES[setting]}'`);
+    }
+    expect(handler('encrypt-input')).toContain(`'${SETTING_VARIABLES.tokenKey}'`);
+  });
+});
+
+describe('FlowguardStack permissions', () => {
+  const tableKeyId = refId(
+    prop<{ KMSMasterKeyId: unknown }>(
+      json.Resources[idOf(json, 'AWS::DynamoDB::Table', 'Table')],
+      'SSESpecification',
+    ).KMSMasterKeyId,
+  );
+
+  it('grants screen-caller and flag-caller only the item actions they use, and the table key only through DynamoDB', () => {
+    for (const [name, table] of [
+      ['screen-caller', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+      ['flag-caller', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
+    ] as const) {
+      const statements = statementsOf(json, name);
+      const kms = statements.find((s) => actionsOf([s]).some((a) => a.startsWith('kms:')));
+
+      expect(actionsOf(statements)).toEqual(
+        [
+          ...table,
+          'kms:Decrypt',
+          'kms:DescribeKey',
+          'kms:GenerateDataKey',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+        ].sort(),
+      );
+      expect(refId(kms?.Resource)).toBe(tableKeyId);
+      expect(kms?.Condition).toEqual({
+        StringEquals: { 'kms:ViaService': 'dynamodb.us-east-1.amazonaws.com' },
+      });
+    }
+  });
+
+  it('grants secure-input its two secrets, their key only through Secrets Manager for them, and token data keys only with a token context', () => {
+    const statements = statementsOf(json, 'secure-input');
     const secrets = statements.find((s) => s.Action === 'secretsmanager:GetSecretValue');
+    const decrypt = statements.find((s) => s.Action === 'kms:Decrypt');
+    const tokens = statements.find((s) => s.Action === 'kms:GenerateDataKey');
 
     expect(actionsOf(statements)).toEqual(
       [
@@ -101,148 +143,305 @@ describe('FlowguardStack', () => {
       ].sort(),
     );
     expect(secrets?.Resource).toHaveLength(2);
+    expect(decrypt?.Condition?.StringEquals).toEqual({
+      'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com',
+      'kms:EncryptionContext:SecretARN': secrets?.Resource,
+    });
+    expect(Object.keys(tokenContext('contact', 'card')).sort()).toEqual([...TOKEN_CONTEXT_KEYS].sort());
+    expect(tokens?.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...TOKEN_CONTEXT_KEYS] },
+      Null: { 'kms:EncryptionContext:flowguard:contact-id': 'false' },
+    });
+    expect(refId(tokens?.Resource)).toMatch(/TokenKey/);
+    expect(actionsOf(statementsOf(json, 'encrypt-input'))).toEqual(
+      ['kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents'].sort(),
+    );
   });
 
   it('grants validate-input nothing but writing its own logs', () => {
-    expect(actionsOf(statementsOf(template, 'validate-input'))).toEqual([
+    expect(actionsOf(statementsOf(json, 'validate-input'))).toEqual([
       'logs:CreateLogStream',
       'logs:PutLogEvents',
     ]);
   });
 
-  it('has no wildcard action anywhere, and no wildcard resource without a VPC', () => {
-    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
-    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+  it('has no inline policy, no wildcard action, and no wildcard resource without a VPC', () => {
+    const policies = resourcesOf(json, 'AWS::IAM::ManagedPolicy');
+    const statements = policies.flatMap(
+      ([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement,
+    );
 
+    expect(resourcesOf(json, 'AWS::IAM::Policy')).toEqual([]);
     expect(statements.length).toBeGreaterThan(10);
     for (const statement of statements) {
-      for (const action of Array.isArray(statement.Action) ? statement.Action : [statement.Action])
-        expect(action).not.toContain('*');
+      for (const action of actionsOf([statement])) expect(action).not.toContain('*');
       expect(JSON.stringify(statement.Resource)).not.toBe('"*"');
     }
   });
+});
 
-  it('uses a wildcard resource only for the EC2 network-interface actions that require one, in a VPC', () => {
-    const statements = statementsOf(synth({ vpc: true, functions: ['validate-input'] }), 'validate-input');
-    const wildcard = statements.filter((s) => s.Resource === '*');
+describe('FlowguardStack Connect integration', () => {
+  it('lets only the Connect instance invoke, and only the live alias', () => {
+    const permissions = resourcesOf(json, 'AWS::Lambda::Permission').map(([, p]) => p.Properties ?? {});
 
-    expect(wildcard).toHaveLength(1);
-    expect(
-      actionsOf(wildcard).every(
-        (a) => (a.startsWith('ec2:') && a.includes('NetworkInterface')) || a.includes('PrivateIpAddresses'),
-      ),
-    ).toBe(true);
+    expect(permissions).toHaveLength(ALL.length);
+    for (const permission of permissions) {
+      expect(permission).toMatchObject({
+        Action: 'lambda:InvokeFunction',
+        Principal: 'connect.amazonaws.com',
+        SourceArn: { Ref: 'ConnectInstanceArn' },
+        SourceAccount: '123456789012',
+      });
+    }
+    expect(permissions.map((p) => refId(p.FunctionName)).sort()).toEqual(ALL.map(aliasId).sort());
   });
 
-  it('lets only the Connect instance invoke the functions', () => {
-    template.resourceCountIs('AWS::Lambda::Permission', ALL.length);
-    template.allResourcesProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      Principal: 'connect.amazonaws.com',
-      SourceArn: { Ref: 'ConnectInstanceArn' },
-      SourceAccount: '123456789012',
-    });
+  it('points each live alias at a published version of its function', () => {
+    for (const name of ALL) {
+      const alias = json.Resources[aliasId(name)]?.Properties ?? {};
+      const version = json.Resources[refId(alias.FunctionVersion) ?? '']?.Properties ?? {};
+
+      expect(alias.Name).toBe('live');
+      expect(refId(version.FunctionName)).toBe(functionId(name));
+    }
   });
 
-  it('associates every function with the instance', () => {
-    template.resourceCountIs('AWS::Connect::IntegrationAssociation', ALL.length);
-    template.allResourcesProperties('AWS::Connect::IntegrationAssociation', {
-      InstanceId: { Ref: 'ConnectInstanceArn' },
-      IntegrationType: 'LAMBDA_FUNCTION',
-    });
-  });
-
-  it('keeps the table on demand, encrypted with its own key, recoverable and protected', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
-      DeletionProtectionEnabled: true,
-      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-    });
-    template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-  });
-
-  it('encrypts both secrets with the customer-managed key', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
-    template.allResourcesProperties('AWS::SecretsManager::Secret', { KmsKeyId: Match.anyValue() });
-  });
-
-  it('alarms on errors, throttles, fail-open answers and a spike in blocks', () => {
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    const metrics = alarms.map((a) => `${a.Properties.Namespace}/${a.Properties.MetricName}`);
-
-    expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(ALL.length);
-    expect(metrics.filter((m) => m === 'AWS/Lambda/Throttles')).toHaveLength(ALL.length);
-    expect(metrics).toEqual(expect.arrayContaining(['Flowguard/Invocations', 'Flowguard/Block']));
-    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
-  });
-
-  it('sends identity and security-profile changes from CloudTrail to the alarm topic', () => {
-    template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: {
-        source: ['aws.connect'],
-        'detail-type': ['AWS API Call via CloudTrail'],
-        detail: {
-          eventSource: ['connect.amazonaws.com'],
-          eventName: [
-            'UpdateUserIdentityInfo',
-            'CreateSecurityProfile',
-            'UpdateSecurityProfile',
-            'DeleteSecurityProfile',
-          ],
-        },
-      },
-      Targets: [Match.objectLike({ Arn: { Ref: Match.anyValue() } })],
-    });
-  });
-
-  it('deploys every shipped flow with the functions’ ARNs and no placeholder left', () => {
-    const contactFlows = Object.values(template.findResources('AWS::Connect::ContactFlow'));
-    const contents = contactFlows.map((f) => JSON.stringify(f.Properties.Content));
-
-    expect(contactFlows.map((f) => f.Properties.Name).sort()).toEqual([
-      'flowguard agent-flag-caller',
-      'flowguard caller-screening',
-      'flowguard secure-payment',
-      'flowguard validate-account',
-    ]);
-    for (const content of contents) expect(content).not.toMatch(/\$\{[A-Za-z]+\}/);
-    expect(contents.join('')).toContain('Fn::GetAtt');
-    template.hasResourceProperties('AWS::Connect::SecurityKey', { Key: { Ref: 'ConnectPublicKey' } });
-  });
-
-  it('leaves out a flow whose function is not deployed', () => {
-    const partial = synth({ functions: ['screen-caller', 'flag-caller', 'validate-input'] });
-    const names = Object.values(partial.findResources('AWS::Connect::ContactFlow')).map(
-      (f) => f.Properties.Name,
+  it('associates each live alias, not the unqualified function, with the instance', () => {
+    const associations = resourcesOf(json, 'AWS::Connect::IntegrationAssociation').map(
+      ([, a]) => a.Properties ?? {},
     );
 
-    expect(names).not.toContain('flowguard secure-payment');
-    expect(names).toContain('flowguard caller-screening');
-    partial.resourceCountIs('AWS::Connect::SecurityKey', 0);
+    expect(associations.map((a) => refId(a.IntegrationArn)).sort()).toEqual(ALL.map(aliasId).sort());
+    for (const association of associations) {
+      expect(association).toMatchObject({
+        InstanceId: { Ref: 'ConnectInstanceArn' },
+        IntegrationType: 'LAMBDA_FUNCTION',
+      });
+    }
   });
 
-  it('adds an encrypted, private log archive with lifecycle rules when asked', () => {
-    const withArchive = synth({ logArchive: true });
+  it('writes the live alias into the flows, never the unqualified function', () => {
+    const contents = resourcesOf(json, 'AWS::Connect::ContactFlow').map(([, f]) =>
+      JSON.stringify(f.Properties?.Content),
+    );
 
-    withArchive.hasResourceProperties('AWS::S3::Bucket', {
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      },
-      LifecycleConfiguration: {
-        Rules: [
-          Match.objectLike({ Transitions: Match.arrayWith([Match.objectLike({ StorageClass: 'GLACIER' })]) }),
+    for (const name of ALL.filter((n) => n !== 'encrypt-input')) {
+      expect(contents.join('')).toContain(`{"Ref":"${aliasId(name)}"}`);
+      expect(contents.join('')).not.toContain(`"${functionId(name)}"`);
+    }
+  });
+});
+
+describe('FlowguardStack data and keys', () => {
+  it('keeps the table on demand, encrypted with its own key, recoverable, protected and retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
         ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+        DeletionProtectionEnabled: true,
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       },
     });
-    template.resourceCountIs('AWS::S3::Bucket', 0);
+  });
+
+  it('uses one key per purpose: table, secrets, alarm topic, tokens, logs; all rotated and retained', () => {
+    const table = json.Resources[idOf(json, 'AWS::DynamoDB::Table', 'Table')]?.Properties as {
+      SSESpecification: { KMSMasterKeyId: unknown };
+    };
+    const secrets = resourcesOf(json, 'AWS::SecretsManager::Secret').map(([, s]) =>
+      refId(s.Properties?.KmsKeyId),
+    );
+    const topic = resourcesOf(json, 'AWS::SNS::Topic').map(([, t]) => refId(t.Properties?.KmsMasterKeyId));
+    const logGroups = resourcesOf(json, 'AWS::Logs::LogGroup').map(([, g]) => refId(g.Properties?.KmsKeyId));
+    const tokens = refId(
+      prop<{ Variables: Record<string, unknown> }>(json.Resources[functionId('encrypt-input')], 'Environment')
+        .Variables.FLOWGUARD_TOKEN_KMS_KEY_ID,
+    );
+    const purposes = [
+      refId(table.SSESpecification.KMSMasterKeyId),
+      secrets[0],
+      topic[0],
+      tokens,
+      logGroups[0],
+    ];
+
+    expect(new Set(secrets).size).toBe(1);
+    expect(new Set(logGroups).size).toBe(1);
+    expect(new Set(purposes).size).toBe(5);
+    template.resourceCountIs('AWS::KMS::Key', 5);
+    template.allResources('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: { EnableKeyRotation: true },
+    });
+  });
+
+  it('grants no service principal a key without a condition naming this account, its resources or its context', () => {
+    const statements = resourcesOf(json, 'AWS::KMS::Key').flatMap(([id]) => keyPolicy(id));
+    const forServices = statements.filter((s) => JSON.stringify(s.Principal).includes('Service'));
+
+    expect(forServices.length).toBeGreaterThanOrEqual(3);
+    for (const statement of forServices) {
+      const conditions = JSON.stringify(statement.Condition ?? {});
+      expect(conditions).toMatch(/aws:SourceAccount|aws:SourceArn|kms:EncryptionContext/);
+      expect(conditions).toContain('123456789012');
+    }
+  });
+
+  it('encrypts both secrets with the secrets key and keeps them when the stack is deleted', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    template.allResources('AWS::SecretsManager::Secret', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('SecretsKey'), 'Arn'] } },
+    });
+  });
+});
+
+describe('FlowguardStack alarm delivery', () => {
+  const topicKeyId = idOf(json, 'AWS::KMS::Key', 'TopicKey');
+  const alarmArns = /^arn:aws:cloudwatch:us-east-1:123456789012:alarm:flowguard-\*$/;
+  const ruleArn = /^arn:aws:events:us-east-1:123456789012:rule\/flowguard-connect-security-changes$/;
+  const flatten = (value: unknown) =>
+    JSON.stringify(value).replace(
+      /\{"Fn::Join":\["",\["arn:",\{"Ref":"AWS::Partition"\},"([^"]*)"\]\]\}/g,
+      '"arn:aws$1"',
+    );
+  const sourceArnOf = (statement: Statement | undefined) =>
+    JSON.parse(flatten(statement?.Condition?.ArnLike?.['aws:SourceArn'])) as string;
+
+  it('lets CloudWatch alarms and the EventBridge rule use the topic key, for this account’s alarms and rule only', () => {
+    const statements = keyPolicy(topicKeyId);
+    const service = (name: string) =>
+      statements.find((s) => JSON.stringify(s.Principal) === `{"Service":"${name}"}`);
+
+    for (const [name, arn] of [
+      ['cloudwatch.amazonaws.com', alarmArns],
+      ['events.amazonaws.com', ruleArn],
+    ] as const) {
+      const statement = service(name);
+      expect(actionsOf(statement ? [statement] : [])).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+      expect(statement?.Condition?.StringEquals).toEqual({ 'aws:SourceAccount': '123456789012' });
+      expect(sourceArnOf(statement)).toMatch(arn);
+    }
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [topicKeyId, 'Arn'] },
+    });
+  });
+
+  it('lets the same alarms and rule, and nothing else, publish to the topic, over TLS only', () => {
+    const [, policy] = resourcesOf(json, 'AWS::SNS::TopicPolicy')[0] ?? [];
+    const statements = prop<{ Statement: Statement[] }>(policy, 'PolicyDocument').Statement;
+    const allows = statements.filter((s) => s.Effect === 'Allow');
+
+    expect(allows.map((s) => JSON.stringify(s.Principal)).sort()).toEqual([
+      '{"Service":"cloudwatch.amazonaws.com"}',
+      '{"Service":"events.amazonaws.com"}',
+    ]);
+    for (const statement of allows) {
+      expect(statement.Action).toBe('sns:Publish');
+      expect(statement.Condition?.StringEquals).toEqual({ 'aws:SourceAccount': '123456789012' });
+      expect(sourceArnOf(statement)).toMatch(/alarm:flowguard-\*$|rule\/flowguard-connect-security-changes$/);
+    }
+    expect(statements.find((s) => s.Effect === 'Deny')?.Condition).toEqual({
+      Bool: { 'aws:SecureTransport': 'false' },
+    });
+  });
+
+  it('names every alarm under the prefix the topic trusts, each sending to the topic', () => {
+    for (const [, alarm] of resourcesOf(json, 'AWS::CloudWatch::Alarm')) {
+      expect(alarm.Properties?.AlarmName).toMatch(/^flowguard-/);
+      expect(alarm.Properties?.AlarmActions).toEqual([
+        { Ref: idOf(json, 'AWS::SNS::Topic', 'SecurityAlarms') },
+      ]);
+    }
+  });
+
+  it('subscribes the AlarmEmail address, only when one is given', () => {
+    const [id, subscription] = resourcesOf(json, 'AWS::SNS::Subscription')[0] ?? [];
+
+    expect(subscription?.Properties).toMatchObject({ Protocol: 'email', Endpoint: { Ref: 'AlarmEmail' } });
+    expect(json.Conditions?.[subscription?.Condition as string]).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AlarmEmail' }, ''] }],
+    });
+    expect(id).toBeDefined();
+    expect(json.Parameters?.AlarmEmail?.Default).toBe('');
+  });
+
+  it('names the topic, the table, the keys secret and every live alias in its outputs', () => {
+    const outputs = json.Outputs ?? {};
+
+    expect(outputs.AlarmTopicArn?.Value).toEqual({ Ref: idOf(json, 'AWS::SNS::Topic', 'SecurityAlarms') });
+    expect(outputs.TableName?.Value).toEqual({ Ref: idOf(json, 'AWS::DynamoDB::Table', 'Table') });
+    expect(outputs.ConnectKeysSecretArn?.Value).toEqual({
+      Ref: idOf(json, 'AWS::SecretsManager::Secret', 'ConnectKeys'),
+    });
+    for (const name of ALL) {
+      const output = Object.values(outputs).find(
+        (o) => JSON.stringify(o.Value) === `{"Ref":"${aliasId(name)}"}`,
+      );
+      expect(output, name).toBeDefined();
+    }
+  });
+});
+
+describe('FlowguardStack parameters', () => {
+  const pattern = (name: keyof typeof PARAMETER_PATTERNS) => new RegExp(PARAMETER_PATTERNS[name]);
+  const PEM_BODY =
+    'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\n4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u\n';
+
+  it('constrains every parameter with a pattern or a list of values', () => {
+    for (const [name, parameter] of Object.entries(json.Parameters ?? {})) {
+      if (name === 'BootstrapVersion') continue;
+      expect(parameter.AllowedPattern ?? parameter.AllowedValues, name).toBeDefined();
+    }
+    expect(json.Parameters?.ActiveConnectKey?.AllowedValues).toEqual(['A', 'B']);
+  });
+
+  it('accepts real values and refuses what would break a resource or a flow', () => {
+    const instance = 'arn:aws:connect:us-east-1:123456789012:instance/0f0e0d0c-0b0a-4909-8807-060504030201';
+
+    expect(pattern('ConnectInstanceArn').test(instance)).toBe(true);
+    expect(pattern('QueueArn').test(`${instance}/queue/11111111-2222-4333-8444-555555555555`)).toBe(true);
+    expect(pattern('QueueArn').test('arn:aws:connect:us-east-1:123456789012:instance/x"}')).toBe(false);
+    expect(pattern('AlarmEmail').test('')).toBe(true);
+    expect(pattern('AlarmEmail').test('oncall@example.com')).toBe(true);
+    expect(pattern('AlarmEmail').test('not an address')).toBe(false);
+    expect(
+      pattern('ConnectPublicKey').test(`-----BEGIN PUBLIC KEY-----\n${PEM_BODY}-----END PUBLIC KEY-----\n`),
+    ).toBe(true);
+    expect(
+      pattern('ConnectPublicKey').test(`-----BEGIN PUBLIC KEY-----\\n${PEM_BODY}-----END PUBLIC KEY-----`),
+    ).toBe(false);
+    expect(
+      pattern('ConnectCertificate').test(
+        `-----BEGIN CERTIFICATE-----\r\n${PEM_BODY}-----END CERTIFICATE-----`,
+      ),
+    ).toBe(true);
+    expect(
+      pattern('ConnectCertificate').test(
+        `-----BEGIN CERTIFICATE-----\\n${PEM_BODY}-----END CERTIFICATE-----\\n`,
+      ),
+    ).toBe(true);
+    expect(
+      pattern('ConnectCertificate').test(
+        `-----BEGIN CERTIFICATE-----\n"}${PEM_BODY}-----END CERTIFICATE-----`,
+      ),
+    ).toBe(false);
+    expect(
+      pattern('ConnectCertificate').test(
+        `-----BEGIN CERTIFICATE-----\n\\u0022${PEM_BODY}-----END CERTIFICATE-----`,
+      ),
+    ).toBe(false);
+  });
+
+  it('has no ConnectKeyId parameter: the key id is the association the stack creates', () => {
+    expect(Object.keys(json.Parameters ?? {})).not.toContain('ConnectKeyId');
+    expect(Object.keys(json.Parameters ?? {})).not.toContain('ConnectPublicKey');
   });
 });

@@ -1,0 +1,184 @@
+import {
+  aws_cloudwatch as cloudwatch,
+  aws_cloudwatch_actions as cloudwatchActions,
+  Duration,
+  type aws_lambda as lambda,
+  type aws_sns as sns,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { FunctionName } from './functions.js';
+import { BLOCK, DIMENSIONS, FAIL_OPEN, INVOCATIONS, OUTCOMES } from './metrics.js';
+
+const PERIOD = Duration.minutes(5);
+
+export interface FlowguardAlarmsProps {
+  readonly topic: sns.ITopic;
+  /** Alarm names start with this (the topic's key policy trusts alarms by this prefix). */
+  readonly namePrefix: string;
+  readonly namespace: string;
+  /** The `live` alias of each deployed function. */
+  readonly aliases: ReadonlyMap<FunctionName, lambda.Alias>;
+  /** The Invoke block time limit (seconds) each function answers within. */
+  readonly flowTimeLimits: ReadonlyMap<FunctionName, number>;
+  /** BLOCK answers in five minutes above which screening alarms (default 100). */
+  readonly blockSpikeThreshold?: number;
+  /** Percent of secure-input / encrypt-input calls failing on keys or tokens (default 5). */
+  readonly failureRatePercent?: number;
+}
+
+/**
+ * The alarms, each on a metric the functions or Lambda write: errors, throttles and p99 duration
+ * per alias; the functions' own outcome counts (EMF, dimensions function and outcome) for what
+ * `flowHandler` answers without throwing: a fail-open screening answer, key and token failures,
+ * an internal error.
+ */
+export class FlowguardAlarms extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+  private readonly action: cloudwatch.IAlarmAction;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: FlowguardAlarmsProps,
+  ) {
+    super(scope, id);
+    this.action = new cloudwatchActions.SnsAction(props.topic);
+    for (const [name, alias] of props.aliases) this.functionAlarms(name, alias);
+    const screen = props.aliases.get('screen-caller');
+    if (screen) this.screeningAlarms();
+    const secure = props.aliases.get('secure-input');
+    if (secure) {
+      this.rateAlarm('secure-input', secure, 'key-failures', {
+        outcomes: [OUTCOMES.keyUnavailable, OUTCOMES.decryptFailed, OUTCOMES.unknownKey],
+        description:
+          'secure-input cannot decrypt: the Connect keys secret is unreadable or empty, holds no key for the id the flow encrypts with, or the key does not match (callers cannot complete secure input)',
+      });
+      this.rateAlarm('secure-input', secure, 'token-failures', {
+        outcomes: [OUTCOMES.tokenFailed],
+        description:
+          'secure-input cannot make tokens: the token KMS key is unusable (access, state, throttling)',
+      });
+    }
+    const encrypt = props.aliases.get('encrypt-input');
+    if (encrypt) {
+      this.rateAlarm('encrypt-input', encrypt, 'token-failures', {
+        outcomes: [OUTCOMES.tokenFailed],
+        description:
+          'encrypt-input cannot make tokens: the token KMS key is unusable (access, state, throttling)',
+      });
+    }
+  }
+
+  /** A count the functions write: `name` under dimensions function and outcome. */
+  emf(metricName: string, fn: FunctionName, outcome: string, statistic = 'Sum'): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: this.props.namespace,
+      metricName,
+      dimensionsMap: { [DIMENSIONS.function]: fn, [DIMENSIONS.outcome]: outcome },
+      statistic,
+      period: PERIOD,
+    });
+  }
+
+  private alarm(id: string, props: Omit<cloudwatch.AlarmProps, 'alarmName'>): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      alarmName: `${this.props.namePrefix}${id}`,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...props,
+    });
+    alarm.addAlarmAction(this.action);
+    this.alarms.push(alarm);
+    return alarm;
+  }
+
+  private functionAlarms(name: FunctionName, alias: lambda.Alias): void {
+    this.alarm(`${name}-errors`, {
+      alarmDescription: `flowguard ${name}: Lambda errors (init failure, crash, timeout): the flow took its Error branch`,
+      metric: alias.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    this.alarm(`${name}-throttles`, {
+      alarmDescription: `flowguard ${name}: throttled (reserved concurrency or account limit reached): the flow took its Error branch`,
+      metric: alias.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    const limitSeconds = this.props.flowTimeLimits.get(name) ?? 3;
+    // Four fifths of the flow's limit: answers this slow are close to arriving after the flow gave up.
+    const thresholdMs = Math.round(limitSeconds * 1000 * 0.8);
+    this.alarm(`${name}-latency-p99`, {
+      alarmDescription: `flowguard ${name}: p99 duration above ${thresholdMs} ms, 80% of the flow's ${limitSeconds} s Invoke time limit`,
+      metric: alias.metricDuration({ period: PERIOD, statistic: 'p99' }),
+      threshold: thresholdMs,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    this.alarm(`${name}-internal`, {
+      alarmDescription: `flowguard ${name}: answered its fail mode after an unexpected error (a defect; the Lambda itself did not fail)`,
+      metric: this.emf(INVOCATIONS, name, OUTCOMES.internal),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+  }
+
+  private screeningAlarms(): void {
+    // One count across every outcome (store_unavailable, timeout, bad_parameter, internal...):
+    // a Metrics Insights query sums the FailOpen metric over the outcome dimension.
+    const failOpen = new cloudwatch.MathExpression({
+      expression: `SELECT SUM(${FAIL_OPEN}) FROM SCHEMA("${this.props.namespace}", "${DIMENSIONS.function}", "${DIMENSIONS.outcome}") WHERE "${DIMENSIONS.function}" = 'screen-caller'`,
+      usingMetrics: {},
+      period: PERIOD,
+      label: 'screen-caller FailOpen, all outcomes',
+    });
+    this.alarm('screen-caller-fail-open', {
+      alarmDescription:
+        'flowguard screen-caller answered ALLOW without screening (store down or slow, timeout, bad parameter, defect): callers are not screened',
+      metric: failOpen,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    this.alarm('screen-caller-block-spike', {
+      alarmDescription:
+        'flowguard screen-caller: far more BLOCK answers than usual (an attack, or a bad rule)',
+      metric: this.emf(BLOCK, 'screen-caller', OUTCOMES.ok),
+      threshold: this.props.blockSpikeThreshold ?? 100,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+  }
+
+  /** Percent of the alias's invocations that ended in one of `outcomes`. */
+  private rateAlarm(
+    name: FunctionName,
+    alias: lambda.Alias,
+    what: string,
+    options: { outcomes: readonly string[]; description: string },
+  ): void {
+    const usingMetrics: Record<string, cloudwatch.IMetric> = {
+      calls: alias.metricInvocations({ period: PERIOD, statistic: 'Sum' }),
+    };
+    options.outcomes.forEach((outcome, i) => {
+      usingMetrics[`failed${i}`] = this.emf(INVOCATIONS, name, outcome);
+    });
+    const failed = options.outcomes.map((_, i) => `FILL(failed${i}, 0)`).join(' + ');
+    const percent = this.props.failureRatePercent ?? 5;
+    this.alarm(`${name}-${what}`, {
+      alarmDescription: `flowguard ${name}: ${percent}% or more of calls end in ${options.outcomes.join(' / ')}. ${options.description}`,
+      metric: new cloudwatch.MathExpression({
+        expression: `100 * (${failed}) / calls`,
+        usingMetrics,
+        period: PERIOD,
+        label: `${name} ${what} (% of calls)`,
+      }),
+      threshold: percent,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+  }
+}

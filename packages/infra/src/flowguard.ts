@@ -1,0 +1,603 @@
+import { placeholders } from '@flowguard/flow-sim';
+import { TABLE_KEYS } from '@flowguard/table';
+import {
+  Annotations,
+  CfnCondition,
+  aws_connect as connect,
+  Duration,
+  aws_dynamodb as dynamodb,
+  aws_ec2 as ec2,
+  Fn,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_lambda as lambda,
+  aws_logs as logs,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+  aws_s3 as s3,
+  aws_secretsmanager as secretsmanager,
+  aws_sns as sns,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { FlowguardAlarms } from './alarms.js';
+import { AuditTrail, connectChangesRule } from './audit.js';
+import { type ActiveConnectKey, type ConnectKeyHandling, ConnectKeys } from './connect-keys.js';
+import { type FlowSpec, flowContent, invocationLimits } from './flows.js';
+import {
+  type Access,
+  FUNCTION_SPECS,
+  type FunctionName,
+  type FunctionSpec,
+  LIVE_ALIAS,
+  SETTING_VARIABLES,
+  type Setting,
+} from './functions.js';
+import { LogArchive } from './log-archive.js';
+import { DEFAULT_METRICS_NAMESPACE } from './metrics.js';
+import { logicalId } from './nag.js';
+import { addServiceEndpoints, functionsVpc } from './network.js';
+import { roleWithPolicy } from './policies.js';
+
+export interface FlowguardProps {
+  /** ARN of the Amazon Connect instance allowed to invoke the functions (a parameter's value is fine). */
+  readonly instanceArn: string;
+  /** The functions to deploy (default: all five). */
+  readonly functions?: readonly FunctionName[];
+  /** The code of a function: the bundler's zip, or anything Lambda accepts. */
+  readonly code: (name: FunctionName) => lambda.Code;
+  /** Flows to create, their placeholders filled with the aliases' ARNs, the key and `flowValues`. */
+  readonly flows?: readonly FlowSpec[];
+  /** Values for the flows' other placeholders, e.g. `QueueArn`. */
+  readonly flowValues?: Readonly<Record<string, string>>;
+  /**
+   * The instance's security key for encrypted input: two slots the construct owns (`managed`), or
+   * a key registered elsewhere (`external`). Without it, flows with encrypted input are left out.
+   */
+  readonly connectKeys?: ConnectKeyHandling;
+  /** An e-mail address subscribed to the alarm topic; empty or absent for none (a parameter's value is fine). */
+  readonly alarmEmail?: string;
+  /** Runs the functions in a VPC: yours, or `'create'` for one of isolated subnets with endpoints. */
+  readonly vpc?: ec2.IVpc | 'create';
+  /** Subnets of `vpc` for the functions (default: its isolated subnets, else its private ones). */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** Creates the DynamoDB, Secrets Manager, KMS, Logs and Monitoring endpoints in `vpc` (default true). */
+  readonly vpcEndpoints?: boolean;
+  /** Archives every function log line to S3 through Firehose. */
+  readonly logArchive?: boolean;
+  /** Creates a multi-region CloudTrail trail (for an account that has none). */
+  readonly createTrail?: boolean;
+  readonly logRetention?: logs.RetentionDays;
+  /** Reserved concurrency by function, replacing the defaults in FUNCTION_SPECS. */
+  readonly reservedConcurrency?: Partial<Record<FunctionName, number>>;
+  /** Extra configuration by function (e.g. `FLOWGUARD_LIMITS`, `FLOWGUARD_FAIL_MODE`). */
+  readonly environment?: Partial<Record<FunctionName, Readonly<Record<string, string>>>>;
+  /** Invoke block time limit (s) for a function no given flow invokes (default 3, Connect's default). */
+  readonly flowTimeLimitSeconds?: number;
+  /** Prefix of function, alarm, rule and trail names (default `flowguard-`). */
+  readonly namePrefix?: string;
+  /** EMF namespace the functions write and the alarms read (default `Flowguard`). */
+  readonly metricsNamespace?: string;
+}
+
+/** The operations of the screening store, by function: nothing more is granted. */
+const TABLE_ACTIONS: Readonly<Partial<Record<Access, readonly string[]>>> = {
+  // record (UpdateItem), allowlist read and fallback read (GetItem), auto-block history
+  // (PutItem), rules (Query).
+  screening: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+  // block (UpdateItem), its fallback read (GetItem), its history (PutItem).
+  flag: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+};
+
+/** Keys of the encryption context every token carries (`tokenContext` in @flowguard/secure-input). */
+export const TOKEN_CONTEXT_KEYS = ['flowguard:contact-id', 'flowguard:purpose'] as const;
+
+const usesTable = (spec: FunctionSpec) => TABLE_ACTIONS[spec.access] !== undefined;
+
+/**
+ * flowguard on AWS, for any CDK app: the table, one KMS key per purpose, the secrets, one Lambda
+ * per function behind a `live` alias with a least-privilege role, the Connect integration (invoke
+ * permission scoped to the instance, integration associations, security keys, flows), alarms to an
+ * encrypted topic, and a CloudTrail rule over Connect's security-relevant calls.
+ */
+export class Flowguard extends Construct {
+  readonly table?: dynamodb.Table;
+  readonly alarmTopic: sns.Topic;
+  readonly functions = new Map<FunctionName, lambda.Function>();
+  readonly aliases = new Map<FunctionName, lambda.Alias>();
+  readonly connectKeysSecret?: secretsmanager.Secret;
+  readonly fingerprintSecret?: secretsmanager.Secret;
+  readonly tokenKey?: kms.Key;
+  readonly vpc?: ec2.IVpc;
+  /** The functions' security group, in VPC mode: allow it into whatever else they must reach. */
+  readonly functionsSecurityGroup?: ec2.SecurityGroup;
+  readonly logArchive?: LogArchive;
+  readonly trail?: AuditTrail;
+  readonly alarms: FlowguardAlarms;
+  /** The instance's security keys, when the construct owns them. */
+  readonly connectKeys?: ConnectKeys;
+  readonly flows = new Map<string, connect.CfnContactFlow>();
+
+  private readonly stack: Stack;
+  private readonly prefix: string;
+
+  constructor(scope: Construct, id: string, props: FlowguardProps) {
+    super(scope, id);
+    this.stack = Stack.of(this);
+    this.prefix = props.namePrefix ?? 'flowguard-';
+    const namespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
+    const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const wanted = new Set<FunctionName>(props.functions ?? FUNCTION_SPECS.map((s) => s.name));
+    const specs = FUNCTION_SPECS.filter((s) => wanted.has(s.name));
+    const ruleName = `${this.prefix}connect-security-changes`;
+
+    const logsKey = this.logsKey();
+    if (specs.some(usesTable)) this.table = this.screeningTable();
+    if (specs.some((s) => s.access === 'secure-input')) {
+      const secretsKey = this.purposeKey(
+        'SecretsKey',
+        'flowguard: the Connect private keys and the fingerprint key',
+      );
+      this.connectKeysSecret = this.secret('ConnectKeysSecret', secretsKey, {
+        description:
+          'flowguard: private keys for Connect-encrypted input ({"keys":[{"keyId","privateKey"}]})',
+        // Not a secret: the empty shape an operator fills with the keys.
+        secretStringValue: SecretValue.unsafePlainText('{"keys":[]}'),
+      });
+      this.fingerprintSecret = this.secret('FingerprintSecret', secretsKey, {
+        description: 'flowguard: HMAC key for fingerprints ({"key": base64})',
+        generateSecretString: {
+          secretStringTemplate: '{}',
+          generateStringKey: 'key',
+          passwordLength: 64,
+          excludePunctuation: true,
+        },
+      });
+    }
+    if (specs.some((s) => s.access === 'secure-input' || s.access === 'encrypt-input')) {
+      this.tokenKey = this.purposeKey('TokenKey', 'flowguard: tokens for downstream systems');
+    }
+    this.alarmTopic = this.topic(ruleName, props.alarmEmail);
+
+    if (props.vpc) {
+      this.vpc = props.vpc === 'create' ? functionsVpc(this, { logsKey, retention }) : props.vpc;
+    }
+    let network:
+      | { vpc: ec2.IVpc; vpcSubnets: ec2.SubnetSelection; securityGroups: ec2.ISecurityGroup[] }
+      | undefined;
+    if (this.vpc) {
+      const vpcSubnets = props.vpcSubnets ?? defaultSubnets(this.vpc);
+      this.functionsSecurityGroup = new ec2.SecurityGroup(this, 'FunctionsSecurityGroup', {
+        vpc: this.vpc,
+        description: 'flowguard functions: no inbound; out to the VPC endpoints and the DynamoDB gateway',
+        allowAllOutbound: true,
+      });
+      network = { vpc: this.vpc, vpcSubnets, securityGroups: [this.functionsSecurityGroup] };
+      if (props.vpcEndpoints !== false) {
+        addServiceEndpoints(this, {
+          vpc: this.vpc,
+          subnets: vpcSubnets,
+          clients: this.functionsSecurityGroup,
+        });
+      }
+    }
+
+    const accessLogs = props.logArchive || props.createTrail ? this.accessLogsBucket() : undefined;
+    if (props.logArchive && accessLogs) this.logArchive = new LogArchive(this, 'LogArchive', { accessLogs });
+
+    const settings: Record<Setting, string | undefined> = {
+      table: this.table?.tableName,
+      connectKeysSecret: this.connectKeysSecret?.secretArn,
+      fingerprintSecret: this.fingerprintSecret?.secretArn,
+      tokenKey: this.tokenKey?.keyArn,
+      metricsNamespace: namespace,
+    };
+    const integrations = new Map<FunctionName, connect.CfnIntegrationAssociation>();
+    const permissions = new Map<FunctionName, lambda.CfnPermission>();
+    for (const spec of specs) {
+      const logGroup = new logs.LogGroup(this, `${spec.name}-logs`, {
+        retention,
+        encryptionKey: logsKey,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      this.logArchive?.subscribe(`${spec.name}-archive`, logGroup);
+      const environment: Record<string, string> = { NODE_OPTIONS: '--enable-source-maps' };
+      for (const setting of spec.settings) {
+        const value = settings[setting];
+        if (value !== undefined) environment[SETTING_VARIABLES[setting]] = value;
+      }
+      Object.assign(environment, props.environment?.[spec.name]);
+
+      const fn = new lambda.Function(this, spec.name, {
+        functionName: `${this.prefix}${spec.name}`,
+        description: `flowguard ${spec.name}`,
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        handler: 'index.handler',
+        code: props.code(spec.name),
+        memorySize: spec.memoryMb,
+        // Above the function's own time budget (2-2.5 s), within the flow's 8 s maximum.
+        timeout: Duration.seconds(5),
+        reservedConcurrentExecutions: props.reservedConcurrency?.[spec.name] ?? spec.reservedConcurrency,
+        role: this.functionRole(spec, logGroup, network !== undefined),
+        logGroup,
+        environment,
+        ...network,
+      });
+      this.acknowledgeFunction(fn);
+      const alias = new lambda.Alias(this, `${spec.name}-live`, {
+        aliasName: LIVE_ALIAS,
+        version: fn.currentVersion,
+        description: 'The version Connect invokes: moved by deploy:function after a smoke test',
+      });
+      const permission = new lambda.CfnPermission(this, `${spec.name}-connect-invoke`, {
+        functionName: alias.functionArn,
+        action: 'lambda:InvokeFunction',
+        principal: 'connect.amazonaws.com',
+        sourceArn: props.instanceArn,
+        sourceAccount: this.stack.account,
+      });
+      const association = new connect.CfnIntegrationAssociation(this, `${spec.name}-integration`, {
+        instanceId: props.instanceArn,
+        integrationType: 'LAMBDA_FUNCTION',
+        integrationArn: alias.functionArn,
+      });
+      association.node.addDependency(permission);
+      this.functions.set(spec.name, fn);
+      this.aliases.set(spec.name, alias);
+      integrations.set(spec.name, association);
+      permissions.set(spec.name, permission);
+    }
+
+    if (wanted.has('secure-input') && props.connectKeys) {
+      this.connectKeys = new ConnectKeys(this, 'ConnectKeys', {
+        instanceArn: props.instanceArn,
+        handling: props.connectKeys,
+      });
+    }
+
+    const limits = this.createFlows(props, this.connectKeys?.active, { integrations, permissions });
+    this.alarms = new FlowguardAlarms(this, 'Alarms', {
+      topic: this.alarmTopic,
+      namePrefix: this.prefix,
+      namespace,
+      aliases: this.aliases,
+      flowTimeLimits: new Map(
+        specs.map((s) => [s.name, limits.get(s.placeholder) ?? props.flowTimeLimitSeconds ?? 3]),
+      ),
+    });
+    connectChangesRule(this, { topic: this.alarmTopic, ruleName });
+    if (props.createTrail && accessLogs) {
+      this.trail = new AuditTrail(this, 'Trail', { trailName: `${this.prefix}trail`, accessLogs });
+    }
+  }
+
+  /** One customer-managed key for one purpose, rotated yearly and kept when the stack goes. */
+  private purposeKey(id: string, description: string): kms.Key {
+    return new kms.Key(this, id, {
+      description,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /** The key of the function (and VPC flow) log groups: CloudWatch Logs may use it for this account's groups only. */
+  private logsKey(): kms.Key {
+    const key = this.purposeKey('LogsKey', 'flowguard: function and VPC flow log groups');
+    const { partition, region, account } = this.stack;
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogsEncryptsThisAccountsGroups',
+        principals: [new iam.ServicePrincipal(`logs.${region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${account}:log-group:*`,
+          },
+        },
+      }),
+    );
+    return key;
+  }
+
+  private screeningTable(): dynamodb.Table {
+    const table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: TABLE_KEYS.ttlAttribute,
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.purposeKey('TableKey', 'flowguard: the screening table'),
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(table).acknowledge({
+      id: 'NIST.800.53.R5-DynamoDBInBackupPlan',
+      reason:
+        'Point-in-time recovery (35 days, to the second), deletion protection and retention on stack deletion protect the table; an AWS Backup plan is the account owner’s choice, not this stack’s',
+    });
+    return table;
+  }
+
+  private secret(
+    id: string,
+    encryptionKey: kms.IKey,
+    props: Omit<secretsmanager.SecretProps, 'encryptionKey' | 'removalPolicy'>,
+  ): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, id, {
+      ...props,
+      encryptionKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const reason =
+      id === 'ConnectKeysSecret'
+        ? 'Rotating a Connect key means uploading its public key to the instance and changing the flows: the stack does it through its two key slots (docs/deploy.md), not a rotation Lambda'
+        : 'A new fingerprint key changes every fingerprint, breaking the matching downstream systems do with them: it is rotated by hand, on purpose';
+    Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason });
+    Validations.of(secret).acknowledge({ id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason });
+    return secret;
+  }
+
+  /**
+   * The topic every alarm and the CloudTrail rule publish to, under its own key: CloudWatch and
+   * EventBridge may use the key and publish only for this account's flowguard alarms and rule.
+   */
+  private topic(ruleName: string, alarmEmail: string | undefined): sns.Topic {
+    const { partition, region, account } = this.stack;
+    const alarmArns = `arn:${partition}:cloudwatch:${region}:${account}:alarm:${this.prefix}*`;
+    const ruleArn = `arn:${partition}:events:${region}:${account}:rule/${ruleName}`;
+    const publishers = [
+      { service: 'cloudwatch.amazonaws.com', sourceArn: alarmArns },
+      { service: 'events.amazonaws.com', sourceArn: ruleArn },
+    ];
+    const key = this.purposeKey('TopicKey', 'flowguard: the alarm topic');
+    const topic = new sns.Topic(this, 'SecurityAlarms', {
+      displayName: 'flowguard alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    for (const { service, sourceArn } of publishers) {
+      const conditions = {
+        StringEquals: { 'aws:SourceAccount': account },
+        ArnLike: { 'aws:SourceArn': sourceArn },
+      };
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: `${service.split('.')[0]}UsesKeyToPublish`,
+          principals: [new iam.ServicePrincipal(service)],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions,
+        }),
+      );
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: `${service.split('.')[0]}Publishes`,
+          principals: [new iam.ServicePrincipal(service)],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions,
+        }),
+      );
+    }
+    if (alarmEmail !== undefined && (Token.isUnresolved(alarmEmail) || alarmEmail.trim() !== '')) {
+      const subscription = new sns.Subscription(this, 'AlarmEmail', {
+        topic,
+        protocol: sns.SubscriptionProtocol.EMAIL,
+        endpoint: alarmEmail,
+      });
+      if (Token.isUnresolved(alarmEmail)) {
+        const given = new CfnCondition(this, 'HasAlarmEmail', {
+          expression: Fn.conditionNot(Fn.conditionEquals(alarmEmail, '')),
+        });
+        (subscription.node.defaultChild as sns.CfnSubscription).cfnOptions.condition = given;
+      }
+    }
+    return topic;
+  }
+
+  /** Server access logs of the archive and trail buckets (SSE-S3: access logging accepts no other). */
+  private accessLogsBucket(): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      enforceSSL: true,
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+    });
+    const acknowledge = (id: string, reason: string) => Validations.of(bucket).acknowledge({ id, reason });
+    acknowledge('AwsSolutions-S1', 'This is the server access log bucket: logging it to itself would loop');
+    acknowledge(
+      'NIST.800.53.R5-S3BucketLoggingEnabled',
+      'This is the server access log bucket: logging it to itself would loop',
+    );
+    acknowledge(
+      'NIST.800.53.R5-S3DefaultEncryptionKMS',
+      'S3 server access logging delivers only to buckets encrypted with S3-managed keys (SSE-S3)',
+    );
+    acknowledge(
+      'NIST.800.53.R5-S3BucketReplicationEnabled',
+      'Access logs are kept for a year in one region; cross-region replication is left to the account owner',
+    );
+    return bucket;
+  }
+
+  /** A function's role: writing its own log group, and exactly the table, secret and key calls it makes. */
+  private functionRole(spec: FunctionSpec, logGroup: logs.LogGroup, inVpc: boolean): iam.Role {
+    const { region } = this.stack;
+    const { role, policy } = roleWithPolicy(this, `${spec.name}-role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `flowguard ${spec.name}: least privilege`,
+    });
+    const allow = (statement: iam.PolicyStatement) => policy.addStatements(statement);
+    allow(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalId(logGroup)}.Arn>:*]`,
+      reason:
+        'Log streams are created by Lambda with names known only at run time: the grant covers the streams of this function’s own log group, and nothing else',
+    });
+    if (inVpc) {
+      // ENI management for VPC placement: these EC2 actions only work on resource "*".
+      allow(
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+      Validations.of(policy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Lambda manages the network interfaces of a function in a VPC with EC2 actions that accept no resource but "*"',
+      });
+    }
+    const tableActions = TABLE_ACTIONS[spec.access];
+    if (tableActions && this.table) {
+      allow(new iam.PolicyStatement({ actions: [...tableActions], resources: [this.table.tableArn] }));
+      if (this.table.encryptionKey) {
+        allow(
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'],
+            resources: [this.table.encryptionKey.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } },
+          }),
+        );
+      }
+    }
+    if (spec.access === 'secure-input' && this.connectKeysSecret && this.fingerprintSecret) {
+      const secrets = [this.connectKeysSecret, this.fingerprintSecret];
+      allow(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: secrets.map((s) => s.secretArn),
+        }),
+      );
+      const secretsKey = this.connectKeysSecret.encryptionKey;
+      if (secretsKey) {
+        allow(
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: [secretsKey.keyArn],
+            conditions: {
+              StringEquals: {
+                'kms:ViaService': `secretsmanager.${region}.amazonaws.com`,
+                'kms:EncryptionContext:SecretARN': secrets.map((s) => s.secretArn),
+              },
+            },
+          }),
+        );
+      }
+    }
+    if ((spec.access === 'secure-input' || spec.access === 'encrypt-input') && this.tokenKey) {
+      // The Encryption SDK's KMS keyring asks for a data key under the token key, with the token's
+      // context (contact id, purpose): nothing else.
+      allow(
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey'],
+          resources: [this.tokenKey.keyArn],
+          conditions: {
+            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...TOKEN_CONTEXT_KEYS] },
+            Null: { [`kms:EncryptionContext:${TOKEN_CONTEXT_KEYS[0]}`]: 'false' },
+          },
+        }),
+      );
+    }
+    return role;
+  }
+
+  private acknowledgeFunction(fn: lambda.Function): void {
+    const acknowledge = (id: string, reason: string) => Validations.of(fn).acknowledge({ id, reason });
+    acknowledge(
+      'AwsSolutions-L1',
+      'The functions are bundled for and tested on Node.js 22 (esbuild target node22); moving to a newer runtime is a deliberate change with its own tests',
+    );
+    acknowledge(
+      'NIST.800.53.R5-LambdaDLQ',
+      'Connect invokes the functions synchronously and branches on the answer; a dead-letter queue only applies to asynchronous invocations',
+    );
+    if (!this.vpc) {
+      acknowledge(
+        'NIST.800.53.R5-LambdaInsideVPC',
+        'The functions reach only AWS APIs (DynamoDB, Secrets Manager, KMS) over TLS with IAM: VPC placement is available (vpc prop, -c createVpc=true) where policy asks for it',
+      );
+    }
+  }
+
+  /** Creates the flows whose placeholders all have values; returns the Invoke time limits by placeholder. */
+  private createFlows(
+    props: FlowguardProps,
+    key: ActiveConnectKey | undefined,
+    refs: {
+      integrations: ReadonlyMap<FunctionName, connect.CfnIntegrationAssociation>;
+      permissions: ReadonlyMap<FunctionName, lambda.CfnPermission>;
+    },
+  ): Map<string, number> {
+    const values: Record<string, string> = { ...props.flowValues };
+    const byPlaceholder = new Map<string, FunctionName>();
+    for (const [name, alias] of this.aliases) {
+      const spec = FUNCTION_SPECS.find((s) => s.name === name);
+      if (!spec) continue;
+      values[spec.placeholder] = alias.functionArn;
+      byPlaceholder.set(spec.placeholder, name);
+    }
+    if (key) {
+      values.ConnectKeyId = key.keyId;
+      values.ConnectCertificate = key.certificate;
+    }
+    const limits = new Map<string, number>();
+    for (const flow of props.flows ?? []) {
+      const needed = placeholders(flow.document);
+      const missing = needed.filter((p) => !Object.hasOwn(values, p));
+      if (missing.length > 0) {
+        // A flow whose functions or key are not all deployed is left out rather than deployed broken.
+        Annotations.of(this).addInfo(`flow ${flow.name} left out: no value for ${missing.join(', ')}`);
+        continue;
+      }
+      for (const [placeholder, seconds] of invocationLimits(flow.document)) {
+        limits.set(placeholder, Math.min(seconds, limits.get(placeholder) ?? Number.POSITIVE_INFINITY));
+      }
+      const contactFlow = new connect.CfnContactFlow(this, `flow-${flow.name}`, {
+        instanceArn: props.instanceArn,
+        name: `flowguard ${flow.name}`,
+        type: flow.type,
+        content: flowContent(flow.document, values),
+      });
+      // What the flow references must exist first: the functions' associations and invoke
+      // permissions, and the security key (a conditional key is reached through Fn::If instead:
+      // DependsOn on a resource that may not exist fails the template).
+      for (const placeholder of needed) {
+        const name = byPlaceholder.get(placeholder);
+        if (!name) continue;
+        const association = refs.integrations.get(name);
+        const permission = refs.permissions.get(name);
+        if (association) contactFlow.node.addDependency(association);
+        if (permission) contactFlow.node.addDependency(permission);
+      }
+      if (key && needed.includes('ConnectKeyId')) {
+        for (const resource of key.dependencies) contactFlow.node.addDependency(resource);
+      }
+      this.flows.set(flow.name, contactFlow);
+    }
+    return limits;
+  }
+}
+
+function defaultSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {
+  return { subnets: vpc.isolatedSubnets.length > 0 ? vpc.isolatedSubnets : vpc.privateSubnets };
+}

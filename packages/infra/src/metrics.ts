@@ -1,0 +1,28 @@
+/**
+ * The embedded-metric-format contract the alarms rely on: what the functions write (through
+ * `flowHandler` in @flowguard/contact) and under which dimensions. The tests run the functions'
+ * own code and check each alarm's metric against the lines it writes.
+ */
+
+/** The namespace the stack gives every function (`FLOWGUARD_METRICS_NAMESPACE`). */
+export const DEFAULT_METRICS_NAMESPACE = 'Flowguard';
+
+/** Every EMF line carries exactly these dimensions: the function name and the outcome code. */
+export const DIMENSIONS = { function: 'function', outcome: 'outcome' } as const;
+
+/** One count per invocation, whatever the outcome. */
+export const INVOCATIONS = 'Invocations';
+/** screen-caller: an ALLOW given without a screening decision (any outcome). */
+export const FAIL_OPEN = 'FailOpen';
+/** screen-caller: a BLOCK decision. */
+export const BLOCK = 'Block';
+
+/** Outcome codes an alarm watches (the `error` of the answer, or the fail-mode code). */
+export const OUTCOMES = {
+  ok: 'ok',
+  internal: 'internal',
+  keyUnavailable: 'key_unavailable',
+  decryptFailed: 'decrypt_failed',
+  unknownKey: 'unknown_key',
+  tokenFailed: 'token_failed',
+} as const;
