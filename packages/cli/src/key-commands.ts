@@ -55,12 +55,13 @@ export async function createKeys(
   }
   ctx.out(`Made an RSA-4096 key pair and a certificate valid until ${material.notAfter.toISOString()}.
 
-  ${files.publicKey}    upload to the Connect instance (flow security keys); note the key id Connect shows
-  ${files.certificate}    the flows' InputEncryption.Key (CDK parameter ConnectCertificate, line breaks as \\n)
-  ${files.secret}    the private key: add its entry to the keys secret (FLOWGUARD_CONNECT_KEYS_SECRET_ID), then delete this file
+  ${files.publicKey}    the instance's security key (stack parameter ConnectPublicKeyA or B)
+  ${files.certificate}    the flows' InputEncryption.Key (stack parameter ConnectCertificateA or B)
+  ${files.secret}    the private key: add its entry to the keys secret (FLOWGUARD_CONNECT_KEYS_SECRET_ID) under the key id Connect gives, then delete this file
 
-Next: put the secret in Secrets Manager, upload the public key, render the flows with the key id
-Connect gave you, and run 'flowguard keys check' before the certificate expires.
+Next: deploy the stack with the key in a free slot (docs/deploy.md), put the private key in the
+secret under the key id the stack outputs, and run 'flowguard keys check' before the
+certificate expires.
 `);
   return 0;
 }

@@ -331,7 +331,7 @@ describe('flowguard keys', () => {
     const secret = JSON.parse(await readFile(join(dir, 'test-key.secret.json'), 'utf8'));
 
     expect(result.code).toBe(0);
-    expect(result.out).toMatch(/upload to the Connect instance/);
+    expect(result.out).toMatch(/security key \(stack parameter ConnectPublicKeyA or B\)/);
     expect(secret.keys[0].keyId).toBe('test-key');
     expect((await stat(join(dir, 'test-key.secret.json'))).mode & 0o777).toBe(0o600);
     expect(await readFile(join(dir, 'test-key.cert.pem'), 'utf8')).toContain('BEGIN CERTIFICATE');
