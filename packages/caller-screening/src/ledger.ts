@@ -9,6 +9,7 @@
  *   gets the same decision (its count was that plus one);
  * - the block (`blockedUntil`, `blockReason`, `blockedBy`, `blockedAt`) and `expiresAt` (TTL).
  */
+import { createHash } from 'node:crypto';
 import { bucketOf, type PhasedWindow } from './limits.js';
 
 export const CONTACT_SLOTS = 24;
@@ -188,16 +189,10 @@ export function counterNamesToReset(
   return [...names];
 }
 
-/** A contact id in 16 hex characters: UUIDs keep 64 of their bits; anything else is hashed. */
+/**
+ * A contact id in 16 hex characters: the first 64 bits of its SHA-256, whatever its scheme. Ids
+ * that share a prefix (time-ordered UUIDs, sequential ids) differ here as much as random ones.
+ */
 export function contactToken(contactId: string): string {
-  const hex = contactId.replace(/-/g, '').toLowerCase();
-  if (/^[0-9a-f]{32}$/.test(hex)) return hex.slice(0, 16);
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
-  for (let i = 0; i < contactId.length; i++) {
-    const c = contactId.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
-  }
-  return `${h1.toString(16).padStart(8, '0')}${h2.toString(16).padStart(8, '0')}`;
+  return createHash('sha256').update(contactId).digest('hex').slice(0, 16);
 }
