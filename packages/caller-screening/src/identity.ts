@@ -534,12 +534,25 @@ function attribute(contact: Contact, name: string | undefined): string | null {
   return value === undefined || value.trim() === '' ? null : value.trim();
 }
 
+/** The key of a customer id (`cust:<id>`), or null when it is empty or too long to key. */
+export function customerKey(id: string): string | null {
+  const trimmed = id.trim();
+  return trimmed === '' || trimmed.length > MAX_KEY_PART ? null : `cust:${trimmed}`;
+}
+
+/** The key of an e-mail address (`email:<address>`, lower-cased), or null when it is not one. */
+export function emailKey(address: string): string | null {
+  const normalised = address.trim().toLowerCase();
+  return normalised.includes('@') && normalised.length <= MAX_KEY_PART && !CONTROL.test(normalised)
+    ? `email:${normalised}`
+    : null;
+}
+
 function customerIdentity(contact: Contact, options: IdentityOptions): CallerIdentity | null {
   const id = attribute(contact, options.customerIdAttribute ?? 'customerId') ?? contact.customerId?.trim();
   if (!id) return null;
-  return id.length > MAX_KEY_PART
-    ? none('unidentified', '', 'customer_id_too_long')
-    : keyed('customer', `cust:${id}`);
+  const key = customerKey(id);
+  return key === null ? none('unidentified', '', 'customer_id_too_long') : keyed('customer', key);
 }
 
 interface IpOutcome {
@@ -601,11 +614,10 @@ export function callerIdentity(contact: Contact, options: IdentityOptions = {}):
     case 'EMAIL': {
       const endpoint = contact.customerEndpoint;
       if (endpoint?.addressMalformed) return unusableAddress('address_malformed');
-      const address = endpoint?.address?.trim().toLowerCase();
+      const address = endpoint?.address?.trim();
       if (!address) return none('unidentified');
-      return address.includes('@') && address.length <= MAX_KEY_PART && !CONTROL.test(address)
-        ? keyed('email', `email:${address}`)
-        : unusableAddress('email_malformed');
+      const key = emailKey(address);
+      return key === null ? unusableAddress('email_malformed') : keyed('email', key);
     }
     default: {
       const ip = ipOutcome(contact, options);

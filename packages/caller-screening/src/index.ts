@@ -23,6 +23,7 @@ export {
   isWithheld,
   phoneIdentity,
 } from './identity.js';
+export { CallerKeyError, callerKey, countryCode, exportedNumber } from './keys.js';
 export {
   type CallerState,
   CONTACT_SLOTS,
