@@ -1,8 +1,13 @@
-// Writes the flow pictures in docs/flows.md and the README from flows/*.json:
+// Writes the flow pictures in docs/flows.md and the README from flows/*.json, and the package
+// table of docs/architecture.md from each package.json:
 // `pnpm exec tsx scripts/flow-docs.ts`. A test fails when they no longer match the flows.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { FLOW_DOCS_FILE, flowDocs, README_FILE, readmeWithFlows } from './lib/flow-docs.js';
+import { ARCHITECTURE_FILE, architectureWithPackages } from './lib/package-docs.js';
 
 writeFileSync(FLOW_DOCS_FILE, flowDocs());
 writeFileSync(README_FILE, readmeWithFlows(readFileSync(README_FILE, 'utf8')));
-console.log(`wrote ${FLOW_DOCS_FILE} and the flows section of ${README_FILE}`);
+writeFileSync(ARCHITECTURE_FILE, architectureWithPackages(readFileSync(ARCHITECTURE_FILE, 'utf8')));
+console.log(
+  `wrote ${FLOW_DOCS_FILE}, the flows section of ${README_FILE} and the package table of ${ARCHITECTURE_FILE}`,
+);

@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { FLOW_DOCS_FILE, flowDocs, README_FILE, readmeWithFlows } from '@flowguard/scripts/flow-docs';
+import {
+  ARCHITECTURE_FILE,
+  architectureWithPackages,
+  workspacePackages,
+} from '@flowguard/scripts/package-docs';
 import { describe, expect, it } from 'vitest';
 
 describe('docs/flows.md', () => {
@@ -11,5 +16,14 @@ describe('docs/flows.md', () => {
     const readme = readFileSync(README_FILE, 'utf8');
 
     expect(readme).toBe(readmeWithFlows(readme));
+  });
+});
+
+describe('docs/architecture.md', () => {
+  it('lists every package as its package.json describes it (run `tsx scripts/flow-docs.ts` after changing one)', () => {
+    const text = readFileSync(ARCHITECTURE_FILE, 'utf8');
+
+    expect(text).toBe(architectureWithPackages(text));
+    for (const { manifest } of workspacePackages()) expect(text).toContain(`\`${manifest.name}\``);
   });
 });

@@ -11,7 +11,7 @@ const FLOWS_DIR = join(REPO_ROOT, 'flows');
 const INTRO = readFileSync(join(REPO_ROOT, 'scripts/lib/flows-intro.md'), 'utf8');
 
 /** A Markdown table with its columns padded, as the repo's formatter writes tables. */
-function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const cells = [header, ...rows].map((row) => row.map((cell) => cell.replace(/\|/g, '\\|')));
   const widths = header.map((_, i) => Math.max(3, ...cells.map((row) => row[i]?.length ?? 0)));
   const line = (row: readonly string[]) =>
