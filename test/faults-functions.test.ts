@@ -22,11 +22,11 @@ import { SecretCache } from '@flowguard/secrets';
 import {
   ConnectDecryptor,
   encryptInput,
-  fingerprint,
   jsonSecretsFrom,
   kmsTokenKeyring,
   SECURE_INPUT_CLIENT_OPTIONS,
   secureInput,
+  versionedFingerprint,
 } from '@flowguard/secure-input';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
 import {
@@ -196,8 +196,9 @@ describe('secure-input and encrypt-input under Secrets Manager and KMS faults', 
     return name;
   }
 
+  // A `{"key": ...}` secret is version 1 of the fingerprint key.
   const expectedFingerprint = (fill: number) =>
-    fingerprint(Buffer.alloc(32, fill), 'card', Buffer.from(CARD));
+    versionedFingerprint({ version: 1, key: Buffer.alloc(32, fill) }, 'card', Buffer.from(CARD));
 
   /**
    * A fresh Lambda instance wired as packages/functions/src/handlers does: its own Secrets
@@ -278,13 +279,18 @@ describe('secure-input and encrypt-input under Secrets Manager and KMS faults', 
 
   describe('cold cache, Secrets Manager down', () => {
     it.each(faultsBeyond(3000))(
-      'secure-input answers %s fail-closed inside the budget, then decrypts on the next call',
+      'secure-input answers %s fail-closed inside the budget, then decrypts once the backoff has passed',
       async (_, fault) => {
         const app = instance(await fingerprintSecret(1));
         smProxy.inject(fault);
 
         const during = await timed(app.secure);
         smProxy.clear();
+        // Inside the backoff the failure is served again without a fetch: one per interval.
+        const fetched = smProxy.seen.get('GetSecretValue') ?? 0;
+        const inBackoff = await app.secure();
+        const fetchedInBackoff = (smProxy.seen.get('GetSecretValue') ?? 0) - fetched;
+        app.clock.now += 60_000; // past the backoff after one failed fetch
         const after = await app.secure();
 
         expect(during.answer).toEqual({
@@ -293,6 +299,8 @@ describe('secure-input and encrypt-input under Secrets Manager and KMS faults', 
           error: 'key_unavailable',
         });
         expect(during.ms).toBeLessThan(BUDGET + SLACK_MS);
+        expect(inBackoff).toEqual(during.answer);
+        expect(fetchedInBackoff).toBe(0);
         expect(after).toMatchObject({
           valid: 'true',
           last4: '1111',

@@ -163,7 +163,7 @@ describe('function bundles', () => {
       );
 
       expect(decrypted).toMatchObject({ valid: 'true', last4: '1111', brand: 'visa', error: '' });
-      expect(decrypted.fingerprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(decrypted.fingerprint).toMatch(/^v1:[A-Za-z0-9_-]{43}$/);
       expect(decrypted.token).toMatch(/^[A-Za-z0-9+/]+=*$/);
       expect(encrypted).toMatchObject({ valid: 'true', masked: '************4444', error: '' });
       expect(JSON.stringify([decrypted, encrypted])).not.toContain('4111111111111111');

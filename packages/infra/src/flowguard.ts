@@ -147,7 +147,8 @@ export class Flowguard extends Construct {
         secretStringValue: SecretValue.unsafePlainText('{"keys":[]}'),
       });
       this.fingerprintSecret = this.secret('FingerprintSecret', secretsKey, {
-        description: 'flowguard: HMAC key for fingerprints ({"key": base64})',
+        description:
+          'flowguard: HMAC keys for fingerprints ({"key": base64} = version 1, or {"current": n, "keys": [{"version", "key"}]})',
         generateSecretString: {
           secretStringTemplate: '{}',
           generateStringKey: 'key',

@@ -4,7 +4,14 @@ import {
   type GetSecretValueCommandOutput,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { type SecretError, SecretFormatError, SecretUnavailableError, secretErrorOf } from './errors.js';
+import {
+  SecretAccessDeniedError,
+  type SecretError,
+  SecretFormatError,
+  SecretNotFoundError,
+  SecretUnavailableError,
+  secretErrorOf,
+} from './errors.js';
 
 /** What the cache reports to `onEvent` (see the README for when each fires). */
 export type SecretCacheEvent =
@@ -13,7 +20,8 @@ export type SecretCacheEvent =
   | 'refresh'
   | 'stale_served'
   | 'refresh_failed'
-  | 'refresh_throttled';
+  | 'refresh_throttled'
+  | 'error_served';
 
 /** The one call of `SecretsManagerClient` the cache makes; tests pass a fake. */
 export interface SecretsClient {
@@ -43,8 +51,13 @@ export interface SecretCacheOptions {
   jitter?: number;
   /** How old a value may be and still be served when its refresh fails. */
   maxStaleMs?: number;
-  /** Backoff floor: forced refreshes, and retries while a stale value is served. */
+  /** Backoff floor: forced refreshes (per reason), and retries after a failed fetch. */
   minRefreshIntervalMs?: number;
+  /**
+   * Most forced fetches of one cache key, whatever their reasons, inside one backoff interval:
+   * the ceiling on what messages naming many different key ids can make the cache fetch.
+   */
+  maxForcedRefreshes?: number;
   maxBackoffMs?: number;
   /** In [0, 1]. Default `Math.random`. */
   random?: () => number;
@@ -58,6 +71,15 @@ export interface GetSecretOptions {
   versionId?: string;
   /** Stops this caller's wait; the shared fetch is aborted once no caller waits for it. */
   signal?: AbortSignal;
+}
+
+export interface RefreshOptions extends GetSecretOptions {
+  /**
+   * Why the refresh is asked for, e.g. the key id a message named. Forced refreshes are
+   * rate-limited per reason, so refreshes for one unknown key id do not hold back the refresh for
+   * the next genuine one. Default: one reason for all.
+   */
+  reason?: string;
 }
 
 export interface Secret<T = string | Uint8Array> {
@@ -77,6 +99,9 @@ export const DEFAULT_MAX_STALE_MS = 3_600_000;
 export const DEFAULT_MIN_REFRESH_INTERVAL_MS = 5_000;
 export const DEFAULT_MAX_BACKOFF_MS = 60_000;
 export const DEFAULT_FETCH_TIMEOUT_MS = 800;
+export const DEFAULT_MAX_FORCED_REFRESHES = 4;
+/** Reasons remembered per cache key; older ones are forgotten once past the longest interval. */
+const MAX_REASONS = 64;
 
 type Parsed = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: Error };
 
@@ -95,6 +120,14 @@ interface Flight {
   readonly controller: AbortController;
   /** Callers waiting; callers without a signal can never leave, so the fetch then always runs on. */
   waiters: number;
+  /** The forced refreshes this fetch answers: it started after each of them was asked for. */
+  readonly reasons: Set<string>;
+}
+
+/** A forced fetch that starts once the fetch in flight (which began before it was asked for) ends. */
+interface QueuedFetch {
+  readonly flight: Promise<Flight>;
+  readonly reasons: Set<string>;
 }
 
 /** Everything known about one (secret id, stage, version id). */
@@ -106,8 +139,11 @@ interface Slot {
   lastError: SecretError | undefined;
   /** While a stale value can be served after a failure, `get` does not fetch before this. */
   retryAt: number;
-  /** When the last forced refresh was asked for. */
-  forcedAt: number;
+  /** When the last forced fetch was started for each reason. */
+  readonly forcedAt: Map<string, number>;
+  /** When each recent forced fetch started, whatever its reason (for `maxForcedRefreshes`). */
+  forcedTimes: number[];
+  queued: QueuedFetch | undefined;
 }
 
 interface Request {
@@ -144,6 +180,7 @@ export class SecretCache {
   private readonly maxStaleMs: number;
   private readonly minRefreshIntervalMs: number;
   private readonly maxBackoffMs: number;
+  private readonly maxForcedRefreshes: number;
   private readonly random: () => number;
   private readonly logger: SecretCacheLogger | undefined;
   private readonly onEvent: ((event: SecretCacheEvent) => void) | undefined;
@@ -165,6 +202,10 @@ export class SecretCache {
     if (this.maxBackoffMs < this.minRefreshIntervalMs) {
       throw new RangeError('SecretCache maxBackoffMs must be >= minRefreshIntervalMs');
     }
+    this.maxForcedRefreshes = atLeastZero(
+      'maxForcedRefreshes',
+      options.maxForcedRefreshes ?? DEFAULT_MAX_FORCED_REFRESHES,
+    );
     this.random = options.random ?? Math.random;
     this.logger = options.logger;
     this.onEvent = options.onEvent;
@@ -185,11 +226,13 @@ export class SecretCache {
   }
 
   /**
-   * Fetches again now, whatever the TTL says (a decrypt failed with the cached key: rotation).
-   * At most one forced fetch per backoff interval; inside it the cached value is returned.
+   * Fetches again now, whatever the TTL says (a decrypt failed with the cached key: rotation),
+   * with a fetch that starts after this call: never one already in flight. At most one forced
+   * fetch per reason per backoff interval, `maxForcedRefreshes` in all; inside it the cached value
+   * is returned.
    */
-  async refresh(secretId: string, options: GetSecretOptions = {}): Promise<Secret> {
-    return view(await this.force(requestOf(secretId, options), options.signal));
+  async refresh(secretId: string, options: RefreshOptions = {}): Promise<Secret> {
+    return view(await this.force(requestOf(secretId, options), options.reason ?? '', options.signal));
   }
 
   private async serve(request: Request, signal: AbortSignal | undefined): Promise<Served> {
@@ -201,22 +244,103 @@ export class SecretCache {
       return { entry, stale: false };
     }
     const backingOff = !slot.flight && now < slot.retryAt;
-    if (entry && backingOff && this.servable(entry, now)) {
-      this.emit('stale_served');
-      return { entry, stale: true };
+    if (backingOff) {
+      if (entry && this.servable(entry, now)) {
+        this.emit('stale_served');
+        return { entry, stale: true };
+      }
+      // Nothing to serve (a cold start while Secrets Manager is down): the last failure is the
+      // answer until the backoff has passed, so an outage costs one fetch per interval, not per call.
+      if (slot.lastError) {
+        this.emit('error_served');
+        throw slot.lastError;
+      }
     }
     this.emit('miss');
     return this.wait(slot, request, signal);
   }
 
-  private async force(request: Request, signal: AbortSignal | undefined): Promise<Served> {
+  private async force(request: Request, reason: string, signal: AbortSignal | undefined): Promise<Served> {
     const slot = this.slotOf(request.key);
     const now = this.clock();
-    const throttled = !slot.flight && now - slot.forcedAt < this.interval(slot.failures);
-    if (throttled) return this.throttled(slot, request, signal, now);
-    slot.forcedAt = now;
+    // Refreshes for the same reason while its fetch is queued or running share it: inside the
+    // interval they would not fetch anyway.
+    if (slot.flight?.reasons.has(reason)) return this.wait(slot, request, signal, slot.flight);
+    if (slot.queued?.reasons.has(reason)) return this.waitQueued(slot, request, signal, slot.queued);
+    if (this.forceThrottled(slot, reason, now)) return this.throttled(slot, request, signal, now);
+    this.noteForced(slot, reason, now);
     if (!slot.entry) this.emit('miss');
-    return this.wait(slot, request, signal);
+    if (slot.queued) {
+      slot.queued.reasons.add(reason);
+      return this.waitQueued(slot, request, signal, slot.queued);
+    }
+    // A fetch in flight may have read the secret before what prompted this refresh (a rotation):
+    // wait for one that starts after it.
+    if (slot.flight) return this.waitQueued(slot, request, signal, this.queue(slot, request, reason));
+    return this.wait(slot, request, signal, this.launch(slot, request, reason));
+  }
+
+  private forceThrottled(slot: Slot, reason: string, now: number): boolean {
+    const interval = this.interval(slot.failures);
+    const sameReason = now - (slot.forcedAt.get(reason) ?? Number.NEGATIVE_INFINITY) < interval;
+    slot.forcedTimes = slot.forcedTimes.filter((at) => now - at < interval);
+    const ceiling = slot.forcedTimes.length >= this.maxForcedRefreshes;
+    // After a failed fetch, no forced fetch either until the backoff has passed.
+    const failing = !slot.flight && now < slot.retryAt;
+    return sameReason || ceiling || failing;
+  }
+
+  private noteForced(slot: Slot, reason: string, now: number): void {
+    slot.forcedTimes.push(now);
+    slot.forcedAt.delete(reason);
+    slot.forcedAt.set(reason, now);
+    if (slot.forcedAt.size <= MAX_REASONS) return;
+    for (const [old, at] of slot.forcedAt) {
+      if (slot.forcedAt.size <= MAX_REASONS) break;
+      // Past the longest interval a reason no longer limits anything; the ceiling still holds.
+      if (now - at >= this.maxBackoffMs || slot.forcedAt.size > 2 * MAX_REASONS) slot.forcedAt.delete(old);
+    }
+  }
+
+  /** A forced fetch that starts when the one in flight has settled (whatever its outcome). */
+  private queue(slot: Slot, request: Request, reason: string): QueuedFetch {
+    const running = slot.flight?.promise ?? Promise.resolve();
+    const reasons = new Set([reason]);
+    const flight = running
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        slot.queued = undefined;
+        // A fetch started since then began after every queued refresh was asked for: it will do.
+        const next = slot.flight ?? this.launch(slot, request, undefined);
+        for (const queuedReason of reasons) next.reasons.add(queuedReason);
+        return next;
+      });
+    const queued: QueuedFetch = { flight, reasons };
+    slot.queued = queued;
+    return queued;
+  }
+
+  private async waitQueued(
+    slot: Slot,
+    request: Request,
+    signal: AbortSignal | undefined,
+    queued: QueuedFetch,
+  ): Promise<Served> {
+    if (!signal) return this.wait(slot, request, signal, await queued.flight);
+    if (signal.aborted) throw abortedError(request.secretId, signal);
+    let onAbort = (): void => undefined;
+    const left = new Promise<never>((_, reject) => {
+      onAbort = () => reject(abortedError(request.secretId, signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return this.wait(slot, request, signal, await Promise.race([queued.flight, left]));
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   private async throttled(
@@ -237,13 +361,18 @@ export class SecretCache {
   }
 
   /** Joins the key's fetch (starting one if none runs); on failure serves the stale value if allowed. */
-  private async wait(slot: Slot, request: Request, signal: AbortSignal | undefined): Promise<Served> {
+  private async wait(
+    slot: Slot,
+    request: Request,
+    signal: AbortSignal | undefined,
+    chosen?: Flight,
+  ): Promise<Served> {
     if (signal?.aborted) throw abortedError(request.secretId, signal);
-    const flight = slot.flight ?? this.launch(slot, request);
+    const flight = chosen ?? slot.flight ?? this.launch(slot, request, undefined);
     try {
       return { entry: await this.join(slot, flight, request.secretId, signal), stale: false };
     } catch (error) {
-      if (signal?.aborted) throw error;
+      if (signal?.aborted || revokes(error)) throw error;
       const { entry } = slot;
       if (entry && this.servable(entry, this.clock())) {
         this.emit('stale_served');
@@ -253,7 +382,7 @@ export class SecretCache {
     }
   }
 
-  private launch(slot: Slot, request: Request): Flight {
+  private launch(slot: Slot, request: Request, reason: string | undefined): Flight {
     const controller = new AbortController();
     if (slot.entry) this.emit('refresh');
     // A fetch that hangs (a client without timeouts, a black-holed endpoint) is a failure too, in
@@ -292,13 +421,16 @@ export class SecretCache {
         slot.lastError = failure;
         slot.retryAt = now + this.interval(slot.failures);
         this.emit('refresh_failed');
+        // Revocation must bite: a secret that is gone or no longer ours is not served stale.
+        if (revokes(failure)) slot.entry = undefined;
         if (slot.entry && this.servable(slot.entry, now)) this.warnStale(request, failure);
         throw failure;
       },
     );
     // Waiters handle the outcome; this keeps an abandoned fetch from being an unhandled rejection.
     promise.catch(() => undefined);
-    const flight: Flight = { promise, controller, waiters: 0 };
+    const reasons = new Set<string>(reason === undefined ? [] : [reason]);
+    const flight: Flight = { promise, controller, waiters: 0, reasons };
     slot.flight = flight;
     return flight;
   }
@@ -361,7 +493,9 @@ export class SecretCache {
         failures: 0,
         lastError: undefined,
         retryAt: Number.NEGATIVE_INFINITY,
-        forcedAt: Number.NEGATIVE_INFINITY,
+        forcedAt: new Map(),
+        forcedTimes: [],
+        queued: undefined,
       };
       this.slots.set(key, slot);
     }
@@ -402,6 +536,11 @@ export class SecretCache {
       // Same: an observer's bug must not break secret reads.
     }
   }
+}
+
+/** Failures that end stale-if-error at once; throttling, 5xx, timeouts and network keep it. */
+function revokes(error: unknown): boolean {
+  return error instanceof SecretAccessDeniedError || error instanceof SecretNotFoundError;
 }
 
 function atLeastZero(option: string, value: number): number {

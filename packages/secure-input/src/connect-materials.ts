@@ -7,6 +7,7 @@ import {
   type NodeMaterialsManager,
   needs,
 } from '@aws-crypto/material-management-node';
+import { DataKeyUnwrapError } from './errors.js';
 import { CONNECT_SUITE_ID } from './message.js';
 
 /** Where the Encryption SDK keeps a signed message's public key in the encryption context. */
@@ -60,8 +61,8 @@ export class ConnectMaterials implements NodeMaterialsManager {
       new NodeDecryptionMaterial(suite, encryptionContext).setVerificationKey(verificationKey),
       encryptedDataKeys.slice(),
     );
-    /* Postcondition: the keyring unwrapped the data key (this throws "has not been set" otherwise). */
-    needs(material.getUnencryptedDataKey(), 'Unencrypted data key is invalid.');
+    /* Postcondition: the keyring unwrapped the data key. */
+    if (!material.hasValidKey()) throw new DataKeyUnwrapError();
     return material;
   }
 }

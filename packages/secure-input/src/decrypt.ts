@@ -3,14 +3,17 @@ import type { AwsEsdkKeyObject } from '@aws-crypto/material-management-node';
 import { RawRsaKeyringNode } from '@aws-crypto/raw-rsa-keyring-node';
 import { ConnectMaterials } from './connect-materials.js';
 import { decryptMessage } from './connect-message.js';
-import { SecureInputError } from './errors.js';
+import { DataKeyUnwrapError, SecureInputError } from './errors.js';
 import { CONNECT_KEY_NAMESPACE, CONNECT_SUITE_ID, summarizeMessage } from './message.js';
 
 /** Where JSON secrets come from: the secrets cache in production, anything alike in tests. */
 export interface JsonSecrets {
   getJson(secretId: string, options?: { signal?: AbortSignal }): Promise<unknown>;
-  /** Fetches the secret again (rotation); may decline when called too often. */
-  refresh(secretId: string, options?: { signal?: AbortSignal }): Promise<unknown>;
+  /**
+   * Fetches the secret again (rotation); may decline when called too often. `reason` (the key id a
+   * message named) lets the cache rate-limit refreshes per reason.
+   */
+  refresh(secretId: string, options?: { signal?: AbortSignal; reason?: string }): Promise<unknown>;
 }
 
 /**
@@ -61,12 +64,13 @@ function keyringsOf(secret: unknown): Map<string, KeyEntry> {
   return out;
 }
 
-/** The SDK reports a data key no keyring could unwrap this way; everything else is the message's fault. */
+/**
+ * A data key no key unwrapped is ours to report (`ConnectMaterials` throws `DataKeyUnwrapError`);
+ * every error the SDK throws while decrypting (plain `Error`s from its `needs` checks, Node's GCM
+ * and signature failures) is the message's fault. No SDK message text is matched.
+ */
 function unwrapFailed(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    /unencryptedDataKey has not been set|unable to decrypt data key/i.test(error.message)
-  );
+  return error instanceof DataKeyUnwrapError;
 }
 
 export interface DecryptOptions {
@@ -92,12 +96,17 @@ export class ConnectDecryptor {
     this.secretId = options.secretId;
   }
 
-  private async currentKeys(refresh: boolean, signal?: AbortSignal): Promise<Map<string, KeyEntry>> {
+  /** `refreshFor`: the key id a message named that the cached keys did not serve. */
+  private async currentKeys(
+    refreshFor: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<Map<string, KeyEntry>> {
     let secret: unknown;
     try {
-      secret = refresh
-        ? await this.secrets.refresh(this.secretId, { signal })
-        : await this.secrets.getJson(this.secretId, { signal });
+      secret =
+        refreshFor !== undefined
+          ? await this.secrets.refresh(this.secretId, { signal, reason: refreshFor })
+          : await this.secrets.getJson(this.secretId, { signal });
     } catch (error) {
       throw new SecureInputError('key_unavailable', 'the Connect keys secret could not be read', {
         cause: error,
@@ -140,10 +149,10 @@ export class ConnectDecryptor {
       throw new SecureInputError('unknown_key', 'the message was encrypted for another key id');
     }
 
-    let keys = await this.currentKeys(false, options.signal);
+    let keys = await this.currentKeys(undefined, options.signal);
     let refreshed = false;
     if (!keys.has(keyId)) {
-      keys = await this.currentKeys(true, options.signal);
+      keys = await this.currentKeys(keyId, options.signal);
       refreshed = true;
     }
     for (;;) {
@@ -159,7 +168,7 @@ export class ConnectDecryptor {
           throw new SecureInputError('bad_ciphertext', 'the message failed authentication');
         if (refreshed)
           throw new SecureInputError('decrypt_failed', 'the data key did not unwrap with the current key');
-        keys = await this.currentKeys(true, options.signal);
+        keys = await this.currentKeys(keyId, options.signal);
         refreshed = true;
       }
     }
@@ -169,7 +178,7 @@ export class ConnectDecryptor {
 /** A cache whose `getJson` answers `{ value }`, as `@flowguard/secrets`'s SecretCache does. */
 export interface ValueCache {
   getJson(secretId: string, options?: { signal?: AbortSignal }): Promise<{ readonly value: unknown }>;
-  refresh(secretId: string, options?: { signal?: AbortSignal }): Promise<unknown>;
+  refresh(secretId: string, options?: { signal?: AbortSignal; reason?: string }): Promise<unknown>;
 }
 
 /**
@@ -181,7 +190,7 @@ export function jsonSecretsFrom(cache: ValueCache): JsonSecrets {
     getJson: async (secretId, options) => (await cache.getJson(secretId, options)).value,
     refresh: async (secretId, options) => {
       await cache.refresh(secretId, options);
-      return (await cache.getJson(secretId, options)).value;
+      return (await cache.getJson(secretId, { signal: options?.signal })).value;
     },
   };
 }

@@ -11,3 +11,15 @@ export class SecureInputError extends FlowguardError {
     this.name = 'SecureInputError';
   }
 }
+
+/**
+ * The keyring had no key that unwrapped the message's data key. Thrown by `ConnectMaterials`: the
+ * SDK's raw keyrings swallow unwrap failures and leave the material without a key, so this class
+ * (not an SDK message) is how a decrypt tells "wrong or rotated key" from "damaged message".
+ */
+export class DataKeyUnwrapError extends Error {
+  constructor() {
+    super('no key in the keyring unwrapped the data key');
+    this.name = 'DataKeyUnwrapError';
+  }
+}

@@ -3,7 +3,13 @@ import { type Contact, type FlowFunction, type InvocationContext, stringParamete
 import { cardBrand, coerceParameter, hasSchema, SCHEMAS, validateInput } from '@flowguard/input-validation';
 import type { ConnectDecryptor, JsonSecrets } from './decrypt.js';
 import { SecureInputError } from './errors.js';
-import { fingerprint, makeToken, tokenContext } from './token.js';
+import {
+  type FingerprintKey,
+  fingerprintKeysOf,
+  NO_FINGERPRINT_FORMATS,
+  versionedFingerprint,
+} from './fingerprint.js';
+import { makeToken, tokenContext } from './token.js';
 
 /** Formats a flow can name, each validated with the schema of the same name (or a user schema). */
 export const FORMATS = ['card', 'expiry', 'cvv', 'account', 'routing', 'pin', 'dob', 'digits'] as const;
@@ -21,6 +27,8 @@ interface Target {
   readonly field: string;
   /** Derive last four digits and brand only for values that are masked, never for PINs or CVVs. */
   readonly revealsLast4: boolean;
+  /** False for PINs and CVVs, and for any value its schema says is never output. */
+  readonly fingerprinted: boolean;
 }
 
 /** The schema and parameter a format's value is checked as: the schema's first required field. */
@@ -32,11 +40,20 @@ function targetOf(format: string): Target {
   const property = schema?.properties.find((p) => p.required && p.type === 'string');
   if (!schema || !property)
     throw new SecureInputError('unknown_format', 'the schema has no required text field');
-  return { schema: format, field: property.name, revealsLast4: property.output === 'masked' };
+  return {
+    schema: format,
+    field: property.name,
+    revealsLast4: property.output === 'masked',
+    fingerprinted: !NO_FINGERPRINT_FORMATS.has(format) && property.output !== 'none',
+  };
 }
 
-async function fingerprintKey(deps: SecureInputDeps, signal?: AbortSignal): Promise<Buffer | undefined> {
-  if (!deps.secrets || !deps.fingerprintSecretId) return undefined;
+async function fingerprintKey(
+  deps: SecureInputDeps,
+  target: Target,
+  signal?: AbortSignal,
+): Promise<FingerprintKey | undefined> {
+  if (!target.fingerprinted || !deps.secrets || !deps.fingerprintSecretId) return undefined;
   let secret: unknown;
   try {
     secret = await deps.secrets.getJson(deps.fingerprintSecretId, { signal });
@@ -45,15 +62,7 @@ async function fingerprintKey(deps: SecureInputDeps, signal?: AbortSignal): Prom
       cause: error,
     });
   }
-  const key = (secret as { key?: unknown } | null)?.key;
-  const bytes = typeof key === 'string' ? Buffer.from(key, 'base64') : undefined;
-  if (!bytes || bytes.length < 32) {
-    throw new SecureInputError(
-      'key_unavailable',
-      'the fingerprint secret must hold {"key": "<base64 of 32+ bytes>"}',
-    );
-  }
-  return bytes;
+  return fingerprintKeysOf(secret).current;
 }
 
 interface Facts {
@@ -77,7 +86,7 @@ async function derive(
   deps: SecureInputDeps,
   contact: Contact,
   context: InvocationContext,
-  fingerprintKeyRead: Promise<Buffer | undefined>,
+  fingerprintKeyRead: Promise<FingerprintKey | undefined>,
 ): Promise<Facts> {
   const text = plaintext.toString('utf8');
   const result = validateInput(target.schema, { [target.field]: text });
@@ -99,7 +108,7 @@ async function derive(
     if (target.revealsLast4 && value.length >= 10) facts.last4 = value.subarray(-4).toString('utf8');
     if (target.schema === 'card') facts.brand = cardBrand(value.toString('utf8'));
     const key = await fingerprintKeyRead;
-    if (key) facts.fingerprint = fingerprint(key, target.schema, value);
+    if (key) facts.fingerprint = versionedFingerprint(key, target.schema, value);
     if (deps.tokenKeyring) {
       const keyring = await deps.tokenKeyring(context.signal);
       facts.token = await makeToken(keyring, value, tokenContext(contact.contactId, target.schema));
@@ -143,7 +152,7 @@ export function secureInput(decryptor: ConnectDecryptor, deps: SecureInputDeps):
       const fingerprintRead = new AbortController();
       const abandon = () => fingerprintRead.abort(context.signal.reason);
       context.signal.addEventListener('abort', abandon, { once: true });
-      const fingerprintKeyRead = fingerprintKey(deps, fingerprintRead.signal);
+      const fingerprintKeyRead = fingerprintKey(deps, target, fingerprintRead.signal);
       fingerprintKeyRead.catch(() => {}); // awaited below only for a valid value
       try {
         const plaintext = await decryptor.decrypt(encrypted ?? '', { keyId, signal: context.signal });

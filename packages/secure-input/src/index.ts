@@ -6,7 +6,15 @@ export {
   MAX_CIPHERTEXT_CHARS,
   type ValueCache,
 } from './decrypt.js';
-export { SecureInputError } from './errors.js';
+export { DataKeyUnwrapError, SecureInputError } from './errors.js';
+export {
+  type FingerprintKey,
+  type FingerprintKeys,
+  fingerprint,
+  fingerprintKeysOf,
+  NO_FINGERPRINT_FORMATS,
+  versionedFingerprint,
+} from './fingerprint.js';
 export {
   ENCRYPT_INPUT_OUTPUTS,
   encryptInput,
@@ -17,7 +25,6 @@ export {
 } from './functions.js';
 export { CONNECT_KEY_NAMESPACE, CONNECT_SUITE_ID, type MessageSummary, summarizeMessage } from './message.js';
 export {
-  fingerprint,
   kmsTokenKeyring,
   makeToken,
   rsaTokenKeyring,

@@ -1,4 +1,4 @@
-import { createHmac, createPublicKey, randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 // The KMS keyring alone: the package's index also loads the hierarchical keyring and, with it, a
 // DynamoDB client the functions do not need.
 import {
@@ -107,15 +107,6 @@ export async function makeToken(
   } catch (error) {
     throw new SecureInputError('token_failed', 'the token could not be made', { cause: error });
   }
-}
-
-/**
- * A keyed fingerprint (HMAC-SHA256, base64url): the same value always gives the same
- * fingerprint under one key, so a backend can spot one card used by many callers without ever
- * holding the card number.
- */
-export function fingerprint(key: Buffer, purpose: string, value: Buffer): string {
-  return createHmac('sha256', key).update(purpose).update('\0').update(value).digest('base64url');
 }
 
 /**

@@ -1,4 +1,8 @@
-import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  PutSecretValueCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { type LocalSecretsManager, startLocalSecretsManager } from '@flowguard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -162,16 +166,52 @@ describe('SecretCache against the local Secrets Manager', () => {
     expect(events).toContain('stale_served');
   });
 
-  it('serves the last value when access is revoked after it worked', async () => {
+  it('stops serving the last value at once when access is revoked after it worked', async () => {
     const { name } = await create('was-allowed');
     const cache = newCache();
     await cache.get(name);
     local.faults.deny(name);
 
     now += TTL;
-    const secret = await cache.get(name);
+    const revoked = await cache.get(name).catch((caught: unknown) => caught);
+    const again = await cache.get(name).catch((caught: unknown) => caught);
 
-    expect(secret).toMatchObject({ value: 'was-allowed', stale: true });
+    expect(revoked).toBeInstanceOf(SecretAccessDeniedError);
+    expect(again).toBe(revoked);
+    expect(fetches()).toBe(2);
+    expect(events).not.toContain('stale_served');
+  });
+
+  it('stops serving the last value at once when the secret is deleted', async () => {
+    const { name } = await create('was-there');
+    const cache = newCache();
+    await cache.get(name);
+    await local.client.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
+
+    now += TTL;
+    const gone = await cache.get(name).catch((caught: unknown) => caught);
+
+    expect(gone).toBeInstanceOf(SecretNotFoundError);
+  });
+
+  it('keeps serving through throttling, and fetches once per backoff interval at a cold start', async () => {
+    const { name } = await create('steady');
+    const warm = newCache();
+    await warm.get(name);
+    local.faults.failNext(1000, 'throttle');
+    now += TTL;
+    const stale = await warm.get(name);
+    local.requests.reset();
+
+    const cold = newCache();
+    const errors = await Promise.all(
+      Array.from({ length: 5 }, async () => cold.get(name).catch((caught: unknown) => caught)),
+    );
+    for (let i = 0; i < 5; i++) await cold.get(name).catch(() => undefined);
+
+    expect(stale).toMatchObject({ value: 'steady', stale: true });
+    expect(errors[0]).toBeInstanceOf(SecretUnavailableError);
+    expect(fetches()).toBe(1);
   });
 
   it('gives up a slow fetch when the caller aborts', async () => {

@@ -330,14 +330,14 @@ describe('SecretCache single flight', () => {
     expect(secrets.map((secret) => secret.versionId)).toEqual(['v2', 'v2', 'v2', 'v2', 'v2']);
   });
 
-  it('starts a new fetch once the previous one has settled', async () => {
-    const { cache, client, clock } = rig();
+  it('starts a new fetch once the previous one has settled and its backoff has passed', async () => {
+    const { cache, client, clock } = rig({ minRefreshIntervalMs: 5_000 });
     client.hold();
     const first = cache.get(ID);
     await settle();
     client.calls[0]?.reject(sdkError('ThrottlingException'));
     await rejectionOf(first);
-    clock.advance(1);
+    clock.advance(10_000);
     client.answerWith(version('v1', SECRET_VALUE));
 
     const second = await cache.get(ID);
@@ -372,7 +372,7 @@ describe('SecretCache stale-if-error', () => {
     ]);
   });
 
-  it.each(['AccessDeniedException', 'InternalServiceError', 'TimeoutError'])(
+  it.each(['ThrottlingException', 'InternalServiceError', 'ServiceUnavailable', 'TimeoutError'])(
     'serves the stale value after %s once the secret was read',
     async (name) => {
       const { cache, client, clock } = rig();
@@ -424,12 +424,13 @@ describe('SecretCache stale-if-error', () => {
     expect(client.calls).toHaveLength(2);
   });
 
-  it('throws "timed out" for a fetch that hangs with nothing cached, and fetches again next time', async () => {
-    const { cache, client } = rig({ fetchTimeoutMs: 20 });
+  it('throws "timed out" for a fetch that hangs with nothing cached, and fetches again after the backoff', async () => {
+    const { cache, client, clock } = rig({ fetchTimeoutMs: 20, minRefreshIntervalMs: 5_000 });
     client.hold();
 
     const error = await rejectionOf(cache.get(ID));
     client.answerWith(version('v1', SECRET_VALUE));
+    clock.advance(10_000);
     const next = await cache.get(ID);
 
     expect(error).toBeInstanceOf(SecretUnavailableError);
@@ -779,5 +780,237 @@ describe('SecretCache abort', () => {
 
     expect(error).toBeInstanceOf(SecretUnavailableError);
     expect(client.calls).toHaveLength(0);
+  });
+});
+
+describe('SecretCache negative caching at cold start', () => {
+  it('answers the last error without fetching until the backoff has passed, then fetches once', async () => {
+    const { cache, client, clock, events } = rig({ minRefreshIntervalMs: 5_000 });
+    client.answerWith(sdkError('InternalServiceError'));
+    const first = await rejectionOf(cache.get(ID));
+
+    // One failure: the interval is 2 × 5 s.
+    const during = await Promise.all(Array.from({ length: 20 }, () => rejectionOf(cache.get(ID))));
+    clock.advance(9_999);
+    const lastInside = await rejectionOf(cache.get(ID));
+    const sendsInside = client.calls.length;
+    clock.advance(1);
+    const retried = await rejectionOf(cache.get(ID));
+
+    expect(first).toBeInstanceOf(SecretUnavailableError);
+    expect(new Set([...during, lastInside])).toEqual(new Set([first]));
+    expect(sendsInside).toBe(1);
+    expect(retried).toBeInstanceOf(SecretUnavailableError);
+    expect(client.calls).toHaveLength(2);
+    expect(events.filter((event) => event === 'error_served')).toHaveLength(21);
+  });
+
+  it('doubles the interval while the service stays down, and serves the value once it is back', async () => {
+    const { cache, client, clock } = rig({ minRefreshIntervalMs: 5_000, maxBackoffMs: 60_000 });
+    client.answerWith(sdkError('ThrottlingException'));
+    await rejectionOf(cache.get(ID)); // failure 1: 10 s
+    clock.advance(10_000);
+    await rejectionOf(cache.get(ID)); // failure 2: 20 s
+    clock.advance(19_999);
+    await rejectionOf(cache.get(ID));
+    const sendsInside = client.calls.length;
+    clock.advance(1);
+    client.answerWith(version('v1', SECRET_VALUE));
+
+    const secret = await cache.get(ID);
+
+    expect(sendsInside).toBe(2);
+    expect(secret).toMatchObject({ value: SECRET_VALUE, stale: false });
+    expect(client.calls).toHaveLength(3);
+  });
+
+  it('holds back a forced refresh with nothing cached during the backoff too', async () => {
+    const { cache, client } = rig();
+    client.answerWith(sdkError('InternalServiceError'));
+    const first = await rejectionOf(cache.get(ID));
+
+    const forced = await rejectionOf(cache.refresh(ID, { reason: 'key-2' }));
+
+    expect(forced).toBe(first);
+    expect(client.calls).toHaveLength(1);
+  });
+});
+
+describe('SecretCache revocation', () => {
+  it.each([
+    ['AccessDeniedException', SecretAccessDeniedError],
+    ['AccessDenied', SecretAccessDeniedError],
+    ['ResourceNotFoundException', SecretNotFoundError],
+  ])(
+    'stops serving the cached value at once on %s, and does not fetch again while backing off',
+    async (name, type) => {
+      const { cache, client, clock, events, warnings } = rig();
+      await cache.get(ID);
+      clock.advance(TTL);
+      client.answerWith(sdkError(name));
+
+      const revoked = await rejectionOf(cache.get(ID));
+      const again = await rejectionOf(cache.get(ID));
+
+      expect(revoked).toBeInstanceOf(type);
+      expect(again).toBe(revoked);
+      expect(client.calls).toHaveLength(2);
+      expect(events).not.toContain('stale_served');
+      expect(warnings).toEqual([]);
+    },
+  );
+
+  it('stops a forced refresh from serving the cached value once access is denied', async () => {
+    const { cache, client, clock } = rig();
+    await cache.get(ID);
+    clock.advance(60_000);
+    client.answerWith(sdkError('AccessDeniedException'));
+
+    const refreshed = await rejectionOf(cache.refresh(ID));
+    const got = await rejectionOf(cache.get(ID));
+
+    expect(refreshed).toBeInstanceOf(SecretAccessDeniedError);
+    expect(got).toBe(refreshed);
+  });
+
+  it('reads the secret again once access is restored and the backoff has passed', async () => {
+    const { cache, client, clock } = rig({ minRefreshIntervalMs: 5_000 });
+    await cache.get(ID);
+    clock.advance(TTL);
+    client.answerWith(sdkError('AccessDeniedException'));
+    await rejectionOf(cache.get(ID));
+    clock.advance(10_000);
+    client.answerWith(version('v2', 'restored'));
+
+    const secret = await cache.get(ID);
+
+    expect(secret).toMatchObject({ value: 'restored', versionId: 'v2', stale: false });
+  });
+});
+
+describe('SecretCache.refresh and fetches already in flight', () => {
+  it('does not join a fetch that started before it was asked for: it waits for one of its own', async () => {
+    const { cache, client, clock } = rig();
+    await cache.get(ID);
+    clock.advance(TTL);
+    client.hold();
+    const ttlGet = cache.get(ID); // a TTL fetch starts, before the rotation
+    await settle();
+
+    const refreshed = cache.refresh(ID, { reason: 'new-key' }); // a message for the new key arrives
+    await settle();
+    client.calls[1]?.resolve(version('v1', SECRET_VALUE)); // the TTL fetch read the old version
+    await settle();
+    client.calls[2]?.resolve(version('v2', 'rotated'));
+
+    expect((await ttlGet).versionId).toBe('v1');
+    expect(await refreshed).toMatchObject({ versionId: 'v2', value: 'rotated', stale: false });
+    expect(client.calls).toHaveLength(3);
+  });
+
+  it('starts its own fetch after a TTL fetch that fails, and serves what it gets', async () => {
+    const { cache, client, clock } = rig();
+    await cache.get(ID);
+    clock.advance(TTL);
+    client.hold();
+    const ttlGet = cache.get(ID);
+    await settle();
+
+    const refreshed = cache.refresh(ID, { reason: 'new-key' });
+    await settle();
+    client.calls[1]?.reject(sdkError('InternalServiceError'));
+    await settle();
+    client.calls[2]?.resolve(version('v2', 'rotated'));
+
+    expect(await ttlGet).toMatchObject({ versionId: 'v1', stale: true });
+    expect(await refreshed).toMatchObject({ versionId: 'v2', stale: false });
+  });
+
+  it('queues refreshes for several reasons asked during one fetch onto one later fetch', async () => {
+    const { cache, client, clock } = rig();
+    await cache.get(ID);
+    clock.advance(TTL);
+    client.hold();
+    const ttlGet = cache.get(ID);
+    await settle();
+
+    const pending = ['key-a', 'key-b', 'key-a'].map((reason) => cache.refresh(ID, { reason }));
+    await settle();
+    client.calls[1]?.resolve(version('v1', SECRET_VALUE));
+    await settle();
+    client.calls[2]?.resolve(version('v2', 'rotated'));
+    const secrets = await Promise.all(pending);
+    await ttlGet;
+
+    expect(secrets.map((secret) => secret.versionId)).toEqual(['v2', 'v2', 'v2']);
+    expect(client.calls).toHaveLength(3);
+  });
+
+  it('lets a waiting refresh leave on its signal before its fetch starts', async () => {
+    const { cache, client, clock } = rig();
+    await cache.get(ID);
+    clock.advance(TTL);
+    client.hold();
+    const ttlGet = cache.get(ID);
+    await settle();
+    const controller = new AbortController();
+
+    const leaving = rejectionOf(cache.refresh(ID, { reason: 'k', signal: controller.signal }));
+    controller.abort(new Error('budget spent'));
+    const error = await leaving;
+    client.calls[1]?.resolve(version('v1', SECRET_VALUE));
+    await ttlGet;
+
+    expect(error).toBeInstanceOf(SecretUnavailableError);
+    expect(error).toMatchObject({ message: `secret ${ID} unavailable: fetch aborted` });
+  });
+});
+
+describe('SecretCache.refresh rate limit per reason', () => {
+  it('does not let refreshes for an unknown key id use up the refresh for the next genuine one', async () => {
+    const { cache, client, clock } = rig({ minRefreshIntervalMs: 5_000 });
+    await cache.get(ID);
+    clock.advance(1_000);
+    await cache.refresh(ID, { reason: 'bogus-key' });
+    clock.advance(1_000);
+    await cache.refresh(ID, { reason: 'bogus-key' }); // throttled: same reason inside 5 s
+    clock.advance(1_000);
+    client.answerWith(version('v2', 'rotated'));
+
+    const genuine = await cache.refresh(ID, { reason: 'new-key' });
+
+    expect(genuine).toMatchObject({ versionId: 'v2', value: 'rotated' });
+    expect(client.calls).toHaveLength(3);
+  });
+
+  it('still throttles each reason on its own interval', async () => {
+    const { cache, client, clock, events } = rig({ minRefreshIntervalMs: 5_000 });
+    await cache.refresh(ID, { reason: 'k1' });
+    clock.advance(4_999);
+    client.answerWith(version('v2', 'rotated'));
+
+    const throttled = await cache.refresh(ID, { reason: 'k1' });
+    clock.advance(1);
+    const allowed = await cache.refresh(ID, { reason: 'k1' });
+
+    expect(throttled.versionId).toBe('v1');
+    expect(allowed.versionId).toBe('v2');
+    expect(events.filter((event) => event === 'refresh_throttled')).toHaveLength(1);
+  });
+
+  it('caps forced fetches across all reasons at maxForcedRefreshes per interval', async () => {
+    const { cache, client, clock } = rig({ minRefreshIntervalMs: 5_000, maxForcedRefreshes: 3 });
+    await cache.get(ID);
+
+    for (let i = 0; i < 10; i++) {
+      clock.advance(100);
+      await cache.refresh(ID, { reason: `random-key-${i}` });
+    }
+    const sendsInside = client.calls.length;
+    clock.advance(5_000);
+    await cache.refresh(ID, { reason: 'new-key' });
+
+    expect(sendsInside).toBe(1 + 3);
+    expect(client.calls).toHaveLength(5);
   });
 });

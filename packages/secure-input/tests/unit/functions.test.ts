@@ -4,6 +4,7 @@ import { voiceEvent } from '@flowguard/testing';
 import { describe, expect, it } from 'vitest';
 import { encryptLikeConnect } from '../../src/connect-encrypt.js';
 import { ConnectDecryptor } from '../../src/decrypt.js';
+import { fingerprint, versionedFingerprint } from '../../src/fingerprint.js';
 import { encryptInput, type SecureInputDeps, secureInput } from '../../src/functions.js';
 import { openToken } from '../../src/open-token.js';
 import { rsaTokenKeyring, TOKEN_KEY_NAMESPACE, tokenContext } from '../../src/token.js';
@@ -59,8 +60,67 @@ describe('secure-input', () => {
       length: '16',
       error: '',
     });
-    expect(response.fingerprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(response.fingerprint).toMatch(/^v1:[A-Za-z0-9_-]{43}$/);
     expect(JSON.stringify(response)).not.toContain('4111111111111111');
+  });
+
+  it('tags a fingerprint under the original {"key"} secret as version 1, the HMAC unchanged', async () => {
+    const { secure } = setup();
+
+    const response = await secure(stored(knownAnswer('4111111111111111').ciphertext, 'card'));
+
+    const hmac = fingerprint(Buffer.from(FINGERPRINT_KEY, 'base64'), 'card', Buffer.from('4111111111111111'));
+    expect(response.fingerprint).toBe(`v1:${hmac}`);
+  });
+
+  it('makes fingerprints with the current key of a versioned secret, tagged with its version', async () => {
+    const { secrets, secure } = setup();
+    const next = Buffer.alloc(32, 0x6b);
+    secrets.rotate('fingerprint', {
+      current: 2,
+      keys: [
+        { version: 1, key: FINGERPRINT_KEY },
+        { version: 2, key: next.toString('base64') },
+      ],
+    });
+    await secrets.refresh('fingerprint');
+
+    const response = await secure(stored(knownAnswer('4111111111111111').ciphertext, 'card'));
+
+    const expected = versionedFingerprint({ version: 2, key: next }, 'card', Buffer.from('4111111111111111'));
+    expect(response.fingerprint).toBe(expected);
+    expect(expected.startsWith('v2:')).toBe(true);
+  });
+
+  it.each([
+    ['pin', '5821'],
+    ['cvv', '737'],
+  ])(
+    'gives no fingerprint for a %s, and does not read the fingerprint key for it',
+    async (format, digits) => {
+      const { secrets, secure } = setup();
+      const ciphertext = await encryptLikeConnect(digits, {
+        keyId: 'test-only-key-1',
+        publicKey: testKey(1, 'cert'),
+      });
+
+      const response = await secure(stored(ciphertext, format));
+
+      expect(response).toMatchObject({ valid: 'true', fingerprint: '', length: String(digits.length) });
+      expect(secrets.gets).toBe(1); // the Connect keys only
+    },
+  );
+
+  it('answers key_unavailable when the fingerprint secret is malformed, naming no key', async () => {
+    const { secrets, secure } = setup();
+    secrets.rotate('fingerprint', { current: 3, keys: [{ version: 1, key: FINGERPRINT_KEY }] });
+    await secrets.refresh('fingerprint');
+
+    const response = await secure(stored(knownAnswer('4111111111111111').ciphertext, 'card'));
+
+    expect(response).toMatchObject({ valid: 'false', errorCode: 'key_unavailable' });
+    expect(response.fingerprint ?? '').toBe('');
+    expect(JSON.stringify(response)).not.toContain(FINGERPRINT_KEY);
   });
 
   it('gives one card the same fingerprint across contacts, and another card another', async () => {
