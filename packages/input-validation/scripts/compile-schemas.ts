@@ -6,6 +6,7 @@ import { GENERATED_DIR, generatedFiles, SCHEMA_FOLDERS } from '../src/generate.j
 
 try {
   const compiled = await compileSchemas(SCHEMA_FOLDERS);
+  for (const warning of compiled.warnings) console.warn(`warning: ${warning}`);
   for (const [file, text] of Object.entries(generatedFiles(compiled)))
     await writeFile(`${GENERATED_DIR}/${file}`, text);
   console.log(`compiled ${compiled.plans.length} schemas: ${compiled.plans.map((p) => p.name).join(', ')}`);

@@ -226,7 +226,9 @@ export function minorUnits(value: string, decimals = 2): number | null {
   if (!match?.[1]) return null;
   const fraction = match[2] ?? '';
   if (fraction.length > decimals) return null;
-  return Number(match[1]) * 10 ** decimals + Number(fraction.padEnd(decimals, '0') || '0');
+  const units = Number(match[1]) * 10 ** decimals + Number(fraction.padEnd(decimals, '0') || '0');
+  // Past 2^53 a number is no longer exact: refused rather than rounded.
+  return Number.isSafeInteger(units) ? units : null;
 }
 
 function amountProblem(value: unknown, options: CheckOptions): string {

@@ -7,11 +7,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import AjvModule, { _, type KeywordCxt, stringify } from 'ajv';
 import standaloneModule from 'ajv/dist/standalone/index.js';
-import type { KeywordErrorCxt } from 'ajv/dist/types/index.js';
+import type { KeywordErrorCxt, RegExpEngine } from 'ajv/dist/types/index.js';
 import addFormatsModule from 'ajv-formats';
 import safeRegex from 'safe-regex2';
 import { CHECKS, runCheck } from './checks.js';
 import type { PropertyManifest } from './manifest-types.js';
+import { compileLinear, linearRegExp } from './regexp.js';
 
 export const COERCIONS = ['none', 'trim', 'upper', 'digits', 'dtmf', 'json'] as const;
 export const OUTPUTS = ['value', 'masked', 'e164', 'isoDate', 'minorUnits', 'none'] as const;
@@ -19,6 +20,9 @@ export const OUTPUTS = ['value', 'masked', 'e164', 'isoDate', 'minorUnits', 'non
 export const RESERVED = new Set(['valid', 'errorField', 'errorCode', 'errorMessageKey', 'error', 'schema']);
 const SCHEMA_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 const PROPERTY_NAME = /^[A-Za-z][A-Za-z0-9_]{0,47}$/;
+const MAX_PATTERN_LENGTH = 200;
+/** The most decimals an amount may have: 12 integer digits and 3 decimals stay a safe integer. */
+const MAX_DECIMALS = 3;
 
 export type Coercion = (typeof COERCIONS)[number];
 export type Output = (typeof OUTPUTS)[number];
@@ -45,17 +49,88 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Every `pattern` in a schema, wherever it sits, with its path. */
-function patterns(node: unknown, path: string, out: [string, string][] = []): [string, string][] {
+/** Keywords whose object's keys are names or patterns, not keywords. */
+const NAME_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
+
+/** Every `pattern` and `patternProperties` key in a schema, wherever it sits, with its path. */
+export function patterns(node: unknown, path = '', out: [string, string][] = []): [string, string][] {
   if (Array.isArray(node)) {
     for (const [i, item] of node.entries()) patterns(item, `${path}/${i}`, out);
   } else if (isObject(node)) {
     for (const [key, value] of Object.entries(node)) {
-      if (key === 'pattern' && typeof value === 'string') out.push([path, value]);
-      else patterns(value, `${path}/${key}`, out);
+      const at = `${path}/${key}`;
+      if (key === 'pattern' && typeof value === 'string') out.push([at, value]);
+      else if (NAME_MAPS.has(key) && isObject(value)) {
+        for (const [name, schema] of Object.entries(value)) {
+          if (key === 'patternProperties') out.push([`${at}/${name}`, name]);
+          patterns(schema, `${at}/${name}`, out);
+        }
+      } else patterns(value, at, out);
     }
   }
   return out;
+}
+
+/**
+ * The first construct of a pattern that RE2 cannot run in linear time (it would need
+ * backtracking), named for the build error; undefined when there is none.
+ */
+export function unsupportedConstruct(pattern: string): string | undefined {
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i];
+    if (char === '\\') {
+      const next = pattern[i + 1] ?? '';
+      if (/[1-9]/.test(next)) return `a backreference (\\${next})`;
+      if (next === 'k' && pattern[i + 2] === '<' && !inClass) return 'a named backreference (\\k<…>)';
+      i++;
+    } else if (inClass) {
+      if (char === ']') inClass = false;
+    } else if (char === '[') {
+      inClass = true;
+    } else if (char === '(') {
+      const group = pattern.slice(i, i + 4);
+      if (group.startsWith('(?=')) return 'a lookahead ((?=…))';
+      if (group.startsWith('(?!')) return 'a negative lookahead ((?!…))';
+      if (group === '(?<=') return 'a lookbehind ((?<=…))';
+      if (group === '(?<!') return 'a negative lookbehind ((?<!…))';
+    }
+  }
+  return undefined;
+}
+
+/** Why a pattern cannot be compiled for the validators, or undefined when it can. */
+function patternProblem(pattern: string): string | undefined {
+  if (pattern.length > MAX_PATTERN_LENGTH) return `is longer than ${MAX_PATTERN_LENGTH} characters`;
+  try {
+    // Compiled, never run: the syntax JSON Schema specifies (ECMA-262, as ajv reads it).
+    new RegExp(pattern, 'u');
+  } catch (error) {
+    return `is not a valid ECMA-262 regular expression (${(error as Error).message})`;
+  }
+  const construct = unsupportedConstruct(pattern);
+  if (construct)
+    return `uses ${construct}, which RE2, the linear-time engine the validators match with, does not support (no lookaround, no backreferences)`;
+  try {
+    compileLinear(pattern);
+  } catch (error) {
+    return `does not compile with RE2, the linear-time engine the validators match with (${(error as Error).message})`;
+  }
+  return undefined;
+}
+
+/**
+ * Early warnings, not errors: patterns safe-regex2 flags (nested quantifiers) would backtrack
+ * catastrophically under a backtracking engine. RE2 runs them in linear time, but such a pattern
+ * is usually a mistake and would hang any other validator given the same schema.
+ */
+export function patternWarnings(file: string, schema: unknown): string[] {
+  return patterns(schema)
+    .filter(([, pattern]) => !safeRegex(pattern))
+    .map(
+      ([path, pattern]) =>
+        `${file}: pattern at ${path} (${pattern}) would backtrack catastrophically in a backtracking engine; it runs in linear time here (RE2), but consider a simpler one`,
+    );
 }
 
 /** Strings without a length bound, wherever they sit (inputs must have maximum lengths). */
@@ -83,6 +158,14 @@ function checkNames(node: unknown, out: string[] = []): string[] {
   return out;
 }
 
+/** The property a schema-level `cvv` check reads (`cvv` unless its `field` says otherwise). */
+function cvvFieldOf(schema: Json): string | undefined {
+  const check = schema.check;
+  if (check === 'cvv') return 'cvv';
+  if (!isObject(check) || check.name !== 'cvv') return undefined;
+  return typeof check.field === 'string' ? check.field : 'cvv';
+}
+
 /** Checks the house rules a schema must follow and derives its plan. */
 export function planSchema(file: string, schema: unknown): SchemaPlan {
   const fail = (message: string) => new SchemaError(file, message);
@@ -95,9 +178,9 @@ export function planSchema(file: string, schema: unknown): SchemaPlan {
   if (schema.type !== 'object' || !isObject(schema.properties)) {
     throw fail('a schema describes the flow parameters: type "object" with "properties"');
   }
-  for (const [path, pattern] of patterns(schema, '')) {
-    if (pattern.length > 200 || !safeRegex(pattern))
-      throw fail(`pattern at ${path || '/'} may backtrack catastrophically`);
+  for (const [path, pattern] of patterns(schema)) {
+    const problem = patternProblem(pattern);
+    if (problem) throw fail(`schema ${name}: pattern at ${path} ${problem}`);
   }
   const unbounded = unboundedStrings(schema, '');
   if (unbounded.length > 0) throw fail(`every string needs a maxLength (missing at ${unbounded.join(', ')})`);
@@ -106,6 +189,7 @@ export function planSchema(file: string, schema: unknown): SchemaPlan {
       throw fail(`unknown check '${check}'; checks: ${Object.keys(CHECKS).join(', ')}`);
   }
   const required = new Set(Array.isArray(schema.required) ? schema.required.map(String) : []);
+  const cvvField = cvvFieldOf(schema);
   const properties = Object.entries(schema.properties).map(([property, raw]): PropertyPlan => {
     if (!PROPERTY_NAME.test(property)) throw fail(`property '${property}' must be letters, digits and _`);
     if (RESERVED.has(property)) throw fail(`property '${property}' is a reserved answer key`);
@@ -117,8 +201,9 @@ export function planSchema(file: string, schema: unknown): SchemaPlan {
     if (!COERCIONS.includes(coerce))
       throw fail(`property '${property}': x-coerce must be one of ${COERCIONS.join(', ')}`);
     const sensitive = raw['x-sensitive'] === true;
-    const output = (raw['x-output'] ??
-      (sensitive ? 'masked' : type === 'object' ? 'none' : 'value')) as Output;
+    // A masked CVV still tells its length (3 or 4: whether the card is Amex): it goes out as nothing.
+    const hidden = property === cvvField ? 'none' : 'masked';
+    const output = (raw['x-output'] ?? (sensitive ? hidden : type === 'object' ? 'none' : 'value')) as Output;
     if (!OUTPUTS.includes(output))
       throw fail(`property '${property}': x-output must be one of ${OUTPUTS.join(', ')}`);
     if (sensitive && output !== 'masked' && output !== 'none') {
@@ -127,6 +212,17 @@ export function planSchema(file: string, schema: unknown): SchemaPlan {
     const check = isObject(raw.check) ? raw.check : {};
     const order =
       check.order === 'MDY' || check.order === 'DMY' || check.order === 'YMD' ? check.order : undefined;
+    const decimals = check.decimals;
+    if (
+      decimals !== undefined &&
+      !(
+        typeof decimals === 'number' &&
+        Number.isInteger(decimals) &&
+        decimals >= 0 &&
+        decimals <= MAX_DECIMALS
+      )
+    )
+      throw fail(`property '${property}': check decimals must be a whole number from 0 to ${MAX_DECIMALS}`);
     return {
       name: property,
       required: required.has(property),
@@ -135,6 +231,7 @@ export function planSchema(file: string, schema: unknown): SchemaPlan {
       output,
       type,
       ...(order ? { order } : {}),
+      ...(typeof decimals === 'number' ? { decimals } : {}),
     };
   });
   return { name, title: typeof schema.title === 'string' ? schema.title : name, file, properties };
@@ -156,12 +253,26 @@ export interface CompiledSchemas {
   readonly plans: readonly SchemaPlan[];
   /** ESM source of the standalone validators, one export per schema. */
   readonly validators: string;
+  /** Early warnings the build prints (see {@link patternWarnings}); they do not fail it. */
+  readonly warnings: readonly string[];
 }
+
+/**
+ * ajv's `code.regExp`: patterns are compiled with {@link linearRegExp} here, and the standalone
+ * code calls the same function from `src/regexp.ts` at load (`code` is what ajv writes for it).
+ */
+export const LINEAR_REGEXP: RegExpEngine = Object.assign(
+  (pattern: string, u: string) => linearRegExp(pattern, u),
+  {
+    code: 'require("../regexp.js").linearRegExp',
+  },
+);
 
 /** Reads the schema folders (later folders may not reuse a name) and compiles them. */
 export async function compileSchemas(folders: readonly string[]): Promise<CompiledSchemas> {
   const plans: SchemaPlan[] = [];
   const schemas: Json[] = [];
+  const warnings: string[] = [];
   for (const folder of folders) {
     const files = (await readdir(folder).catch(() => [] as string[]))
       .filter((f) => f.endsWith('.json'))
@@ -175,6 +286,7 @@ export async function compileSchemas(folders: readonly string[]): Promise<Compil
         throw new SchemaError(path, 'not valid JSON');
       }
       const plan = planSchema(path, schema);
+      warnings.push(...patternWarnings(path, schema));
       if (plans.some((p) => p.name === plan.name))
         throw new SchemaError(path, `a schema named ${plan.name} exists already`);
       plans.push(plan);
@@ -183,7 +295,12 @@ export async function compileSchemas(folders: readonly string[]): Promise<Compil
   }
   // CommonJS packages: under NodeNext their classes and functions sit on `default`.
   const ajv = new AjvModule.default({
-    code: { source: true, esm: true, formats: _`require("../formats.js").fullFormats` },
+    code: {
+      source: true,
+      esm: true,
+      formats: _`require("../formats.js").fullFormats`,
+      regExp: LINEAR_REGEXP,
+    },
     // Lengths in UTF-16 units: the compiled code needs no helper module (Connect sends digits and
     // short text; a length bound is a guard against huge input either way).
     unicode: false,
@@ -223,7 +340,7 @@ export async function compileSchemas(folders: readonly string[]): Promise<Compil
   }
   const mapping = Object.fromEntries(plans.map((plan) => [exportName(plan.name), plan.name]));
   const source = standaloneModule.default(ajv, mapping);
-  return { plans, validators: toImports(source) };
+  return { plans, validators: toImports(source), warnings };
 }
 
 /** `card` → `validate_card`; `example-member` → `validate_example_member`. */

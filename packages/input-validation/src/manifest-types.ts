@@ -22,6 +22,8 @@ export interface PropertyManifest {
   readonly output: Output;
   /** Date order for `isoDate` output (from the property's `date` check). */
   readonly order?: 'YMD' | 'MDY' | 'DMY';
+  /** Decimals for `minorUnits` output (from the property's `amount` check; 2 when absent). */
+  readonly decimals?: number;
   readonly type: 'string' | 'object';
 }
 

@@ -59,7 +59,8 @@ class CoercionError extends Error {
  * `trim` (outer spaces), `upper` (trim, upper case), `digits` (spaces, `-`, `.`, `/` and a
  * trailing `#` removed: `4111 1111-1111 1111#` → `4111111111111111`), `dtmf` (trim, trailing
  * `#` removed), `json` (an object as sent, or JSON text parsed), `none`.
- * Numbers and booleans are turned into their text first (`true`, `1234`).
+ * Numbers and booleans are turned into their text first (`true`, `1234`). Text that is nothing
+ * once cleaned (whitespace, separators, a lone `#`) is missing, like `''`: `required` if required.
  */
 function coerce(property: PropertyManifest, raw: unknown): unknown {
   if (raw === undefined || raw === null || raw === '') return undefined;
@@ -71,6 +72,7 @@ function coerce(property: PropertyManifest, raw: unknown): unknown {
   if (property.coerce === 'json') {
     if (typeof value !== 'string') return value;
     if (value.length > MAX_RAW_LENGTH) throw new CoercionError('too_long');
+    if (value.trim() === '') return undefined;
     try {
       return JSON.parse(value) as unknown;
     } catch {
@@ -79,7 +81,13 @@ function coerce(property: PropertyManifest, raw: unknown): unknown {
   }
   if (typeof value !== 'string') throw new CoercionError('type');
   if (value.length > MAX_RAW_LENGTH) throw new CoercionError('too_long');
-  switch (property.coerce) {
+  const text = cleaned(property.coerce, value);
+  // Nothing left once cleaned (spaces, separators, a lone `#`): the caller entered nothing.
+  return text.trim() === '' ? undefined : text;
+}
+
+function cleaned(coercion: PropertyManifest['coerce'], value: string): string {
+  switch (coercion) {
     case 'trim':
       return value.trim();
     case 'upper':
@@ -112,7 +120,7 @@ function output(property: PropertyManifest, value: unknown): string | undefined 
       return `${String(date.y).padStart(4, '0')}-${String(date.m).padStart(2, '0')}-${String(date.d).padStart(2, '0')}`;
     }
     case 'minorUnits': {
-      const units = minorUnits(value);
+      const units = minorUnits(value, property.decimals);
       return units === null ? undefined : String(units);
     }
     case 'value':

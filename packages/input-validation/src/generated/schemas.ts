@@ -16,7 +16,7 @@ export const SCHEMAS: Readonly<Record<string, SchemaManifest>> = {
     title: "Amount with up to 2 decimals, 0.01 to 10000.00; normalised to minor units (cents)",
     validate: validators.validate_amount as CompiledValidator,
     properties: [
-      {"name":"amount","required":true,"coerce":"trim","sensitive":false,"output":"minorUnits","type":"string"},
+      {"name":"amount","required":true,"coerce":"trim","sensitive":false,"output":"minorUnits","type":"string","decimals":2},
     ],
   },
   "attributes": {
@@ -40,7 +40,7 @@ export const SCHEMAS: Readonly<Record<string, SchemaManifest>> = {
     title: "Card security code; 4 digits for American Express (from brand or cardNumber), else 3",
     validate: validators.validate_cvv as CompiledValidator,
     properties: [
-      {"name":"cvv","required":true,"coerce":"digits","sensitive":true,"output":"masked","type":"string"},
+      {"name":"cvv","required":true,"coerce":"digits","sensitive":true,"output":"none","type":"string"},
       {"name":"brand","required":false,"coerce":"trim","sensitive":false,"output":"value","type":"string"},
       {"name":"cardNumber","required":false,"coerce":"digits","sensitive":true,"output":"none","type":"string"},
     ],
@@ -129,7 +129,7 @@ export const SCHEMAS: Readonly<Record<string, SchemaManifest>> = {
 };
 
 /** Every key a validated value can be returned under. */
-export const OUTPUT_KEYS: readonly string[] = ["accountNumber","amount","cardNumber","cvv","brand","digits","dateOfBirth","expiry","phoneNumber","postcode","routingNumber","sortCode","zip","memberNumber"];
+export const OUTPUT_KEYS: readonly string[] = ["accountNumber","amount","cardNumber","brand","digits","dateOfBirth","expiry","phoneNumber","postcode","routingNumber","sortCode","zip","memberNumber"];
 
 /** Every property marked x-sensitive: never logged, returned masked or not at all. */
 export const SENSITIVE_KEYS: readonly string[] = ["accountNumber","cardNumber","cvv","pin","memberPin"];

@@ -3,21 +3,14 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type CompiledSchemas,
-  compileSchemas,
-  exportName,
-  planSchema,
-  SchemaError,
-  toImports,
-} from '../../src/compiler.js';
+import { compileSchemas, exportName, planSchema, SchemaError, toImports } from '../../src/compiler.js';
 import { GENERATED_DIR, generatedFiles, SCHEMA_FOLDERS } from '../../src/generate.js';
-import type { CompiledValidator } from '../../src/manifest-types.js';
+import { SCHEMAS } from '../../src/generated/schemas.js';
+import { validateInput } from '../../src/validate.js';
+import { loadValidator } from './helpers.js';
 
 const [PACKAGE_SCHEMAS = '', CUSTOM_SCHEMAS = ''] = SCHEMA_FOLDERS;
-const CHECKS_MODULE = new URL('../../src/checks.ts', import.meta.url);
 
 /** A minimal valid schema named `name`, with `property` merged into its one property. */
 function schema(name: string, property: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
@@ -255,21 +248,6 @@ describe('compileSchemas', () => {
   });
 });
 
-/** Writes compiled validators next to a copy of nothing but an import of checks.ts, and loads one. */
-async function loadValidator(
-  compiled: CompiledSchemas,
-  dir: string,
-  name: string,
-): Promise<CompiledValidator> {
-  const source = compiled.validators.replaceAll('"../checks.js"', JSON.stringify(CHECKS_MODULE.href));
-  const file = join(dir, 'validators.ts');
-  await writeFile(file, `// @ts-nocheck\n${source}`);
-  const module = (await import(pathToFileURL(file).href)) as Record<string, CompiledValidator | undefined>;
-  const validate = module[exportName(name)];
-  if (!validate) throw new Error(`no ${exportName(name)} in the compiled source`);
-  return validate;
-}
-
 describe('exportName and toImports', () => {
   it('names exports after schemas', () => {
     expect(exportName('card')).toBe('validate_card');
@@ -315,7 +293,8 @@ describe('src/generated', () => {
     expect(imports.length).toBeGreaterThan(0);
     for (const module of imports) {
       expect(
-        module === '../checks.js' || module === '../formats.js' || module.startsWith('ajv/dist/runtime/'),
+        ['../checks.js', '../formats.js', '../regexp.js'].includes(module) ||
+          module.startsWith('ajv/dist/runtime/'),
         module,
       ).toBe(true);
     }
@@ -327,12 +306,97 @@ describe('src/generated', () => {
   });
 
   it('leaves the build-time modules out of the runtime entry', async () => {
-    const runtime = ['index.ts', 'validate.ts', 'function.ts', 'checks.ts', 'generated/schemas.ts'];
+    const runtime = [
+      'index.ts',
+      'validate.ts',
+      'function.ts',
+      'checks.ts',
+      'regexp.ts',
+      'generated/schemas.ts',
+    ];
     for (const file of runtime) {
       const text = await readFile(new URL(`../../src/${file}`, import.meta.url), 'utf8');
       expect(text, file).not.toMatch(
         /from '\.\/compiler\.js'|from '\.\/generate\.js'|from 'ajv'|safe-regex2/,
       );
     }
+  });
+});
+
+describe('planSchema: outputs', () => {
+  it('returns nothing for the field a cvv check reads, unless the schema says otherwise', () => {
+    const card = (extra: Record<string, unknown> = {}) => ({
+      $id: 'pay',
+      type: 'object',
+      properties: {
+        securityCode: { type: 'string', maxLength: 4, 'x-sensitive': true, ...extra },
+        cardNumber: { type: 'string', maxLength: 19, 'x-sensitive': true },
+      },
+      check: { name: 'cvv', field: 'securityCode' },
+    });
+
+    const outputs = (schema: unknown) =>
+      Object.fromEntries(planSchema('pay.json', schema).properties.map((p) => [p.name, p.output]));
+
+    expect(outputs(card())).toEqual({ securityCode: 'none', cardNumber: 'masked' });
+    expect(outputs(card({ 'x-output': 'masked' }))).toEqual({ securityCode: 'masked', cardNumber: 'masked' });
+  });
+
+  it('carries an amount check’s decimals to the minorUnits output', () => {
+    const price = (decimals: unknown) =>
+      schema('price', { 'x-output': 'minorUnits', check: { name: 'amount', decimals } });
+
+    expect(planSchema('price.json', price(3)).properties[0]).toMatchObject({
+      output: 'minorUnits',
+      decimals: 3,
+    });
+    expect(planSchema('price.json', price(0)).properties[0]).toMatchObject({ decimals: 0 });
+    for (const bad of [4, -1, 1.5, '2']) {
+      expect(() => planSchema('price.json', price(bad)), String(bad)).toThrow(
+        /property 'code': check decimals must be a whole number from 0 to 3/,
+      );
+    }
+  });
+});
+
+describe('a user schema’s decimals, end to end', () => {
+  let folder: string;
+  const PRICE = {
+    $id: 'price',
+    type: 'object',
+    properties: {
+      price: {
+        type: 'string',
+        'x-output': 'minorUnits',
+        maxLength: 16,
+        pattern: '^[0-9]{1,9}([.][0-9]{1,3})?$',
+        check: { name: 'amount', decimals: 3, max: '100000.000' },
+      },
+    },
+    required: ['price'],
+  };
+
+  beforeEach(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'flowguard-price-'));
+  });
+
+  afterEach(async () => {
+    delete (SCHEMAS as Record<string, unknown>).price;
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('answers minor units with the schema’s 3 decimals, not the default 2', async () => {
+    await writeFile(join(folder, 'price.json'), JSON.stringify(PRICE));
+    const compiled = await compileSchemas([folder]);
+    const [plan] = compiled.plans;
+    if (!plan) throw new Error('no plan');
+    (SCHEMAS as Record<string, unknown>).price = {
+      ...plan,
+      validate: await loadValidator(compiled, folder, 'price'),
+    };
+
+    expect(validateInput('price', { price: '12.5' }).values).toEqual({ price: '12500' });
+    expect(validateInput('price', { price: '1.005' }).values).toEqual({ price: '1005' });
+    expect(validateInput('price', { price: '7' }).values).toEqual({ price: '7000' });
   });
 });

@@ -1,6 +1,11 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach } from 'vitest';
 import { settings } from '../../src/checks.js';
+import { type CompiledSchemas, exportName } from '../../src/compiler.js';
 import { SCHEMAS } from '../../src/generated/schemas.js';
+import type { CompiledValidator } from '../../src/manifest-types.js';
 
 /** 15 March 2026, noon UTC: the clock every date test runs at. */
 export const NOW = Date.UTC(2026, 2, 15, 12, 0, 0);
@@ -49,4 +54,27 @@ export function timed<T>(fn: () => T): { result: T; ms: number } {
   const started = performance.now();
   const result = fn();
   return { result, ms: performance.now() - started };
+}
+
+/** The modules the generated validators import, as the tests load them from a temp folder. */
+const RUNTIME_MODULES: Readonly<Record<string, URL>> = {
+  '"../checks.js"': new URL('../../src/checks.ts', import.meta.url),
+  '"../regexp.js"': new URL('../../src/regexp.ts', import.meta.url),
+};
+
+/** Writes compiled validators into `dir`, pointing their imports at src/, and loads one. */
+export async function loadValidator(
+  compiled: CompiledSchemas,
+  dir: string,
+  name: string,
+): Promise<CompiledValidator> {
+  let source = compiled.validators;
+  for (const [module, url] of Object.entries(RUNTIME_MODULES))
+    source = source.replaceAll(module, JSON.stringify(url.href));
+  const file = join(dir, 'validators.ts');
+  await writeFile(file, `// @ts-nocheck\n${source}`);
+  const module = (await import(pathToFileURL(file).href)) as Record<string, CompiledValidator | undefined>;
+  const validate = module[exportName(name)];
+  if (!validate) throw new Error(`no ${exportName(name)} in the compiled source`);
+  return validate;
 }

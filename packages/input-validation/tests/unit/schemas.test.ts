@@ -135,29 +135,34 @@ describe('expiry schema', () => {
 describe('cvv schema', () => {
   const cvv = (parameters: Record<string, unknown>) => validateInput('cvv', parameters);
 
+  it('returns no CVV at all by default, not even masked (a mask tells its length, so the brand)', () => {
+    expect(cvv({ cvv: '737' }).values).toEqual({});
+    expect(cvv({ cvv: '7373', brand: 'amex' }).values).toEqual({ brand: 'amex' });
+  });
+
   it('takes 3 digits when no brand is known, and 4 (an Amex code may be entered unprompted)', () => {
-    expectValid(cvv({ cvv: '737' }), { cvv: '***' });
-    expectValid(cvv({ cvv: '7373' }), { cvv: '****' });
+    expectValid(cvv({ cvv: '737' }), {});
+    expectValid(cvv({ cvv: '7373' }), {});
   });
 
   it('wants 4 digits for Amex, by brand or by card number', () => {
-    expectValid(cvv({ cvv: '7373', brand: 'amex' }), { cvv: '****', brand: 'amex' });
-    expectValid(cvv({ cvv: '7373', cardNumber: '378282246310005' }), { cvv: '****' });
+    expectValid(cvv({ cvv: '7373', brand: 'amex' }), { brand: 'amex' });
+    expectValid(cvv({ cvv: '7373', cardNumber: '378282246310005' }), {});
     expectFailure('cvv', cvv({ cvv: '737', brand: 'amex' }), 'cvv', 'too_short');
     expectFailure('cvv', cvv({ cvv: '737', cardNumber: '371449635398431' }), 'cvv', 'too_short');
   });
 
   it('wants 3 digits for every other brand, by brand or by card number', () => {
-    expectValid(cvv({ cvv: '737', brand: 'visa' }), { cvv: '***', brand: 'visa' });
-    expectValid(cvv({ cvv: '737', cardNumber: '5555555555554444' }), { cvv: '***' });
+    expectValid(cvv({ cvv: '737', brand: 'visa' }), { brand: 'visa' });
+    expectValid(cvv({ cvv: '737', cardNumber: '5555555555554444' }), {});
     expectFailure('cvv', cvv({ cvv: '7373', brand: 'visa' }), 'cvv', 'too_long');
     expectFailure('cvv', cvv({ cvv: '7373', cardNumber: '4111111111111111' }), 'cvv', 'too_long');
   });
 
   it('checks length (min-1, min, max, max+1)', () => {
     expectFailure('cvv', cvv({ cvv: '73' }), 'cvv', 'too_short');
-    expectValid(cvv({ cvv: '737' }), { cvv: '***' });
-    expectValid(cvv({ cvv: '7373' }), { cvv: '****' });
+    expectValid(cvv({ cvv: '737' }), {});
+    expectValid(cvv({ cvv: '7373' }), {});
     expectFailure('cvv', cvv({ cvv: '73737' }), 'cvv', 'too_long');
   });
 
@@ -431,7 +436,7 @@ describe('digits schema', () => {
   });
 
   it('accepts 1 to 32 keys (0, 1, 32, 33)', () => {
-    expectFailure('digits', digits('#'), 'digits', 'too_short');
+    expectFailure('digits', digits('#'), 'digits', 'required');
     expectValid(digits('7'), { digits: '7' });
     expectValid(digits('1'.repeat(32)), { digits: '1'.repeat(32) });
     expectFailure('digits', digits('1'.repeat(33)), 'digits', 'too_long');

@@ -71,6 +71,26 @@ describe('validateInput: parameters', () => {
     expect(validateInput('card', { cardNumber: null })).toMatchObject({ errorCode: 'required' });
   });
 
+  it.each([
+    ['spaces', 'card', 'cardNumber', '   '],
+    ['a tab and a newline', 'postcode', 'postcode', '\t\n'],
+    ['a no-break space', 'amount', 'amount', '\u00a0'],
+    ['separators only', 'account', 'accountNumber', ' - / . '],
+    ['the terminator only', 'digits', 'digits', ' # '],
+    ['blank JSON text', 'attributes', 'attributes', '  '],
+  ])('reports %s as required, not as a format error', (_, schema, field, text) => {
+    expect(validateInput(schema, { ...VALID[schema], [field]: text })).toMatchObject({
+      valid: false,
+      errorField: field,
+      errorCode: 'required',
+      errorMessageKey: `${schema}_required`,
+    });
+  });
+
+  it('takes whitespace in an optional parameter as not given', () => {
+    expect(validateInput('cvv', { cvv: '737', brand: '   ' })).toMatchObject({ valid: true, values: {} });
+  });
+
   it('ignores parameters the schema does not name, and returns only its own', () => {
     const result = validateInput('card', {
       cardNumber: '4111111111111111',
@@ -222,13 +242,15 @@ describe('validateInput: results', () => {
     expect(member.values).not.toHaveProperty('memberPin');
   });
 
-  it('returns a CVV as asterisks only, never its digits', () => {
+  it('never returns a CVV, not even masked (its length would tell an Amex card)', () => {
     for (const cvv of ['737', '7373']) {
       const result = validateInput('cvv', { cvv });
       expect(result.valid).toBe(true);
-      expect(result.values.cvv ?? '').toMatch(/^\**$/);
+      expect(result.values).not.toHaveProperty('cvv');
       expect(JSON.stringify(result)).not.toContain(cvv);
     }
+    expect(SCHEMAS.cvv?.properties.find((p) => p.name === 'cvv')?.output).toBe('none');
+    expect(OUTPUT_KEYS).not.toContain('cvv');
   });
 
   it('declares every sensitive parameter, and returns each masked or not at all', () => {
