@@ -49,13 +49,6 @@ export function schemaProperties(): { schema: string; property: string; type: 's
   );
 }
 
-/** Milliseconds a call takes, with its result. */
-export function timed<T>(fn: () => T): { result: T; ms: number } {
-  const started = performance.now();
-  const result = fn();
-  return { result, ms: performance.now() - started };
-}
-
 /** The modules the generated validators import, as the tests load them from a temp folder. */
 const RUNTIME_MODULES: Readonly<Record<string, URL>> = {
   '"../checks.js"': new URL('../../src/checks.ts', import.meta.url),

