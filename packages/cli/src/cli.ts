@@ -439,20 +439,34 @@ branch or their documented default (docs/flows.md). Transfer to flow and Invoke 
     group: 'audit',
     name: '',
     args: [],
-    summary: "check the instance's security profiles against AWS's guidance",
-    details: `Lists every security profile, its permissions and tag restrictions, and every user; reports who
-can edit or create users, who holds Admin, who can edit security profiles, who can reach
-recordings, inconsistent access-control tags, what risky permissions inherit, and whether
-CloudTrail logs management events and an EventBridge rule watches UpdateUserIdentityInfo.
-Exit 1 when a finding is at least as severe as --fail-on.`,
+    summary:
+      "check the instance's security profiles, integrations and detective controls against AWS's guidance",
+    details: `Reads the instance once (read-only: packages/audit/iam-policy.json lists every action), then runs
+each rule over what it read (docs/audit.md). Security profiles against the whole permission
+catalogue (legacy names included): user and profile administration, unredacted and redacted
+recordings and transcripts, download and delete, live monitoring, flow changes. The integration
+surface: approved origins, Lambda functions and Lex bots no published flow uses (or used but not
+associated), security keys and the certificates in the flows, identity management, storage
+encryption, flow logs. Detective controls: CloudTrail management events and data events on the
+recordings, EventBridge rules with targets for the watched Connect changes.
+A check that could not run (access denied, throttled, not available) is a not_checked finding
+naming the IAM action; it counts for --fail-on. Exit 1 when a finding is at least as severe as
+--fail-on.`,
     options: {
       'instance-id': STRING('id', 'the Connect instance id or ARN (required)'),
       region: STRING('region', 'AWS region (default AWS_REGION)'),
-      format: STRING('table|json|markdown', 'output format (default table)'),
-      'fail-on': STRING('high|medium', 'exit 1 on a finding this severe'),
-      threshold: STRING('n', 'users with user-administration rights before it is a high finding (default 3)'),
+      format: STRING('table|json|markdown|sarif', 'output format (default table)'),
+      'fail-on': STRING('low|medium|high', 'exit 1 on a finding this severe, not_checked included'),
+      threshold: STRING('n', 'users able to administer users or profiles before it is high (default 3)'),
+      'rotation-days': STRING('n', 'days two security keys may both be active (default 7)'),
+      'expiry-days': STRING('n', 'warn this many days before a flow certificate expires (default 30)'),
+      'not-checked': STRING('high|medium|low|info', 'severity of a check that could not run (default high)'),
+      'docs-url': STRING('url', 'where docs/audit.md is published, for SARIF help links'),
     },
-    examples: ['flowguard audit --instance-id 9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa --fail-on high'],
+    examples: [
+      'flowguard audit --instance-id 9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa --fail-on high',
+      'flowguard audit --instance-id 9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa --format sarif > audit.sarif',
+    ],
     run: (ctx, v) =>
       runAudit(ctx, {
         instanceId: str(v, 'instance-id'),
@@ -460,6 +474,10 @@ Exit 1 when a finding is at least as severe as --fail-on.`,
         format: str(v, 'format'),
         failOn: str(v, 'fail-on'),
         threshold: str(v, 'threshold'),
+        rotationDays: str(v, 'rotation-days'),
+        expiryDays: str(v, 'expiry-days'),
+        notChecked: str(v, 'not-checked'),
+        docsUrl: str(v, 'docs-url'),
       }),
   },
 ];

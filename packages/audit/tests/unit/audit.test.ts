@@ -1,315 +1,208 @@
-import {
-  CloudTrailClient,
-  DescribeTrailsCommand,
-  GetEventSelectorsCommand,
-  GetTrailStatusCommand,
-} from '@aws-sdk/client-cloudtrail';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   ConnectClient,
-  DescribeSecurityProfileCommand,
+  DescribeContactFlowCommand,
+  ListApprovedOriginsCommand,
   ListSecurityProfilePermissionsCommand,
   ListSecurityProfilesCommand,
-  SearchUsersCommand,
 } from '@aws-sdk/client-connect';
-import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { auditInstance, exitCodeFor } from '../../src/audit.js';
-import { formatJson, formatMarkdown, formatTable } from '../../src/report.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditInstance, exitCodeFor, instanceIdOf } from '../../src/audit.js';
+import { AUDIT_RETRY } from '../../src/clients.js';
+import { failureReason } from '../../src/collect.js';
+import { AuditOptionsError } from '../../src/errors.js';
+import { RULES } from '../../src/rules/index.js';
+import {
+  cleanInstance,
+  clients,
+  describedFlow,
+  failEverything,
+  INSTANCE,
+  INSTANCE_ARN,
+  mocks,
+  NOW,
+  profile,
+  REGION,
+  resetMocks,
+  sdkError,
+} from './support/instance.js';
 
-const INSTANCE = '9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa';
-const connect = mockClient(ConnectClient);
-const cloudtrail = mockClient(CloudTrailClient);
-const eventbridge = mockClient(EventBridgeClient);
-const clients = () => ({
-  connect: new ConnectClient({ region: 'us-east-1' }),
-  cloudtrail: new CloudTrailClient({ region: 'us-east-1' }),
-  eventbridge: new EventBridgeClient({ region: 'us-east-1' }),
-  sleep: async () => {},
-});
-const sdkError = (name: string) => Object.assign(new Error(`${name} from the service`), { name });
-const profile = (id: string, name: string) => ({
-  Id: id,
-  Name: name,
-  Arn: `arn:aws:connect:us-east-1:1:instance/${INSTANCE}/security-profile/${id}`,
-});
+const audit = (overrides: Partial<Parameters<typeof auditInstance>[0]> = {}) =>
+  auditInstance({ instanceId: INSTANCE, region: REGION, clients: clients(), now: NOW, ...overrides });
 
-/** A clean instance: agents and a supervisor profile with nothing risky, trail and rule in place. */
-function cleanInstance() {
-  connect
-    .on(ListSecurityProfilesCommand)
-    .resolves({ SecurityProfileSummaryList: [profile('p-agent', 'Agent'), profile('p-sup', 'Supervisor')] });
-  connect
-    .on(ListSecurityProfilePermissionsCommand, { SecurityProfileId: 'p-agent' })
-    .resolves({ Permissions: ['BasicAgentAccess', 'OutboundCallAccess'] });
-  connect
-    .on(ListSecurityProfilePermissionsCommand, { SecurityProfileId: 'p-sup' })
-    .resolves({ Permissions: ['Users.View', 'AccessMetrics.RealTimeMetrics.Access'] });
-  connect.on(DescribeSecurityProfileCommand).resolves({ SecurityProfile: {} });
-  connect.on(SearchUsersCommand).resolves({
-    Users: [
-      { Id: 'u1', Username: 'ada', SecurityProfileIds: ['p-agent'] },
-      { Id: 'u2', Username: 'bob', SecurityProfileIds: ['p-sup'] },
-    ],
-  });
-  cloudtrail.on(DescribeTrailsCommand).resolves({
-    trailList: [{ Name: 'org-trail', TrailARN: 'arn:aws:cloudtrail:us-east-1:1:trail/org-trail' }],
-  });
-  cloudtrail.on(GetTrailStatusCommand).resolves({ IsLogging: true });
-  cloudtrail
-    .on(GetEventSelectorsCommand)
-    .resolves({ EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true }] });
-  eventbridge.on(ListRulesCommand).resolves({
-    Rules: [
-      {
-        Name: 'flowguard',
-        State: 'ENABLED',
-        EventPattern: '{"detail":{"eventName":["UpdateUserIdentityInfo"]}}',
-      },
-    ],
-  });
-}
+const notChecked = (report: Awaited<ReturnType<typeof audit>>) =>
+  report.findings.filter((finding) => finding.id === 'not-checked');
 
 describe('auditInstance', () => {
   beforeEach(() => {
-    connect.reset();
-    cloudtrail.reset();
-    eventbridge.reset();
+    resetMocks();
+    cleanInstance();
   });
 
-  it('finds nothing on a clean instance', async () => {
-    cleanInstance();
+  it('runs every rule on a clean instance and finds nothing worse than info', async () => {
+    const report = await audit();
 
-    const report = await auditInstance({ instanceId: INSTANCE, ...clients() });
-
-    expect(report).toMatchObject({ profiles: 2, users: 2, findings: [], warnings: [] });
-    expect(exitCodeFor(report, 'medium')).toBe(0);
-    expect(formatTable(report)).toContain('No findings.');
+    expect(report.skipped).toEqual([]);
+    expect(report.ran).toEqual(RULES.map((rule) => rule.id));
+    expect(report.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(report.findings.map((f) => f.id)).toEqual(['user-administration']);
+    expect(report).toMatchObject({ instanceId: INSTANCE, profiles: 2, users: 2 });
+    expect(exitCodeFor(report, 'low')).toBe(0);
   });
 
-  it('reads every page of profiles, permissions and users', async () => {
-    cleanInstance();
-    connect
-      .on(ListSecurityProfilesCommand)
-      .resolvesOnce({ SecurityProfileSummaryList: [profile('p-agent', 'Agent')], NextToken: 't1' })
-      .resolvesOnce({ SecurityProfileSummaryList: [profile('p-ops', 'Ops')], NextToken: 't2' })
-      .resolves({ SecurityProfileSummaryList: [profile('p-sup', 'Supervisor')] });
-    connect
-      .on(ListSecurityProfilePermissionsCommand, { SecurityProfileId: 'p-ops' })
-      .resolvesOnce({ Permissions: ['BasicAgentAccess'], NextToken: 'x' })
-      .resolves({ Permissions: ['Users.Edit'] });
-    connect
-      .on(SearchUsersCommand)
-      .resolvesOnce({ Users: [{ Username: 'ada', SecurityProfileIds: ['p-ops'] }], NextToken: 'u' })
-      .resolves({ Users: [{ Username: 'bob', SecurityProfileIds: ['p-ops'] }] });
+  it('fails closed: with every API denied it reports what it could not check, and --fail-on high exits 1', async () => {
+    failEverything(sdkError('AccessDeniedException', 403));
 
-    const report = await auditInstance({ instanceId: INSTANCE, ...clients() });
+    const report = await audit();
 
-    expect(report.profiles).toBe(3);
-    expect(report.users).toBe(2);
-    expect(report.findings.find((f) => f.id === 'user-administration')?.subjects).toEqual([
-      'Ops',
-      'ada',
-      'bob',
-    ]);
-    expect(connect.commandCalls(ListSecurityProfilesCommand)).toHaveLength(3);
-  });
-
-  it('rates user administration high when more users hold it than the threshold', async () => {
-    cleanInstance();
-    connect
-      .on(ListSecurityProfilePermissionsCommand, { SecurityProfileId: 'p-sup' })
-      .resolves({ Permissions: ['Users.Edit', 'Users.Create'] });
-    connect.on(SearchUsersCommand).resolves({
-      Users: ['a', 'b', 'c', 'd'].map((u) => ({ Username: u, SecurityProfileIds: ['p-sup'] })),
-    });
-
-    const low = await auditInstance({ instanceId: INSTANCE, ...clients(), userAdminThreshold: 5 });
-    const high = await auditInstance({ instanceId: INSTANCE, ...clients(), userAdminThreshold: 3 });
-
-    expect(low.findings.find((f) => f.id === 'user-administration')?.severity).toBe('medium');
-    expect(high.findings.find((f) => f.id === 'user-administration')).toMatchObject({
-      severity: 'high',
-      title: expect.stringContaining('held by 4 user(s)'),
-    });
-    expect(exitCodeFor(high, 'high')).toBe(1);
-  });
-
-  it('names who holds Admin, and a profile that can edit security profiles', async () => {
-    cleanInstance();
-    connect.on(ListSecurityProfilesCommand).resolves({
-      SecurityProfileSummaryList: [profile('p-admin', 'Admin'), profile('p-lead', 'Team lead')],
-    });
-    connect
-      .on(ListSecurityProfilePermissionsCommand, { SecurityProfileId: 'p-admin' })
-      .resolves({ Permissions: ['Users.EditPermission', 'SecurityProfiles.Edit'] });
-    connect
-      .on(ListSecurityProfilePermissionsCommand, { SecurityProfileId: 'p-lead' })
-      .resolves({ Permissions: ['SecurityProfiles.Edit'] });
-    connect.on(SearchUsersCommand).resolves({
-      Users: [
-        { Username: 'root-admin', SecurityProfileIds: ['p-admin'] },
-        { Username: 'lee', SecurityProfileIds: ['p-lead'] },
-      ],
-    });
-
-    const report = await auditInstance({ instanceId: INSTANCE, ...clients() });
-    const ids = report.findings.map((f) => `${f.id}:${f.subjects[0]}`);
-
-    expect(ids).toEqual(
+    expect(report.findings.length).toBeGreaterThan(0);
+    expect(report.findings.every((f) => f.id === 'not-checked' && f.severity === 'high')).toBe(true);
+    expect(report.ran).toEqual(['not-checked']);
+    expect(report.skipped).toHaveLength(RULES.length - 1);
+    expect(report.findings.map((f) => f.title)).toEqual(
       expect.arrayContaining([
-        'admin-holders:Admin',
-        'security-profile-edit:Team lead',
-        'security-profile-edit:Admin',
+        'not checked: ListSecurityProfiles was denied: the auditing role lacks connect:ListSecurityProfiles',
+        'not checked: DescribeInstance was denied: the auditing role lacks connect:DescribeInstance and ds:DescribeDirectories',
+        'not checked: DescribeTrails was denied: the auditing role lacks cloudtrail:DescribeTrails',
+        'not checked: ListRules was denied: the auditing role lacks events:ListRules',
       ]),
     );
-    expect(report.findings.find((f) => f.id === 'admin-holders')?.subjects).toEqual(['Admin', 'root-admin']);
+    expect(report.profiles).toBeUndefined();
+    expect(exitCodeFor(report, 'high')).toBe(1);
   });
 
-  it('lists recording access with the note that the download button is not a control', async () => {
-    cleanInstance();
-    connect
-      .on(ListSecurityProfilePermissionsCommand, { SecurityProfileId: 'p-sup' })
-      .resolves({ Permissions: ['CallRecordings.Unredacted.Access'] });
+  it('names the rules a denied call stopped, and how to grant it', async () => {
+    mocks.connect.on(ListSecurityProfilesCommand).rejects(sdkError('AccessDeniedException', 403));
 
-    const report = await auditInstance({ instanceId: INSTANCE, ...clients() });
-    const finding = report.findings.find((f) => f.id === 'recording-access');
+    const [finding] = notChecked(await audit());
 
-    expect(finding?.subjects).toEqual(['Supervisor', 'bob']);
-    expect(finding?.why).toMatch(/not a security control/);
-    expect(report.findings.find((f) => f.id === 'inherited-permissions')?.title).toMatch(
-      /downloads recordings/,
+    expect(finding?.why).toContain(
+      'user-administration, security-profile-administration, unredacted-content',
     );
+    expect(finding?.fix).toContain('grant connect:ListSecurityProfiles');
+    expect(finding?.fix).toContain('packages/audit/iam-policy.json');
   });
 
-  it('flags access-control tags without restricted resources, and the reverse', async () => {
-    cleanInstance();
-    connect.on(DescribeSecurityProfileCommand, { SecurityProfileId: 'p-agent' }).resolves({
-      SecurityProfile: { AllowedAccessControlTags: { team: 'emea' }, TagRestrictedResources: [] },
-    });
-    connect.on(DescribeSecurityProfileCommand, { SecurityProfileId: 'p-sup' }).resolves({
-      SecurityProfile: { AllowedAccessControlTags: { team: 'us' }, TagRestrictedResources: ['User'] },
-    });
+  it('reports a call still throttled after the retries, and an API the region lacks', async () => {
+    mocks.connect.on(ListSecurityProfilesCommand).rejects(sdkError('ThrottlingException', 429));
+    mocks.connect.on(ListApprovedOriginsCommand).rejects(sdkError('UnknownOperationException'));
 
-    const report = await auditInstance({ instanceId: INSTANCE, ...clients() });
+    const report = await audit();
 
-    expect(
-      report.findings
-        .filter((f) => f.id.startsWith('access-control-tags'))
-        .map((f) => [f.id, f.severity, f.subjects[0]]),
-    ).toEqual([
-      ['access-control-tags-inconsistent', 'medium', 'Agent'],
-      ['access-control-tags', 'info', 'Supervisor'],
+    expect(notChecked(report).map((f) => f.title)).toEqual([
+      "not checked: ListSecurityProfiles was still throttled after the SDK's retries",
+      'not checked: ListApprovedOrigins is not available here (region, account or endpoint)',
     ]);
+    expect(report.skipped).toEqual(expect.arrayContaining(['unredacted-content', 'approved-origins']));
+    expect(exitCodeFor(report, 'high')).toBe(1);
   });
 
-  it('explains what user editing inherits', async () => {
-    cleanInstance();
-    connect
+  it('keeps the not_checked severity configurable, and counts it for --fail-on', async () => {
+    mocks.connect.on(ListApprovedOriginsCommand).rejects(sdkError('AccessDeniedException', 403));
+
+    const report = await audit({ notCheckedSeverity: 'medium' });
+
+    expect(notChecked(report)[0]?.severity).toBe('medium');
+    expect(exitCodeFor(report, 'high')).toBe(0);
+    expect(exitCodeFor(report, 'medium')).toBe(1);
+  });
+
+  it('judges the profiles it could read when one profile cannot be read', async () => {
+    mocks.connect.on(ListSecurityProfilesCommand).resolves({
+      SecurityProfileSummaryList: [profile('p-sup', 'Supervisor'), profile('p-qa', 'Quality')],
+    });
+    mocks.connect
       .on(ListSecurityProfilePermissionsCommand, { SecurityProfileId: 'p-sup' })
-      .resolves({ Permissions: ['Users.Edit'] });
+      .rejects(sdkError('AccessDeniedException', 403));
+    mocks.connect
+      .on(ListSecurityProfilePermissionsCommand, { SecurityProfileId: 'p-qa' })
+      .resolves({ Permissions: ['ListenCallRecordings'] });
 
-    const report = await auditInstance({ instanceId: INSTANCE, ...clients() });
+    const report = await audit();
 
-    expect(report.findings.find((f) => f.id === 'inherited-permissions')).toMatchObject({
-      title: expect.stringContaining('lists every security profile'),
-      subjects: ['Supervisor'],
-    });
-  });
-
-  it('reports a missing management-events trail and a missing identity-change rule', async () => {
-    cleanInstance();
-    cloudtrail
-      .on(GetEventSelectorsCommand)
-      .resolves({ EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: false }] });
-    eventbridge
-      .on(ListRulesCommand)
-      .resolves({ Rules: [{ Name: 'other', State: 'ENABLED', EventPattern: '{"source":["aws.s3"]}' }] });
-
-    const report = await auditInstance({ instanceId: INSTANCE, ...clients(), region: 'us-east-1' });
-
-    expect(report.findings.map((f) => [f.id, f.severity])).toEqual([
-      ['cloudtrail-management-events', 'high'],
-      ['identity-change-alerts', 'medium'],
+    expect(notChecked(report)).toMatchObject([
+      {
+        title: expect.stringContaining('ListSecurityProfilePermissions was denied'),
+        subjects: ['profile Supervisor'],
+      },
     ]);
+    expect(report.findings.find((f) => f.id === 'unredacted-content')?.title).toContain('profile Quality');
   });
 
-  it('accepts advanced event selectors for management events, and ignores a trail that is not logging', async () => {
-    cleanInstance();
-    cloudtrail.on(DescribeTrailsCommand).resolves({ trailList: [{ Name: 'off' }, { Name: 'adv' }] });
-    cloudtrail.on(GetTrailStatusCommand, { Name: 'off' }).resolves({ IsLogging: false });
-    cloudtrail.on(GetEventSelectorsCommand, { TrailName: 'adv' }).resolves({
-      AdvancedEventSelectors: [
-        { Name: 'm', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] },
-      ],
-    });
-
-    const report = await auditInstance({ instanceId: INSTANCE, ...clients() });
-
-    expect(report.findings).toEqual([]);
-    expect(cloudtrail.commandCalls(GetEventSelectorsCommand).map((c) => c.args[0].input.TrailName)).toEqual([
-      'adv',
-    ]);
-  });
-
-  it('warns of a partial report when one API is denied, and still reports the rest', async () => {
-    cleanInstance();
-    connect.on(SearchUsersCommand).rejects(sdkError('AccessDeniedException'));
-    connect
-      .on(ListSecurityProfilePermissionsCommand, { SecurityProfileId: 'p-sup' })
-      .resolves({ Permissions: ['SecurityProfiles.Edit'] });
-
-    const report = await auditInstance({ instanceId: INSTANCE, ...clients() });
-
-    expect(report.warnings).toEqual(['access denied to SearchUsers: that part of the report is missing']);
-    expect(report.findings.map((f) => f.id)).toContain('security-profile-edit');
-    expect(formatTable(report)).toMatch(/^WARNING {2}access denied to SearchUsers/m);
-    expect(formatTable(report)).toMatch(/\(partial report\)/);
-  });
-
-  it('retries throttled calls with backoff, and gives up after the attempts allowed', async () => {
-    cleanInstance();
-    connect
+  it('follows the pages of a listing (SDK paginators)', async () => {
+    mocks.connect
       .on(ListSecurityProfilesCommand)
-      .rejectsOnce(sdkError('ThrottlingException'))
-      .rejectsOnce(sdkError('TooManyRequestsException'))
-      .resolves({
-        SecurityProfileSummaryList: [profile('p-agent', 'Agent')],
-      });
-    const waits: number[] = [];
+      .resolves({ SecurityProfileSummaryList: [profile('p-agent', 'Agent')], NextToken: 'page-2' });
+    mocks.connect
+      .on(ListSecurityProfilesCommand, { NextToken: 'page-2' })
+      .resolves({ SecurityProfileSummaryList: [profile('p-admin', 'Admin')] });
 
-    const report = await auditInstance({
-      instanceId: INSTANCE,
-      ...clients(),
-      sleep: async (ms) => void waits.push(ms),
-    });
+    const report = await audit();
 
-    expect(report.profiles).toBe(1);
-    expect(waits).toEqual([200, 400]);
-    connect.on(ListSecurityProfilesCommand).rejects(sdkError('ThrottlingException'));
-    await expect(auditInstance({ instanceId: INSTANCE, ...clients(), maxAttempts: 3 })).rejects.toThrow(
-      /Throttling/,
-    );
+    expect(report.profiles).toBe(2);
   });
 
-  it('writes table, markdown and JSON reports, and reports progress', async () => {
-    cleanInstance();
-    connect
-      .on(ListSecurityProfilePermissionsCommand, { SecurityProfileId: 'p-sup' })
-      .resolves({ Permissions: ['Users.Edit'] });
-    const progress: string[] = [];
+  it('reports a published flow whose content is not the flow language as not checked', async () => {
+    mocks.connect
+      .on(DescribeContactFlowCommand, { ContactFlowId: 'f-menu' })
+      .resolves(describedFlow('f-menu', 'Main menu', { modules: [], version: '1' }));
 
-    const report = await auditInstance({
-      instanceId: INSTANCE,
-      ...clients(),
-      onProgress: (m) => progress.push(m),
+    const report = await audit();
+
+    expect(notChecked(report)).toMatchObject([
+      {
+        title: 'not checked: DescribeContactFlow returned content that is not the flow language (1 call)',
+        subjects: ['flow Main menu'],
+      },
+    ]);
+  });
+
+  it('takes the instance ARN as well as the id, and refuses anything else before calling AWS', async () => {
+    expect(instanceIdOf(INSTANCE_ARN)).toBe(INSTANCE);
+    await expect(audit({ instanceId: 'not-an-instance' })).rejects.toThrow(AuditOptionsError);
+    expect(mocks.connect.calls()).toHaveLength(0);
+  });
+});
+
+describe('the SDK retries the audit relies on', () => {
+  let server: Server;
+  let requests = 0;
+
+  beforeEach(async () => {
+    mocks.connect.restore();
+    requests = 0;
+    server = createServer((_req, res) => {
+      requests++;
+      res.writeHead(429, { 'content-type': 'application/json', 'x-amzn-errortype': 'ThrottlingException' });
+      res.end(JSON.stringify({ message: 'Rate exceeded' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+
+  afterEach(() => {
+    server.close();
+    mocks.connect = mockClient(ConnectClient);
+  });
+
+  it('retries a throttled call a bounded number of times (adaptive mode); the last failure reads as throttled', async () => {
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const connect = new ConnectClient({
+      ...AUDIT_RETRY,
+      maxAttempts: 3,
+      region: REGION,
+      endpoint,
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' },
     });
 
-    expect(progress[0]).toBe('2 security profiles');
-    expect(formatTable(report)).toMatch(
-      /^MEDIUM {2}profile Supervisor can Users\.Edit and is held by 1 user\(s\)$/m,
-    );
-    expect(formatMarkdown(report)).toContain('| severity | finding | who | why it matters | how to fix |');
-    expect(JSON.parse(formatJson(report)).findings[0].id).toBe('user-administration');
+    const error = await connect
+      .send(new ListApprovedOriginsCommand({ InstanceId: INSTANCE }))
+      .catch((e: unknown) => e);
+
+    expect(AUDIT_RETRY.retryMode).toBe('adaptive');
+    expect(requests).toBe(3);
+    expect(error).toMatchObject({ name: 'ThrottlingException' });
+    expect(failureReason(error)).toBe('throttled');
   });
 });

@@ -376,20 +376,49 @@ describe('flowguard keys', () => {
 });
 
 describe('flowguard audit', () => {
+  const INSTANCE = '9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa';
+  const args = ['audit', '--instance-id', INSTANCE, '--region', 'us-east-1'];
   const connect = mockClient(ConnectClient);
   const cloudtrail = mockClient(CloudTrailClient);
   const eventbridge = mockClient(EventBridgeClient);
+  const denied = () =>
+    Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
 
-  beforeAll(() => {
+  /** An instance with one risky profile and nothing else configured: every list answers, empty. */
+  async function smallInstance() {
+    const c = await import('@aws-sdk/client-connect');
+    connect.reset();
+    cloudtrail.reset();
+    eventbridge.reset();
+    connect.on(c.DescribeInstanceCommand).resolves({
+      Instance: {
+        Id: INSTANCE,
+        Arn: `arn:aws:connect:us-east-1:123456789012:instance/${INSTANCE}`,
+        IdentityManagementType: 'SAML',
+      },
+    });
+    connect
+      .on(c.DescribeInstanceAttributeCommand)
+      .resolves({ Attribute: { AttributeType: 'CONTACTFLOW_LOGS', Value: 'true' } });
     connect
       .on(ListSecurityProfilesCommand)
       .resolves({ SecurityProfileSummaryList: [{ Id: 'p1', Name: 'Supervisor' }] });
-    connect.on(ListSecurityProfilePermissionsCommand).resolves({ Permissions: ['SecurityProfiles.Edit'] });
+    connect
+      .on(ListSecurityProfilePermissionsCommand)
+      .resolves({ Permissions: ['SecurityProfiles.Edit', 'ListenCallRecordings'] });
     connect.on(DescribeSecurityProfileCommand).resolves({ SecurityProfile: {} });
     connect.on(SearchUsersCommand).resolves({ Users: [{ Username: 'lee', SecurityProfileIds: ['p1'] }] });
+    connect.on(c.ListApprovedOriginsCommand).resolves({ Origins: [] });
+    connect.on(c.ListLambdaFunctionsCommand).resolves({ LambdaFunctions: [] });
+    connect.on(c.ListBotsCommand).resolves({ LexBots: [] });
+    connect.on(c.ListSecurityKeysCommand).resolves({ SecurityKeys: [] });
+    connect.on(c.ListInstanceStorageConfigsCommand).resolves({ StorageConfigs: [] });
+    connect.on(c.ListContactFlowsCommand).resolves({ ContactFlowSummaryList: [] });
+    connect.on(c.ListContactFlowModulesCommand).resolves({ ContactFlowModulesSummaryList: [] });
     cloudtrail.on(DescribeTrailsCommand).resolves({ trailList: [] });
     eventbridge.on(ListRulesCommand).resolves({ Rules: [] });
-  });
+  }
+
   afterAll(() => {
     connect.restore();
     cloudtrail.restore();
@@ -397,23 +426,97 @@ describe('flowguard audit', () => {
   });
 
   it('prints a table of findings and exits by --fail-on', async () => {
-    const args = ['audit', '--instance-id', '9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa', '--region', 'us-east-1'];
+    await smallInstance();
 
     const table = await cli(args);
     const failing = await cli([...args, '--fail-on', 'high']);
     const markdown = await cli([...args, '--format', 'markdown']);
 
     expect(table.code).toBe(0);
-    expect(table.out).toMatch(/^HIGH {4}profile Supervisor can create or edit security profiles$/m);
-    expect(table.out).toMatch(/no CloudTrail trail logs management events/);
+    expect(table.out).toMatch(/^HIGH {4}profile Supervisor grants ListenCallRecordings, held by 1 user$/m);
+    expect(table.out).toMatch(
+      /^INFO {4}profile Supervisor grants SecurityProfiles.Edit, held by 1 user; 1 user in all/m,
+    );
+    expect(table.out).toMatch(
+      /no logging CloudTrail trail records Connect's write management events in us-east-1/,
+    );
+    expect(table.out).not.toContain('not checked');
     expect(failing.code).toBe(1);
-    expect(markdown.out).toContain('| severity | finding |');
+    expect(markdown.out).toContain('| severity | rule | finding |');
   });
 
-  it('refuses a bad instance id or format before calling AWS', async () => {
-    expect((await cli(['audit', '--instance-id', 'nope'])).code).toBe(2);
-    expect(
-      (await cli(['audit', '--instance-id', '9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa', '--format', 'pdf'])).code,
-    ).toBe(2);
+  it('rates profile editing high above --threshold', async () => {
+    await smallInstance();
+
+    const result = await cli([...args, '--threshold', '0', '--format', 'json']);
+
+    const report = JSON.parse(result.out);
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ id: 'security-profile-administration', severity: 'high' }),
+    );
+  });
+
+  it('fails closed: with every API denied it names the permissions the role lacks and --fail-on high exits 1', async () => {
+    connect.reset().onAnyCommand().rejects(denied());
+    cloudtrail.reset().onAnyCommand().rejects(denied());
+    eventbridge.reset().onAnyCommand().rejects(denied());
+
+    const table = await cli([...args, '--fail-on', 'high']);
+    const json = JSON.parse((await cli([...args, '--format', 'json'])).out);
+
+    expect(table.code).toBe(1);
+    expect(table.out).toMatch(
+      /^HIGH {4}not checked: ListSecurityProfiles was denied: the auditing role lacks connect:ListSecurityProfiles$/m,
+    );
+    expect(table.out).toContain('packages/audit/iam-policy.json');
+    expect(json.findings.length).toBeGreaterThan(0);
+    expect(json.findings.every((f: { id: string }) => f.id === 'not-checked')).toBe(true);
+    expect((await cli([...args, '--fail-on', 'high', '--not-checked', 'low'])).code).toBe(0);
+  });
+
+  it('prints SARIF 2.1.0 for code scanning', async () => {
+    await smallInstance();
+
+    const result = await cli([
+      ...args,
+      '--format',
+      'sarif',
+      '--docs-url',
+      'https://example.com/docs/audit.md',
+    ]);
+
+    const log = JSON.parse(result.out);
+    expect(log.version).toBe('2.1.0');
+    const rules = log.runs[0].tool.driver.rules;
+    expect(rules.find((r: { id: string }) => r.id === 'unredacted-content').helpUri).toBe(
+      'https://example.com/docs/audit.md#unredacted-content',
+    );
+    expect(log.runs[0].results).toContainEqual(
+      expect.objectContaining({ ruleId: 'unredacted-content', level: 'error' }),
+    );
+  });
+
+  it('refuses a bad instance id, format, severity or number before calling AWS', async () => {
+    connect.reset();
+
+    for (const bad of [
+      ['audit', '--instance-id', 'nope'],
+      [...args, '--format', 'pdf'],
+      [...args, '--fail-on', 'critical'],
+      [...args, '--not-checked', 'ignore'],
+      [...args, '--rotation-days', '-1'],
+      [...args, '--docs-url', 'docs/audit.md'],
+    ]) {
+      expect((await cli(bad)).code).toBe(2);
+    }
+    expect(connect.calls()).toHaveLength(0);
+  });
+
+  it('documents the formats and the fail-closed behaviour in its help', async () => {
+    const help = await cli(['audit', '--help']);
+
+    expect(help.out).toContain('--format <table|json|markdown|sarif>');
+    expect(help.out).toContain('--fail-on <low|medium|high>');
+    expect(help.out).toContain('not_checked');
   });
 });
