@@ -29,9 +29,9 @@ run('pnpm', ['build']);
 for (const bench of ['screening', 'validation', 'crypto'])
   run('pnpm', ['exec', 'tsx', `scripts/bench/${bench}.bench.ts`]);
 run('pnpm', ['exec', 'tsx', 'scripts/bench-cold.ts']);
-run('pnpm', ['exec', 'vitest', 'run', '--project', 'suites', 'load'], { LOAD: 'full' });
+run('pnpm', ['exec', 'vitest', 'run', '--project', 'slow', 'load'], { LOAD: 'full' });
 // The persistent caller at its full size: 20,000 contacts of one number through the bundle.
-run('pnpm', ['exec', 'vitest', 'run', '--project', 'suites', 'attacks'], { ATTACK: 'full' });
+run('pnpm', ['exec', 'vitest', 'run', '--project', 'slow', 'attacks'], { ATTACK: 'full' });
 
 const rows = readFileSync(out, 'utf8')
   .split('\n')
