@@ -1,4 +1,8 @@
-/** A line that is not CSV (an unterminated quote, text after a closing quote). */
+import type { Readable } from 'node:stream';
+import { type Options, parse } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
+
+/** Text that is not CSV (an unclosed quote, text after a closing quote). */
 export class CsvError extends Error {
   constructor(message: string) {
     super(message);
@@ -6,44 +10,80 @@ export class CsvError extends Error {
   }
 }
 
+/** One record as read, and the line it starts on (1-based: a quoted cell may span lines). */
+export interface CsvRecord {
+  readonly line: number;
+  readonly cells: string[];
+}
+
+/** The longest record read: a quote left open must not pull a whole file into one cell. */
+const MAX_RECORD_CHARS = 64 * 1024;
+
+// RFC 4180 as spreadsheets write it: quoted cells may hold commas, quotes ("") and line breaks; rows may have fewer or more cells than the header (the import says which).
+const OPTIONS: Options = {
+  bom: true,
+  trim: true,
+  relax_column_count: true,
+  max_record_size: MAX_RECORD_CHARS,
+};
+
+const PROBLEMS: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: 'unterminated quoted field',
+  CSV_INVALID_CLOSING_QUOTE: 'text after a closing quote',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'text after a closing quote',
+  INVALID_OPENING_QUOTE: 'a quote inside an unquoted field',
+  CSV_MAX_RECORD_SIZE: `a record longer than ${MAX_RECORD_CHARS} characters (a quote left open?)`,
+};
+
+function csvProblem(error: unknown): CsvError | null {
+  const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+  if (!code.startsWith('CSV_') && !code.startsWith('INVALID_')) return null;
+  return new CsvError(PROBLEMS[code] ?? 'not CSV');
+}
+
+const LINE_BREAKS = /\r\n|\r|\n/g;
+// The parser trims around quotes; a quoted cell's own spaces go too (a number, a reason).
+const trim = (cell: string) => cell.trim();
+
 /**
- * Splits one CSV line (RFC 4180 quoting: `"a, b"`, `"say ""hi"""`) into trimmed fields. Fields
- * cannot span lines: the import reads a line at a time, and the export never writes a line break
- * inside a field.
+ * Reads CSV records from a stream, each with the line it starts on; blank lines come through as
+ * one empty cell. Stops at the first text that is not CSV with a CsvError at that record's line
+ * (after an unbalanced quote no later line can be placed); stream errors pass through unchanged.
  */
+export function readCsv(
+  input: Readable,
+  onRecord: (record: CsvRecord) => void,
+): Promise<{ lines: number } | { line: number; error: CsvError }> {
+  return new Promise((resolve, reject) => {
+    const parser = parse({ ...OPTIONS, raw: true });
+    let line = 1;
+    // 'data', not an async iterator: records parsed before an error must all be seen first.
+    parser.on('data', ({ record, raw }: { record: string[]; raw: string }) => {
+      onRecord({ line, cells: record.map(trim) });
+      line += raw.match(LINE_BREAKS)?.length ?? 0;
+    });
+    parser.on('end', () => resolve({ lines: line }));
+    parser.on('error', (error) => {
+      input.destroy();
+      const problem = csvProblem(error);
+      if (problem) resolve({ line, error: problem });
+      else reject(error);
+    });
+    input.on('error', (error) => {
+      parser.destroy();
+      reject(error);
+    });
+    input.pipe(parser);
+  });
+}
+
+/** Splits one line of CSV into trimmed cells. */
 export function parseCsvLine(line: string): string[] {
-  const fields: string[] = [];
-  let i = 0;
-  for (;;) {
-    while (line[i] === ' ' || line[i] === '\t') i++;
-    if (line[i] === '"') {
-      let value = '';
-      i++;
-      for (;;) {
-        const quote = line.indexOf('"', i);
-        if (quote < 0) throw new CsvError('unterminated quoted field');
-        value += line.slice(i, quote);
-        if (line[quote + 1] === '"') {
-          value += '"';
-          i = quote + 2;
-          continue;
-        }
-        i = quote + 1;
-        break;
-      }
-      while (line[i] === ' ' || line[i] === '\t') i++;
-      if (i < line.length && line[i] !== ',') throw new CsvError('text after a closing quote');
-      fields.push(value.trim());
-    } else {
-      const comma = line.indexOf(',', i);
-      const end = comma < 0 ? line.length : comma;
-      const value = line.slice(i, end);
-      if (value.includes('"')) throw new CsvError('a quote inside an unquoted field');
-      fields.push(value.trim());
-      i = end;
-    }
-    if (i >= line.length) return fields;
-    i++; // the comma
+  try {
+    const [record] = parseSync(line, OPTIONS) as string[][];
+    return record?.map(trim) ?? [''];
+  } catch (error) {
+    throw csvProblem(error) ?? error;
   }
 }
 

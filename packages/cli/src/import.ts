@@ -1,11 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { LimitSyntaxError, parseDuration, type ScreeningStore } from '@flowguard/caller-screening';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { Context } from './context.js';
-import { CsvError, parseCsvLine } from './csv.js';
+import { type CsvRecord, readCsv } from './csv.js';
 import { CommandError } from './errors.js';
 import { iso, json } from './format.js';
 import { callerKey, KeyError } from './keys.js';
@@ -104,64 +103,50 @@ async function readRows(options: ImportOptions): Promise<Parsed> {
   const rows: Row[] = [];
   const rejected: Rejection[] = [];
   const seen = new Map<string, number>();
-  let columns: Map<string, number> | null = null;
-  let line = 0;
-  let total = 0;
-  const input = createReadStream(options.file, { encoding: 'utf8' });
-  const lines = createInterface({
-    input,
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
-  try {
-    for await (const raw of lines) {
-      line++;
-      const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-      if (text.trim() === '') continue;
-      if (columns === null) {
-        let parsed: Map<string, number> | string;
-        try {
-          parsed = header(parseCsvLine(text));
-        } catch (error) {
-          parsed = `${HEADER_HELP} (${error instanceof CsvError ? error.message : 'not CSV'})`;
-        }
-        if (typeof parsed === 'string') {
-          rejected.push({ line, number: '', problem: parsed });
-          return { rows, rejected, total };
-        }
-        columns = parsed;
-        continue;
-      }
-      total++;
-      const row = checkRow(text, line, columns, options, seen);
-      if ('problem' in row) rejected.push(row);
-      else rows.push(row);
+  // The header's columns, or why it is unusable (then nothing after it is read).
+  const file: { columns: Map<string, number> | string | null; total: number } = { columns: null, total: 0 };
+  const onRecord = ({ line, cells }: CsvRecord) => {
+    const blank = cells.length === 1 && cells[0] === '';
+    if (blank || typeof file.columns === 'string') return;
+    if (file.columns === null) {
+      file.columns = header(cells);
+      if (typeof file.columns === 'string') rejected.push({ line, number: '', problem: file.columns });
+      return;
     }
+    file.total++;
+    const row = checkRow(cells, line, file.columns, options, seen);
+    if ('problem' in row) rejected.push(row);
+    else rows.push(row);
+  };
+  let read: Awaited<ReturnType<typeof readCsv>>;
+  try {
+    read = await readCsv(createReadStream(options.file, { encoding: 'utf8' }), onRecord);
   } catch (error) {
     // File system errors (EACCES, EIO, ...) only; anything else is a bug and stays one.
     if (!(error instanceof Error && 'code' in error && typeof error.code === 'string')) throw error;
     throw new CommandError(`cannot read '${options.file}' (${error.code})`);
-  } finally {
-    lines.close();
-    input.destroy();
   }
-  if (columns === null)
-    rejected.push({ line: Math.max(line, 1), number: '', problem: `the file is empty: ${HEADER_HELP}` });
-  return { rows, rejected, total };
+  if ('error' in read && typeof file.columns !== 'string') {
+    // After text that is not CSV no later line can be placed: the check stops there.
+    if (file.columns === null) {
+      rejected.push({ line: read.line, number: '', problem: `${HEADER_HELP} (${read.error.message})` });
+    } else {
+      file.total++;
+      rejected.push({ line: read.line, number: '', problem: read.error.message });
+    }
+  } else if (file.columns === null) {
+    rejected.push({ line: 1, number: '', problem: `the file is empty: ${HEADER_HELP}` });
+  }
+  return { rows, rejected, total: file.total };
 }
 
 function checkRow(
-  text: string,
+  cells: readonly string[],
   line: number,
   columns: ReadonlyMap<string, number>,
   options: ImportOptions,
   seen: Map<string, number>,
 ): Row | Rejection {
-  let cells: string[];
-  try {
-    cells = parseCsvLine(text);
-  } catch (error) {
-    return { line, number: '', problem: error instanceof CsvError ? error.message : 'not CSV' };
-  }
   const cell = (name: string) => {
     const index = columns.get(name);
     return index === undefined ? '' : (cells[index] ?? '');
@@ -185,7 +170,8 @@ function checkRow(
       problems.push(`bad number: ${error.message}`);
     }
   }
-  const reason = cell('reason');
+  // A spreadsheet's multi-line cell reads as one line, as `export` writes it.
+  const reason = cell('reason').replace(/\s*(?:\r\n|\r|\n)\s*/g, ' ');
   if (reason === '') problems.push('missing reason');
   else if (reason.length > MAX_REASON) problems.push(`reason longer than ${MAX_REASON} characters`);
   else if (CONTROL.test(reason)) problems.push('control characters in reason');

@@ -35,7 +35,7 @@ describe('blocklist import: checking', () => {
     rows[10] = '+14155550124,ok,3 weeks'; // line 12
     rows[11] = `(415) 200-0000,same caller as line 2,1d`; // line 13: usNumber(0) in national format
     rows[20] = '+14155550125,fraud, reported,1d'; // line 22: unquoted comma
-    rows[25] = '+14155550126,"unterminated,1d'; // line 27
+    rows[25] = '+14155550126,"a ""quoted"" reason, with a comma",1d'; // line 27: fine
     rows[30] = ',no number,1d'; // line 32
     rows[31] = 'anonymous,,0d'; // line 33: three problems
     const file = csvFile(['number,reason,duration', ...rows]);
@@ -49,13 +49,61 @@ describe('blocklist import: checking', () => {
         "line 12: bad duration '3 weeks': a duration is <n><s|m|h|d>, e.g. 30m or 7d",
         'line 13: duplicate of line 2 (tel:+14152000000)',
         'line 22: 4 fields but the header has 3 (quote a reason that contains a comma)',
-        'line 27: unterminated quoted field',
         'line 32: missing number',
         "line 33: bad number: 'anonymous' is a withheld caller ID, which has no key; missing reason; bad duration '0d': a duration must be 1s to 3650d",
         '',
       ].join('\n'),
     );
-    expect(r.err).toBe('flowguard: import refused: 8 of 40 rows rejected; nothing was written\n');
+    expect(r.err).toBe('flowguard: import refused: 7 of 40 rows rejected; nothing was written\n');
+    expect(await liveKeys(store)).toEqual([]);
+  });
+
+  it('reads quoted cells across lines as spreadsheets write them, and counts lines from where a row starts', async () => {
+    const file = csvFile([
+      'number,reason,duration',
+      '+14155550123,"fraud,',
+      'reported ""twice""",7d',
+      '+1 555,bad,1d', // line 4
+      '"+14155550124","chat',
+      '',
+      'spam",12h',
+      '12345,"x",1d', // line 8
+    ]);
+
+    const r = await cli(['blocklist', 'import', file], { store });
+
+    expect(r.out).toBe(
+      [
+        "line 4: bad number: '+1 555' is not a valid phone number",
+        "line 8: bad number: '12345' is not a valid phone number for country US",
+        '',
+      ].join('\n'),
+    );
+    expect(r.err).toBe('flowguard: import refused: 2 of 4 rows rejected; nothing was written\n');
+  });
+
+  it('writes a multi-line reason on one line', async () => {
+    const file = csvFile(['number,reason,duration', '+14155550123,"fraud,', ' reported ""twice""\r', '",7d']);
+
+    const r = await cli(['blocklist', 'import', file], { store });
+
+    expect(r.code).toBe(0);
+    expect(await store.getState('tel:+14155550123')).toMatchObject({
+      blockReason: 'fraud, reported "twice"',
+    });
+  });
+
+  it.each([
+    ['+14155550126,"unterminated,1d', 'line 3: unterminated quoted field'],
+    ['+14155550126,"closed"then,1d', 'line 3: text after a closing quote'],
+    ['+14155550126,a "quote",1d', 'line 3: a quote inside an unquoted field'],
+  ])('stops checking at text that is not CSV: %j', async (bad, message) => {
+    const file = csvFile(['number,reason,duration', '+14155550123,ok,1d', bad, '+1 555,never read,1d']);
+
+    const r = await cli(['blocklist', 'import', file], { store });
+
+    expect(r.out).toBe(`${message}\n`);
+    expect(r.err).toBe('flowguard: import refused: 1 of 2 rows rejected; nothing was written\n');
     expect(await liveKeys(store)).toEqual([]);
   });
 
