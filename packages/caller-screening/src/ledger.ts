@@ -9,7 +9,7 @@
  *   gets the same decision (its count was that plus one);
  * - the block (`blockedUntil`, `blockReason`, `blockedBy`, `blockedAt`) and `expiresAt` (TTL).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { bucketOf, type PhasedWindow } from './limits.js';
 
 export const CONTACT_SLOTS = 24;
@@ -194,5 +194,5 @@ export function counterNamesToReset(
  * that share a prefix (time-ordered UUIDs, sequential ids) differ here as much as random ones.
  */
 export function contactToken(contactId: string): string {
-  return createHash('sha256').update(contactId).digest('hex').slice(0, 16);
+  return hash('sha256', contactId, 'hex').slice(0, 16);
 }
