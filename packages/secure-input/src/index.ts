@@ -1,3 +1,4 @@
+export { readEncryptInputConfig, readSecureInputConfig, type SecureInputConfig } from './config.js';
 export {
   ConnectDecryptor,
   type DecryptOptions,
