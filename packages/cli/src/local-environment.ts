@@ -12,6 +12,7 @@ import {
 import { type FlowFunction, flowHandler } from '@flowguard/contact';
 import type { LambdaHandler } from '@flowguard/flow-sim';
 import { VALIDATE_INPUT_OUTPUTS, validateInputFunction } from '@flowguard/input-validation';
+import { type LocalAws, type LocalDynamoDB, startLocalAws } from '@flowguard/local';
 import { SecretCache } from '@flowguard/secrets';
 import {
   ConnectDecryptor,
@@ -24,7 +25,6 @@ import {
 } from '@flowguard/secure-input';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
 import { createConnectKey, keysSecretJson } from '@flowguard/secure-input/keys';
-import { type LocalAws, type LocalDynamoDB, startLocalAws } from '@flowguard/testing';
 
 const arn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:flowguard-${name}`;
 

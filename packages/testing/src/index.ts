@@ -1,4 +1,29 @@
-export { startLocalDynamoDBProcess } from './dynalite-process.js';
+// The local AWS servers live in @flowguard/local (the CLI ships them); they are re-exported here
+// so a test needs one import for its servers, events and fault proxy.
+export {
+  AwsJsonError,
+  type FailureKind,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalAws,
+  type LocalAwsOptions,
+  type LocalDynamoDB,
+  type LocalDynamoDBOptions,
+  type LocalKms,
+  type LocalKmsKey,
+  type LocalKmsOptions,
+  type LocalSecretsManager,
+  type LocalSecretsManagerOptions,
+  type RequestCounter,
+  type SecretsManagerFaults,
+  type ServiceFaults,
+  startLocalAws,
+  startLocalDynamoDB,
+  startLocalDynamoDBProcess,
+  startLocalKms,
+  startLocalSecretsManager,
+} from '@flowguard/local';
 export {
   type ConnectContactData,
   type ConnectEndpoint,
@@ -17,20 +42,4 @@ export {
 export { type Fault, type FaultProxy, startFaultProxy } from './fault-proxy.js';
 export { EVENT_FIXTURES, loadEventFixture } from './fixtures.js';
 export { itemSize, storedItem, writeUnits } from './item-size.js';
-export { type LocalAws, type LocalAwsOptions, startLocalAws } from './local-aws.js';
-export { AwsJsonError, type FailureKind, LOCAL_ACCOUNT_ID, type ServiceFaults } from './local-aws-json.js';
-export {
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  type LocalDynamoDB,
-  type LocalDynamoDBOptions,
-  startLocalDynamoDB,
-} from './local-dynamodb.js';
-export { type LocalKms, type LocalKmsKey, type LocalKmsOptions, startLocalKms } from './local-kms.js';
-export {
-  type LocalSecretsManager,
-  type LocalSecretsManagerOptions,
-  type SecretsManagerFaults,
-  startLocalSecretsManager,
-} from './local-secrets-manager.js';
-export { countRequests, type RequestCounter } from './request-counter.js';
+export { countRequests } from './request-counter.js';

@@ -1,11 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-
-export interface RequestCounter {
-  /** Requests sent since the last reset, by operation (`UpdateItem`, `GetItem`, ...). */
-  readonly byOperation: Map<string, number>;
-  total(): number;
-  reset(): void;
-}
+import type { RequestCounter } from '@flowguard/local';
 
 /**
  * Counts the requests a DynamoDB client sends, by operation, with SDK middleware: what the

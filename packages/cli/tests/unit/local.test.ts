@@ -7,18 +7,18 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { LocalKms } from '@flowguard/local';
 import { SecretCache } from '@flowguard/secrets';
 import { ConnectDecryptor, jsonSecretsFrom } from '@flowguard/secure-input';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
-import type { LocalKms } from '@flowguard/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/index.js';
 import { shellQuote, UNSET_VARIABLES } from '../../src/local-command.js';
 import { cli } from './support/cli.js';
 
-// @aws-sdk/client-kms is a dependency of @flowguard/testing (this package's dev dependency), not
-// of the CLI: it is loaded from there rather than added here.
-const { KMS } = createRequire(join(import.meta.dirname, '../../../testing/package.json'))(
+// @aws-sdk/client-kms is a dependency of @flowguard/local, not of the CLI: it is loaded from
+// there rather than added here.
+const { KMS } = createRequire(join(import.meta.dirname, '../../../local/package.json'))(
   '@aws-sdk/client-kms',
 ) as { KMS: new (config: Record<string, unknown>) => LocalKms['client'] };
 

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RequestCounter } from './request-counter.js';
+
+/** Requests a local service received, by operation (`GetSecretValue`, `Decrypt`, ...). */
+export interface RequestCounter {
+  /** Requests since the last reset, by operation. */
+  readonly byOperation: Map<string, number>;
+  total(): number;
+  reset(): void;
+}
 
 /** The account every local ARN is in. */
 export const LOCAL_ACCOUNT_ID = '000000000000';

@@ -6,11 +6,11 @@ import {
   type JsonInput,
   type JsonObject,
   LOCAL_ACCOUNT_ID,
+  type RequestCounter,
   type ServiceFaults,
   startJsonService,
 } from './local-aws-json.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-dynamodb.js';
-import type { RequestCounter } from './request-counter.js';
 
 export interface SecretsManagerFaults extends ServiceFaults {
   /** Every request naming this secret (by name or ARN) is refused with AccessDeniedException until `reset`. */

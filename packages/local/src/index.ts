@@ -1,0 +1,23 @@
+export { startLocalDynamoDBProcess } from './dynalite-process.js';
+export { type LocalAws, type LocalAwsOptions, startLocalAws } from './local-aws.js';
+export {
+  AwsJsonError,
+  type FailureKind,
+  LOCAL_ACCOUNT_ID,
+  type RequestCounter,
+  type ServiceFaults,
+} from './local-aws-json.js';
+export {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalDynamoDB,
+  type LocalDynamoDBOptions,
+  startLocalDynamoDB,
+} from './local-dynamodb.js';
+export { type LocalKms, type LocalKmsKey, type LocalKmsOptions, startLocalKms } from './local-kms.js';
+export {
+  type LocalSecretsManager,
+  type LocalSecretsManagerOptions,
+  type SecretsManagerFaults,
+  startLocalSecretsManager,
+} from './local-secrets-manager.js';
