@@ -121,6 +121,8 @@ export interface ServiceFaults {
 }
 
 export interface JsonServiceOptions {
+  /** What an error calls the service: `Secrets Manager`, `KMS`. */
+  serviceName: string;
   /** `X-Amz-Target` prefix: `secretsmanager`, `TrentService`. */
   targetPrefix: string;
   /** The member that carries an error's message in this service's error shapes. */
@@ -203,7 +205,8 @@ function close(server: Server): Promise<void> {
 
 /**
  * An AWS JSON 1.1 service on a free (or the given) 127.0.0.1 port: `POST /` with `X-Amz-Target: <prefix>.<Operation>`,
- * answered by `handlers`. Signatures are not checked: any credentials are accepted.
+ * answered by `handlers`; any other operation is UnknownOperationException (HTTP 400, not counted),
+ * naming the operations served. Signatures are not checked: any credentials are accepted.
  */
 export async function startJsonService(options: JsonServiceOptions): Promise<JsonService> {
   const byOperation = new Map<string, number>();
@@ -211,6 +214,10 @@ export async function startJsonService(options: JsonServiceOptions): Promise<Jso
   let failures = 0;
   let failureKind: FailureKind = 'throttle';
   let delayMs = 0;
+
+  const served = [...options.handlers.keys()].sort().join(', ');
+  const unknownOperation = (what: string) =>
+    `Unknown operation ${what}: the local ${options.serviceName} answers only ${served}.`;
 
   const errorBody = (type: string, message: string): JsonObject => ({
     __type: type,
@@ -243,7 +250,7 @@ export async function startJsonService(options: JsonServiceOptions): Promise<Jso
     const operation = target.startsWith(prefix) ? target.slice(prefix.length) : '';
     const handler = options.handlers.get(operation);
     if (req.method !== 'POST' || !handler) {
-      send(res, 400, errorBody('UnknownOperationException', `Unknown operation ${target || req.method}`));
+      send(res, 400, errorBody('UnknownOperationException', unknownOperation(target || String(req.method))));
       return;
     }
     byOperation.set(operation, (byOperation.get(operation) ?? 0) + 1);

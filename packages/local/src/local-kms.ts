@@ -37,7 +37,10 @@ export interface LocalKms {
   /** Requests received by operation (`Decrypt`, ...), faulted ones included. */
   readonly requests: RequestCounter;
   readonly faults: ServiceFaults;
-  /** Creates an enabled symmetric key at once (no request), with `alias` (`alias/x` or `x`) if given. */
+  /**
+   * Creates a symmetric key at once, in this process (the server has no CreateKey), with `alias`
+   * (`alias/x` or `x`) if given. A taken or invalid alias throws as CreateAlias would answer.
+   */
   createKey(alias?: string): LocalKmsKey;
   stop(): Promise<void>;
 }
@@ -54,17 +57,6 @@ interface Key {
   readonly arn: string;
   /** The AES-256 key that never leaves this process. */
   readonly material: Buffer;
-  readonly created: number;
-  readonly description: string;
-  enabled: boolean;
-}
-
-interface Alias {
-  readonly name: string;
-  readonly arn: string;
-  keyId: string;
-  readonly created: number;
-  updated: number;
 }
 
 const ARN_PREFIX = `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:`;
@@ -129,25 +121,6 @@ function open(key: Key, blob: ReturnType<typeof parse>, context: Record<string, 
   }
 }
 
-function metadata(key: Key): JsonObject {
-  return {
-    AWSAccountId: LOCAL_ACCOUNT_ID,
-    KeyId: key.id,
-    Arn: key.arn,
-    CreationDate: key.created / 1000,
-    Enabled: key.enabled,
-    Description: key.description,
-    KeyUsage: 'ENCRYPT_DECRYPT',
-    KeyState: key.enabled ? 'Enabled' : 'Disabled',
-    Origin: 'AWS_KMS',
-    KeyManager: 'CUSTOMER',
-    CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT',
-    KeySpec: 'SYMMETRIC_DEFAULT',
-    EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
-    MultiRegion: false,
-  };
-}
-
 function checkAlgorithm(input: JsonInput): void {
   const algorithm = input.string('EncryptionAlgorithm');
   if (algorithm !== undefined && algorithm !== 'SYMMETRIC_DEFAULT')
@@ -158,26 +131,21 @@ function checkAlgorithm(input: JsonInput): void {
 }
 
 /**
- * Starts a KMS (AWS JSON 1.1, `TrentService.<Operation>`) on a free 127.0.0.1 port, in memory:
- * CreateKey, DescribeKey, EnableKey, DisableKey, CreateAlias, DeleteAlias, ListAliases, Encrypt,
- * Decrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext. Encryption is real AES-256-GCM under a
- * random key per KMS key, bound to the encryption context; KeyId in answers is the key ARN.
+ * Starts a KMS (AWS JSON 1.1, `TrentService.<Operation>`) on a free 127.0.0.1 port, in memory. It
+ * answers what the Encryption SDK's KMS keyring calls for flowguard's tokens: GenerateDataKey,
+ * Encrypt and Decrypt; any other operation is UnknownOperationException. Keys (and their aliases)
+ * are made in this process with `createKey`. Encryption is real AES-256-GCM under a random key per
+ * KMS key, bound to the encryption context; KeyId in answers is the key ARN.
  */
 export async function startLocalKms(options: LocalKmsOptions = {}): Promise<LocalKms> {
   const keys = new Map<string, Key>();
-  const aliases = new Map<string, Alias>();
+  /** Alias name (`alias/x`) to key id. */
+  const aliases = new Map<string, string>();
 
-  const addKey = (description: string): Key => {
+  const addKey = (): Key => {
     if (keys.size >= MAX_KEYS) throw new AwsJsonError('LimitExceededException', 'Too many keys.');
     const id = randomUUID();
-    const key: Key = {
-      id,
-      arn: `${ARN_PREFIX}key/${id}`,
-      material: randomBytes(32),
-      created: Date.now(),
-      description,
-      enabled: true,
-    };
+    const key: Key = { id, arn: `${ARN_PREFIX}key/${id}`, material: randomBytes(32) };
     keys.set(id, key);
     return key;
   };
@@ -193,17 +161,8 @@ export async function startLocalKms(options: LocalKmsOptions = {}): Promise<Loca
     if (aliases.size >= MAX_ALIASES) throw new AwsJsonError('LimitExceededException', 'Too many aliases.');
   };
 
-  const addAlias = (name: string, key: Key): Alias => {
-    checkAlias(name);
-    const arn = `${ARN_PREFIX}${name}`;
-    const now = Date.now();
-    const alias: Alias = { name, arn, keyId: key.id, created: now, updated: now };
-    aliases.set(name, alias);
-    return alias;
-  };
-
   /** A key by id, key ARN, `alias/<name>` or alias ARN. */
-  const resolve = (keyId: string, allowAlias = true): Key => {
+  const resolve = (keyId: string): Key => {
     let id = keyId;
     if (id.startsWith('arn:')) {
       const rest = id.startsWith(ARN_PREFIX) ? id.slice(ARN_PREFIX.length) : '';
@@ -212,9 +171,8 @@ export async function startLocalKms(options: LocalKmsOptions = {}): Promise<Loca
       else throw notFound(`Invalid arn ${keyId}`);
     }
     if (id.startsWith('alias/')) {
-      if (!allowAlias) throw notFound(`Invalid keyId ${keyId}`);
-      const alias = aliases.get(id);
-      const key = alias && keys.get(alias.keyId);
+      const target = aliases.get(id);
+      const key = target === undefined ? undefined : keys.get(target);
       if (!key) throw notFound(`Alias ${ARN_PREFIX}${id} is not found.`);
       return key;
     }
@@ -223,13 +181,8 @@ export async function startLocalKms(options: LocalKmsOptions = {}): Promise<Loca
     return key;
   };
 
-  const enabled = (key: Key): Key => {
-    if (!key.enabled) throw new AwsJsonError('DisabledException', `${key.arn} is disabled.`);
-    return key;
-  };
-
-  const dataKey = (input: JsonInput, withPlaintext: boolean): JsonObject => {
-    const key = enabled(resolve(input.requiredString('KeyId')));
+  const dataKey = (input: JsonInput): JsonObject => {
+    const key = resolve(input.requiredString('KeyId'));
     const spec = input.string('KeySpec');
     const count = input.integer('NumberOfBytes');
     if ((spec === undefined) === (count === undefined))
@@ -252,75 +205,15 @@ export async function startLocalKms(options: LocalKmsOptions = {}): Promise<Loca
     return {
       KeyId: key.arn,
       CiphertextBlob: blob.toString('base64'),
-      ...(withPlaintext ? { Plaintext: plaintext.toString('base64') } : {}),
+      Plaintext: plaintext.toString('base64'),
     };
   };
 
   const handlers = new Map<string, Handler>([
     [
-      'CreateKey',
-      (input) => {
-        const usage = input.string('KeyUsage') ?? 'ENCRYPT_DECRYPT';
-        const spec = input.string('KeySpec') ?? input.string('CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT';
-        if (usage !== 'ENCRYPT_DECRYPT' || spec !== 'SYMMETRIC_DEFAULT')
-          throw new AwsJsonError(
-            'UnsupportedOperationException',
-            'The local KMS makes only SYMMETRIC_DEFAULT ENCRYPT_DECRYPT keys.',
-          );
-        return { KeyMetadata: metadata(addKey(input.string('Description') ?? '')) };
-      },
-    ],
-    ['DescribeKey', (input) => ({ KeyMetadata: metadata(resolve(input.requiredString('KeyId'))) })],
-    [
-      'EnableKey',
-      (input) => {
-        resolve(input.requiredString('KeyId'), false).enabled = true;
-        return {};
-      },
-    ],
-    [
-      'DisableKey',
-      (input) => {
-        resolve(input.requiredString('KeyId'), false).enabled = false;
-        return {};
-      },
-    ],
-    [
-      'CreateAlias',
-      (input) => {
-        addAlias(input.requiredString('AliasName'), resolve(input.requiredString('TargetKeyId'), false));
-        return {};
-      },
-    ],
-    [
-      'DeleteAlias',
-      (input) => {
-        const name = input.requiredString('AliasName');
-        if (!aliases.delete(name)) throw notFound(`Alias ${ARN_PREFIX}${name} is not found.`);
-        return {};
-      },
-    ],
-    [
-      'ListAliases',
-      (input) => {
-        const keyId = input.string('KeyId');
-        const only = keyId === undefined ? undefined : resolve(keyId, false).id;
-        const listed = [...aliases.values()]
-          .filter((alias) => only === undefined || alias.keyId === only)
-          .map((alias) => ({
-            AliasName: alias.name,
-            AliasArn: alias.arn,
-            TargetKeyId: alias.keyId,
-            CreationDate: alias.created / 1000,
-            LastUpdatedDate: alias.updated / 1000,
-          }));
-        return { Aliases: listed, Truncated: false };
-      },
-    ],
-    [
       'Encrypt',
       (input) => {
-        const key = enabled(resolve(input.requiredString('KeyId')));
+        const key = resolve(input.requiredString('KeyId'));
         checkAlgorithm(input);
         const plaintext = input.blob('Plaintext');
         if (!plaintext || plaintext.length < 1 || plaintext.length > MAX_PLAINTEXT)
@@ -354,7 +247,6 @@ export async function startLocalKms(options: LocalKmsOptions = {}): Promise<Loca
             'IncorrectKeyException',
             'The key ID in the request does not identify a KMS key that can perform this operation.',
           );
-        enabled(key);
         const plaintext = open(key, blob, input.stringMap('EncryptionContext'));
         return {
           KeyId: key.arn,
@@ -363,12 +255,12 @@ export async function startLocalKms(options: LocalKmsOptions = {}): Promise<Loca
         };
       },
     ],
-    ['GenerateDataKey', (input) => dataKey(input, true)],
-    ['GenerateDataKeyWithoutPlaintext', (input) => dataKey(input, false)],
+    ['GenerateDataKey', dataKey],
   ]);
 
   const service = await startJsonService({
     port: options.port,
+    serviceName: 'KMS',
     targetPrefix: 'TrentService',
     messageField: 'message',
     invalidInput: 'ValidationException',
@@ -398,10 +290,10 @@ export async function startLocalKms(options: LocalKmsOptions = {}): Promise<Loca
     createKey(alias) {
       const name = alias === undefined || alias.startsWith('alias/') ? alias : `alias/${alias}`;
       if (name !== undefined) checkAlias(name);
-      const key = addKey('');
+      const key = addKey();
       if (name === undefined) return { keyId: key.id, arn: key.arn };
-      const added = addAlias(name, key);
-      return { keyId: key.id, arn: key.arn, aliasName: added.name, aliasArn: added.arn };
+      aliases.set(name, key.id);
+      return { keyId: key.id, arn: key.arn, aliasName: name, aliasArn: `${ARN_PREFIX}${name}` };
     },
     async stop() {
       if (stopped) return;

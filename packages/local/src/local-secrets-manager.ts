@@ -4,7 +4,6 @@ import {
   AwsJsonError,
   type Handler,
   type JsonInput,
-  type JsonObject,
   LOCAL_ACCOUNT_ID,
   type RequestCounter,
   type ServiceFaults,
@@ -49,15 +48,6 @@ interface SecretVersion {
 interface Secret {
   readonly name: string;
   readonly arn: string;
-  readonly created: number;
-  description?: string;
-  kmsKeyId?: string;
-  tags?: unknown[];
-  lastChanged: number;
-  lastAccessed?: number;
-  /** When a deletion was scheduled; the secret is then unusable until restored. */
-  deleted?: number;
-  deletionDate?: number;
   readonly versions: Map<string, SecretVersion>;
 }
 
@@ -147,7 +137,6 @@ function addVersion(
   const version: SecretVersion = { id, ...value, stages: new Set(), created: Date.now() };
   secret.versions.set(id, version);
   for (const stage of stages) attach(secret, stage, version);
-  secret.lastChanged = version.created;
   if (secret.versions.size > MAX_VERSIONS) {
     for (const [oldId, old] of secret.versions) {
       if (old.stages.size === 0) {
@@ -161,8 +150,9 @@ function addVersion(
 
 /**
  * Starts a Secrets Manager (AWS JSON 1.1, `secretsmanager.<Operation>`) on a free 127.0.0.1 port, in
- * memory: CreateSecret, PutSecretValue, GetSecretValue, DescribeSecret, UpdateSecretVersionStage,
- * DeleteSecret, RestoreSecret, with Secrets Manager's staging-label rules and error shapes.
+ * memory, with Secrets Manager's staging-label rules and error shapes. It answers what flowguard
+ * and its docs call: CreateSecret, PutSecretValue and GetSecretValue (a key rotation), and
+ * DeleteSecret with ForceDeleteWithoutRecovery. Any other operation is UnknownOperationException.
  */
 export async function startLocalSecretsManager(
   options: LocalSecretsManagerOptions = {},
@@ -186,15 +176,6 @@ export async function startLocalSecretsManager(
     return secret;
   };
 
-  const usable = (input: JsonInput): Secret => {
-    const secret = existing(input);
-    if (secret.deleted !== undefined)
-      throw invalidRequest(
-        "You can't perform this operation on the secret because it was marked for deletion.",
-      );
-    return secret;
-  };
-
   const handlers = new Map<string, Handler>([
     [
       'CreateSecret',
@@ -207,10 +188,6 @@ export async function startLocalSecretsManager(
         const token = versionToken(input);
         const value = secretValue(input, false);
         const current = secrets.get(name);
-        if (current?.deleted !== undefined)
-          throw invalidRequest(
-            "You can't create this secret because a secret with this name is already scheduled for deletion.",
-          );
         if (current) {
           // The same request again (same token and value) is answered as before, as Secrets Manager does.
           const version = current.versions.get(token);
@@ -223,19 +200,7 @@ export async function startLocalSecretsManager(
         }
         if (secrets.size >= MAX_SECRETS)
           throw new AwsJsonError('LimitExceededException', 'Too many secrets.');
-        const now = Date.now();
-        const secret: Secret = {
-          name,
-          arn: `${ARN_PREFIX}${name}-${randomSuffix()}`,
-          created: now,
-          lastChanged: now,
-          versions: new Map(),
-        };
-        const description = input.string('Description');
-        if (description !== undefined) secret.description = description;
-        const kmsKeyId = input.string('KmsKeyId');
-        if (kmsKeyId !== undefined) secret.kmsKeyId = kmsKeyId;
-        if (Array.isArray(input.body.Tags)) secret.tags = input.body.Tags;
+        const secret: Secret = { name, arn: `${ARN_PREFIX}${name}-${randomSuffix()}`, versions: new Map() };
         secrets.set(name, secret);
         if (!value) return { ARN: secret.arn, Name: name };
         addVersion(secret, token, value, [CURRENT]);
@@ -245,7 +210,7 @@ export async function startLocalSecretsManager(
     [
       'PutSecretValue',
       (input) => {
-        const secret = usable(input);
+        const secret = existing(input);
         const token = versionToken(input);
         const value = secretValue(input, true) ?? {};
         const stages = input.stringList('VersionStages') ?? [CURRENT];
@@ -276,7 +241,7 @@ export async function startLocalSecretsManager(
     [
       'GetSecretValue',
       (input) => {
-        const secret = usable(input);
+        const secret = existing(input);
         const versionId = input.string('VersionId');
         const stage = input.string('VersionStage');
         let version: SecretVersion | undefined;
@@ -294,8 +259,6 @@ export async function startLocalSecretsManager(
               `Secrets Manager can't find the specified secret value for staging label: ${label}`,
             );
         }
-        const now = new Date();
-        secret.lastAccessed = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
         return {
           ARN: secret.arn,
           Name: secret.name,
@@ -308,104 +271,27 @@ export async function startLocalSecretsManager(
       },
     ],
     [
-      'DescribeSecret',
-      (input) => {
-        const secret = existing(input);
-        const stages: Record<string, string[]> = {};
-        for (const version of secret.versions.values())
-          if (version.stages.size > 0) stages[version.id] = [...version.stages];
-        const described: JsonObject = {
-          ARN: secret.arn,
-          Name: secret.name,
-          RotationEnabled: false,
-          LastChangedDate: seconds(secret.lastChanged),
-          VersionIdsToStages: stages,
-          CreatedDate: seconds(secret.created),
-        };
-        if (secret.description !== undefined) described.Description = secret.description;
-        if (secret.kmsKeyId !== undefined) described.KmsKeyId = secret.kmsKeyId;
-        if (secret.tags !== undefined) described.Tags = secret.tags;
-        if (secret.lastAccessed !== undefined) described.LastAccessedDate = seconds(secret.lastAccessed);
-        if (secret.deleted !== undefined) described.DeletedDate = seconds(secret.deleted);
-        return described;
-      },
-    ],
-    [
-      'UpdateSecretVersionStage',
-      (input) => {
-        const secret = usable(input);
-        const stage = input.requiredString('VersionStage');
-        checkStages([stage]);
-        const moveTo = input.string('MoveToVersionId');
-        const removeFrom = input.string('RemoveFromVersionId');
-        if (moveTo === undefined && removeFrom === undefined)
-          throw invalidParameter('You must specify MoveToVersionId or RemoveFromVersionId.');
-        const lookup = (id: string) => {
-          const version = secret.versions.get(id);
-          if (!version)
-            throw notFound(`Secrets Manager can't find the specified secret value for VersionId: ${id}`);
-          return version;
-        };
-        const target = moveTo === undefined ? undefined : lookup(moveTo);
-        const source = removeFrom === undefined ? undefined : lookup(removeFrom);
-        const current = holder(secret, stage);
-        if (source && current !== source)
-          throw invalidParameter(
-            `The staging label ${stage} is not attached to version ${removeFrom}, so it can't be removed from it.`,
-          );
-        if (target && current && current !== target && !source)
-          throw invalidParameter(
-            `The parameter RemoveFromVersionId can't be empty. Staging label ${stage} is currently attached to version ${current.id}, so you must explicitly reference that version in RemoveFromVersionId.`,
-          );
-        if (target) attach(secret, stage, target);
-        else if (stage === CURRENT)
-          throw invalidParameter(
-            `You can't remove the staging label ${CURRENT} without moving it to another version.`,
-          );
-        else source?.stages.delete(stage);
-        secret.lastChanged = Date.now();
-        return { ARN: secret.arn, Name: secret.name };
-      },
-    ],
-    [
       'DeleteSecret',
       (input) => {
         const secret = existing(input);
-        const force = input.boolean('ForceDeleteWithoutRecovery') ?? false;
-        const window = input.integer('RecoveryWindowInDays');
-        if (force && window !== undefined)
+        // A recovery window needs RestoreSecret and a secret that outlives the process: neither is here.
+        if (input.boolean('ForceDeleteWithoutRecovery') !== true)
+          throw invalidRequest(
+            'The local Secrets Manager deletes a secret only at once: set ForceDeleteWithoutRecovery.',
+          );
+        if (input.has('RecoveryWindowInDays'))
           throw invalidParameter(
             "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
           );
-        if (window !== undefined && (window < 7 || window > 30))
-          throw invalidParameter('RecoveryWindowInDays value must be between 7 and 30 days (inclusive).');
-        const now = Date.now();
-        if (force) {
-          secrets.delete(secret.name);
-          return { ARN: secret.arn, Name: secret.name, DeletionDate: seconds(now) };
-        }
-        if (secret.deleted !== undefined)
-          throw invalidRequest(
-            "You can't perform this operation on the secret because it was already scheduled for deletion.",
-          );
-        secret.deleted = now;
-        secret.deletionDate = now + (window ?? 30) * 86_400_000;
-        return { ARN: secret.arn, Name: secret.name, DeletionDate: seconds(secret.deletionDate) };
-      },
-    ],
-    [
-      'RestoreSecret',
-      (input) => {
-        const secret = existing(input);
-        delete secret.deleted;
-        delete secret.deletionDate;
-        return { ARN: secret.arn, Name: secret.name };
+        secrets.delete(secret.name);
+        return { ARN: secret.arn, Name: secret.name, DeletionDate: seconds(Date.now()) };
       },
     ],
   ]);
 
   const service = await startJsonService({
     port: options.port,
+    serviceName: 'Secrets Manager',
     targetPrefix: 'secretsmanager',
     messageField: 'Message',
     invalidInput: 'InvalidParameterException',

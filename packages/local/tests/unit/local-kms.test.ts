@@ -5,13 +5,11 @@ import {
   CreateKeyCommand,
   DecryptCommand,
   DescribeKeyCommand,
-  DisableKeyCommand,
-  EnableKeyCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
+  GenerateDataKeyWithoutPlaintextCommand,
   InvalidCiphertextException,
   KMSClient,
-  ListAliasesCommand,
   NotFoundException,
 } from '@aws-sdk/client-kms';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -48,50 +46,41 @@ describe('startLocalKms', () => {
     await local.stop();
   });
 
-  it('creates a symmetric key with realistic metadata', async () => {
-    const { KeyMetadata } = await local.client.send(new CreateKeyCommand({ Description: 'tokens' }));
+  it('makes a key in process, with an alias, and refuses a taken or invalid alias', async () => {
+    const key = local.createKey('flowguard-made');
+    const bare = local.createKey();
 
     expect(local.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(KeyMetadata?.KeyId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-    expect(KeyMetadata?.Arn).toBe(`arn:aws:kms:us-east-1:000000000000:key/${KeyMetadata?.KeyId}`);
-    expect(KeyMetadata).toMatchObject({
-      KeyState: 'Enabled',
-      Enabled: true,
-      KeySpec: 'SYMMETRIC_DEFAULT',
-      KeyUsage: 'ENCRYPT_DECRYPT',
-      Description: 'tokens',
+    expect(key.keyId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(key).toEqual({
+      keyId: key.keyId,
+      arn: `arn:aws:kms:us-east-1:000000000000:key/${key.keyId}`,
+      aliasName: 'alias/flowguard-made',
+      aliasArn: 'arn:aws:kms:us-east-1:000000000000:alias/flowguard-made',
     });
-    expect(KeyMetadata?.CreationDate).toBeInstanceOf(Date);
+    expect(bare.aliasName).toBeUndefined();
+    expect(() => local.createKey('alias/flowguard-made')).toThrow(
+      expect.objectContaining({ name: 'AlreadyExistsException' }),
+    );
+    expect(() => local.createKey('alias/aws/reserved')).toThrow(
+      expect.objectContaining({ name: 'InvalidAliasNameException' }),
+    );
   });
 
   it('resolves a key by id, ARN, alias name and alias ARN', async () => {
-    const { KeyMetadata } = await local.client.send(new CreateKeyCommand({}));
-    const keyId = String(KeyMetadata?.KeyId);
-    await local.client.send(
-      new CreateAliasCommand({ AliasName: 'alias/flowguard-resolve', TargetKeyId: keyId }),
-    );
-    const { Aliases } = await local.client.send(new ListAliasesCommand({ KeyId: keyId }));
+    const { keyId, arn } = local.createKey('flowguard-resolve');
 
-    expect(Aliases).toEqual([
-      expect.objectContaining({
-        AliasName: 'alias/flowguard-resolve',
-        AliasArn: 'arn:aws:kms:us-east-1:000000000000:alias/flowguard-resolve',
-        TargetKeyId: keyId,
-      }),
-    ]);
     for (const id of [
       keyId,
-      String(KeyMetadata?.Arn),
+      arn,
       'alias/flowguard-resolve',
       'arn:aws:kms:us-east-1:000000000000:alias/flowguard-resolve',
     ]) {
-      const described = await local.client.send(new DescribeKeyCommand({ KeyId: id }));
-      expect(described.KeyMetadata?.KeyId).toBe(keyId);
+      const encrypted = await local.client.send(
+        new EncryptCommand({ KeyId: id, Plaintext: Buffer.from('x') }),
+      );
+      expect(encrypted.KeyId).toBe(arn);
     }
-    const duplicate = await failure(
-      local.client.send(new CreateAliasCommand({ AliasName: 'alias/flowguard-resolve', TargetKeyId: keyId })),
-    );
-    expect(duplicate.name).toBe('AlreadyExistsException');
   });
 
   it('generates a data key whose blob decrypts, without KeyId, to the same plaintext', async () => {
@@ -182,7 +171,7 @@ describe('startLocalKms', () => {
       local.client.send(new EncryptCommand({ KeyId: unknownId, Plaintext: Buffer.from('x') })),
     );
     const byAlias = await failure(
-      local.client.send(new DescribeKeyCommand({ KeyId: 'alias/no-such-alias' })),
+      local.client.send(new GenerateDataKeyCommand({ KeyId: 'alias/no-such-alias', KeySpec: 'AES_256' })),
     );
 
     expect(byId).toBeInstanceOf(NotFoundException);
@@ -202,25 +191,28 @@ describe('startLocalKms', () => {
     expect(error.name).toBe('IncorrectKeyException');
   });
 
-  it('answers DisabledException for a disabled key until it is enabled again', async () => {
-    const { arn, keyId } = local.createKey();
-    const { CiphertextBlob } = await local.client.send(
-      new EncryptCommand({ KeyId: arn, Plaintext: Buffer.from('x') }),
-    );
-    await local.client.send(new DisableKeyCommand({ KeyId: keyId }));
+  it('answers UnknownOperationException, naming what it serves, for an operation flowguard does not call', async () => {
+    const { arn } = local.createKey();
 
-    const encrypting = await failure(
-      local.client.send(new EncryptCommand({ KeyId: arn, Plaintext: Buffer.from('x') })),
-    );
-    const decrypting = await failure(local.client.send(new DecryptCommand({ CiphertextBlob })));
-    const { KeyMetadata } = await local.client.send(new DescribeKeyCommand({ KeyId: arn }));
-    await local.client.send(new EnableKeyCommand({ KeyId: arn }));
-    const reopened = await local.client.send(new DecryptCommand({ CiphertextBlob }));
+    const refused = [
+      await failure(local.client.send(new CreateKeyCommand({}))),
+      await failure(local.client.send(new DescribeKeyCommand({ KeyId: arn }))),
+      await failure(
+        local.client.send(new CreateAliasCommand({ AliasName: 'alias/by-request', TargetKeyId: arn })),
+      ),
+      await failure(
+        local.client.send(new GenerateDataKeyWithoutPlaintextCommand({ KeyId: arn, KeySpec: 'AES_256' })),
+      ),
+    ];
 
-    expect(encrypting.name).toBe('DisabledException');
-    expect(decrypting.name).toBe('DisabledException');
-    expect(KeyMetadata?.KeyState).toBe('Disabled');
-    expect(text(reopened.Plaintext)).toBe('x');
+    for (const error of refused) {
+      expect(error.name).toBe('UnknownOperationException');
+      expect(error.$metadata?.httpStatusCode).toBe(400);
+    }
+    expect(refused[1]?.message).toBe(
+      'Unknown operation TrentService.DescribeKey: the local KMS answers only Decrypt, Encrypt, GenerateDataKey.',
+    );
+    expect(local.requests.total()).toBe(0);
   });
 
   it('answers a throttle the SDK retries', async () => {
@@ -241,10 +233,10 @@ describe('startLocalKms', () => {
     Object.assign(process.env, local.env);
     try {
       const client = new KMSClient({});
-      const { KeyMetadata } = await client.send(new DescribeKeyCommand({ KeyId: arn }));
+      const { KeyId } = await client.send(new EncryptCommand({ KeyId: arn, Plaintext: Buffer.from('x') }));
       client.destroy();
 
-      expect(KeyMetadata?.Arn).toBe(arn);
+      expect(KeyId).toBe(arn);
     } finally {
       for (const key of Object.keys(local.env)) {
         if (saved[key] === undefined) delete process.env[key];

@@ -104,7 +104,6 @@ describe('startLocalSecretsManager', () => {
     const oldest = await local.client.send(
       new GetSecretValueCommand({ SecretId: name, VersionId: first.VersionId }),
     );
-    const { VersionIdsToStages } = await local.client.send(new DescribeSecretCommand({ SecretId: name }));
 
     expect(second.VersionStages).toEqual(['AWSCURRENT']);
     expect(current.SecretString).toBe('three');
@@ -113,16 +112,13 @@ describe('startLocalSecretsManager', () => {
     expect(previous.VersionStages).toEqual(['AWSPREVIOUS']);
     expect(oldest.SecretString).toBe('one');
     expect(oldest.VersionStages).toEqual([]);
-    expect(VersionIdsToStages).toEqual({
-      [String(third.VersionId)]: ['AWSCURRENT'],
-      [String(second.VersionId)]: ['AWSPREVIOUS'],
-    });
   });
 
-  it('rotates as a rotation function does: AWSPENDING, then AWSCURRENT moved onto it', async () => {
+  it('puts a version under the stages asked for, leaving AWSCURRENT where it was', async () => {
     const name = uniqueName('pending');
-    const first = await local.client.send(new CreateSecretCommand({ Name: name, SecretString: 'old' }));
+    await local.client.send(new CreateSecretCommand({ Name: name, SecretString: 'old' }));
     const token = '7f0b2c1e-3a44-4b6f-9c1d-5e8a2b3c4d5e';
+
     const pending = await local.client.send(
       new PutSecretValueCommand({
         SecretId: name,
@@ -131,48 +127,14 @@ describe('startLocalSecretsManager', () => {
         VersionStages: ['AWSPENDING'],
       }),
     );
-
-    expect(pending.VersionId).toBe(token);
-    expect((await local.client.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe('old');
-
-    const refused = await failure(
-      local.client.send(
-        new UpdateSecretVersionStageCommand({
-          SecretId: name,
-          VersionStage: 'AWSCURRENT',
-          MoveToVersionId: token,
-        }),
-      ),
-    );
-    expect(refused.name).toBe('InvalidParameterException');
-
-    await local.client.send(
-      new UpdateSecretVersionStageCommand({
-        SecretId: name,
-        VersionStage: 'AWSCURRENT',
-        MoveToVersionId: token,
-        RemoveFromVersionId: first.VersionId,
-      }),
-    );
     const current = await local.client.send(new GetSecretValueCommand({ SecretId: name }));
-    const previous = await local.client.send(
-      new GetSecretValueCommand({ SecretId: name, VersionStage: 'AWSPREVIOUS' }),
+    const staged = await local.client.send(
+      new GetSecretValueCommand({ SecretId: name, VersionStage: 'AWSPENDING' }),
     );
 
-    expect(current.SecretString).toBe('new');
-    expect(new Set(current.VersionStages)).toEqual(new Set(['AWSCURRENT', 'AWSPENDING']));
-    expect(previous.VersionId).toBe(first.VersionId);
-
-    await local.client.send(
-      new UpdateSecretVersionStageCommand({
-        SecretId: name,
-        VersionStage: 'AWSPENDING',
-        RemoveFromVersionId: token,
-      }),
-    );
-    expect((await local.client.send(new GetSecretValueCommand({ SecretId: name }))).VersionStages).toEqual([
-      'AWSCURRENT',
-    ]);
+    expect(pending).toMatchObject({ VersionId: token, VersionStages: ['AWSPENDING'] });
+    expect(current.SecretString).toBe('old');
+    expect(staged).toMatchObject({ SecretString: 'new', VersionId: token });
   });
 
   it('round-trips a binary secret', async () => {
@@ -246,27 +208,66 @@ describe('startLocalSecretsManager', () => {
     expect(noValue.name).toBe('InvalidRequestException');
   });
 
-  it('deletes with a recovery window (then restores) or at once', async () => {
+  it('deletes at once with ForceDeleteWithoutRecovery, and refuses a recovery window', async () => {
     const name = uniqueName('delete');
     await local.client.send(new CreateSecretCommand({ Name: name, SecretString: 'a' }));
 
-    const scheduled = await local.client.send(
-      new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: 7 }),
+    const windowed = await failure(
+      local.client.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: 7 })),
     );
-    const marked = await failure(local.client.send(new GetSecretValueCommand({ SecretId: name })));
-    const described = await local.client.send(new DescribeSecretCommand({ SecretId: name }));
-    await local.client.send(new RestoreSecretCommand({ SecretId: name }));
-    const restored = await local.client.send(new GetSecretValueCommand({ SecretId: name }));
-    await local.client.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
-    const gone = await failure(local.client.send(new DescribeSecretCommand({ SecretId: name })));
+    const both = await failure(
+      local.client.send(
+        new DeleteSecretCommand({
+          SecretId: name,
+          ForceDeleteWithoutRecovery: true,
+          RecoveryWindowInDays: 7,
+        }),
+      ),
+    );
+    const kept = await local.client.send(new GetSecretValueCommand({ SecretId: name }));
+    const deleted = await local.client.send(
+      new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }),
+    );
+    const gone = await failure(local.client.send(new GetSecretValueCommand({ SecretId: name })));
     const recreated = await local.client.send(new CreateSecretCommand({ Name: name, SecretString: 'b' }));
 
-    expect(scheduled.DeletionDate?.getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
-    expect(marked.name).toBe('InvalidRequestException');
-    expect(described.DeletedDate).toBeInstanceOf(Date);
-    expect(restored.SecretString).toBe('a');
+    expect(windowed.name).toBe('InvalidRequestException');
+    expect(windowed.message).toContain('ForceDeleteWithoutRecovery');
+    expect(both.name).toBe('InvalidParameterException');
+    expect(kept.SecretString).toBe('a');
+    expect(deleted.Name).toBe(name);
+    expect(deleted.DeletionDate).toBeInstanceOf(Date);
     expect(gone.name).toBe('ResourceNotFoundException');
     expect(recreated.Name).toBe(name);
+  });
+
+  it('answers UnknownOperationException, naming what it serves, for an operation flowguard does not call', async () => {
+    const name = uniqueName('unknown');
+    const { VersionId } = await local.client.send(new CreateSecretCommand({ Name: name, SecretString: 'a' }));
+    local.requests.reset();
+
+    const refused = [
+      await failure(local.client.send(new DescribeSecretCommand({ SecretId: name }))),
+      await failure(local.client.send(new RestoreSecretCommand({ SecretId: name }))),
+      await failure(
+        local.client.send(
+          new UpdateSecretVersionStageCommand({
+            SecretId: name,
+            VersionStage: 'X',
+            MoveToVersionId: VersionId,
+          }),
+        ),
+      ),
+    ];
+
+    for (const error of refused) {
+      expect(error.name).toBe('UnknownOperationException');
+      expect(error.$metadata?.httpStatusCode).toBe(400);
+    }
+    expect(refused[0]?.message).toBe(
+      'Unknown operation secretsmanager.DescribeSecret: the local Secrets Manager answers only CreateSecret, DeleteSecret, GetSecretValue, PutSecretValue.',
+    );
+    expect(local.requests.total()).toBe(0);
   });
 
   it('answers AccessDeniedException for a denied secret, by name or ARN, until reset', async () => {
