@@ -3,7 +3,6 @@
 // with the function's fail mode and a stable reason, recovery on the next call once the fault
 // clears, no flag recorded twice, and the secrets cache serving a stale value while Secrets
 // Manager is down, then refreshing once it is back.
-import { readFileSync } from 'node:fs';
 import {
   CreateSecretCommand,
   PutSecretValueCommand,
@@ -40,6 +39,8 @@ import {
   startFaultProxy,
   startLocalAws,
   startLocalDynamoDB,
+  type TestKeyPart,
+  testKeyPem,
   voiceEvent,
 } from '@flowguard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -47,9 +48,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 /** What the budget may be overrun by on two shared cores: scheduling, not waiting. */
 const SLACK_MS = 400;
 const CARD = '4111111111111111';
-const KEYS = new URL('../packages/secure-input/tests/fixtures/', import.meta.url);
-const connectKey = (part: string) =>
-  readFileSync(new URL(`test-only-connect-key-1.${part}.pem`, KEYS), 'utf8');
+const connectKey = (part: TestKeyPart) => testKeyPem(1, part);
 
 /** Every fault the proxy makes, with the latency past what the client waits for. */
 function faultsBeyond(latencyMs: number): [string, Fault][] {

@@ -9,7 +9,14 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { bundleFunction, HANDLERS_DIR, listFunctions } from '@flowguard/scripts/bundle';
 import { coldImportMs } from '@flowguard/scripts/cold-import';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
-import { type LocalDynamoDB, startLocalAws, startLocalDynamoDB, voiceEvent } from '@flowguard/testing';
+import {
+  type LocalDynamoDB,
+  startLocalAws,
+  startLocalDynamoDB,
+  type TestKeyPart,
+  testKeyPem,
+  voiceEvent,
+} from '@flowguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 type Handler = (event: unknown, context?: unknown) => Promise<Record<string, string>>;
@@ -127,9 +134,7 @@ describe('function bundles', () => {
   it('decrypts Connect input and tokenizes it through the secure-input bundle, on local Secrets Manager and KMS', async () => {
     const aws = await startLocalAws({ secretsManager: true, kms: true });
     try {
-      const keys = new URL('../packages/secure-input/tests/fixtures/', import.meta.url);
-      const key = (part: string) =>
-        readFileSync(new URL(`test-only-connect-key-1.${part}.pem`, keys), 'utf8');
+      const key = (part: TestKeyPart) => testKeyPem(1, part);
       await aws.secretsManager.client.send(
         new CreateSecretCommand({
           Name: 'connect-keys',

@@ -8,11 +8,10 @@ import { validateInputFunction } from '@flowguard/input-validation';
 import { runDemo } from '@flowguard/scripts/demo';
 import { ConnectDecryptor, encryptInput, rsaTokenKeyring, secureInput } from '@flowguard/secure-input';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
-import { voiceEvent } from '@flowguard/testing';
+import { type TestKeyPart, testKeyPem, voiceEvent } from '@flowguard/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-const KEYS = new URL('../packages/secure-input/tests/fixtures/', import.meta.url);
-const testKey = (part: string) => readFileSync(new URL(`test-only-connect-key-1.${part}.pem`, KEYS), 'utf8');
+const testKey = (part: TestKeyPart) => testKeyPem(1, part);
 
 const SECRETS = [
   '4111111111111111',

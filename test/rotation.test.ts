@@ -7,12 +7,10 @@ import { FlowSimulator, parseFlow, renderFlow } from '@flowguard/flow-sim';
 import { SecretCache } from '@flowguard/secrets';
 import { ConnectDecryptor, jsonSecretsFrom, secureInput } from '@flowguard/secure-input';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
-import { startLocalAws } from '@flowguard/testing';
+import { startLocalAws, testKeyPem } from '@flowguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const KEYS = new URL('../packages/secure-input/tests/fixtures/', import.meta.url);
-const key = (n: 1 | 2, part: string) =>
-  readFileSync(new URL(`test-only-connect-key-${n}.${part}.pem`, KEYS), 'utf8');
+const key = testKeyPem;
 const entry = (n: 1 | 2) => ({ keyId: `test-only-key-${n}`, privateKey: key(n, 'private') });
 const encrypt = (digits: string, n: 1 | 2) =>
   encryptLikeConnect(digits, { keyId: `test-only-key-${n}`, publicKey: key(n, 'cert') });

@@ -13,7 +13,6 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   ConnectDecryptor,
   type JsonSecrets,
@@ -22,16 +21,10 @@ import {
   tokenContext,
 } from '@flowguard/secure-input';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
+import { type TestKeyPart, testKeyPem } from '@flowguard/testing/test-keys';
 import { reportRows } from '../lib/bench-rows.js';
 
-const key = (part: string) =>
-  readFileSync(
-    new URL(
-      `../../packages/secure-input/tests/fixtures/test-only-connect-key-1.${part}.pem`,
-      import.meta.url,
-    ),
-    'utf8',
-  );
+const key = (part: TestKeyPart) => testKeyPem(1, part);
 const privateKey = createPrivateKey(key('private'));
 const publicKey = createPublicKey(key('public'));
 

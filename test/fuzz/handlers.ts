@@ -1,6 +1,5 @@
 // The function handlers the fuzz suites drive: the real logic behind the real wrapper, with
 // in-memory stores and test-only keys, logs and metrics captured for the leak scan.
-import { readFileSync } from 'node:fs';
 import {
   FLAG_CALLER_OUTPUTS,
   flagCaller,
@@ -20,10 +19,9 @@ import {
   SECURE_INPUT_OUTPUTS,
   secureInput,
 } from '@flowguard/secure-input';
+import { type TestKeyPart, testKeyPem } from '@flowguard/testing/test-keys';
 
-const KEYS = new URL('../../packages/secure-input/tests/fixtures/', import.meta.url);
-export const testKey = (part: string) =>
-  readFileSync(new URL(`test-only-connect-key-1.${part}.pem`, KEYS), 'utf8');
+export const testKey = (part: TestKeyPart) => testKeyPem(1, part);
 
 export interface FuzzTarget {
   readonly name: string;

@@ -43,3 +43,12 @@ export { type Fault, type FaultProxy, startFaultProxy } from './fault-proxy.js';
 export { EVENT_FIXTURES, loadEventFixture } from './fixtures.js';
 export { itemSize, storedItem, writeUnits } from './item-size.js';
 export { countRequests } from './request-counter.js';
+export {
+  TEST_KEYS_DIR,
+  type TestConnectKey,
+  type TestKeyNumber,
+  type TestKeyPart,
+  testConnectKey,
+  testKeyFile,
+  testKeyPem,
+} from './test-keys.js';

@@ -11,6 +11,7 @@ import {
   SearchUsersCommand,
 } from '@aws-sdk/client-connect';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import { testKeyFile } from '@flowguard/testing/test-keys';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, NOW_MS } from './support/cli.js';
@@ -18,10 +19,7 @@ import { cli, NOW_MS } from './support/cli.js';
 const FLOWS = join(import.meta.dirname, '../../../../flows');
 const flow = (name: string) => join(FLOWS, `${name}.json`);
 const REAL = join(import.meta.dirname, '../../../../test/fixtures/real-flows');
-const TEST_CERT = join(
-  import.meta.dirname,
-  '../../../secure-input/tests/fixtures/test-only-connect-key-1.cert.pem',
-);
+const TEST_CERT = testKeyFile(1, 'cert');
 
 describe('flowguard flows', () => {
   let dir: string;

@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { testKeyPem as testKey } from '@flowguard/testing/test-keys';
 import type { JsonSecrets } from '../../src/decrypt.js';
 
-const fixtures = new URL('../fixtures/', import.meta.url);
+export { testKey };
 
-/** A test-only key file: `test-only-connect-key-<n>.<part>.pem`. */
-export function testKey(n: 1 | 2, part: 'private' | 'public' | 'cert'): string {
-  return readFileSync(new URL(`test-only-connect-key-${n}.${part}.pem`, fixtures), 'utf8');
-}
+const fixtures = new URL('../fixtures/', import.meta.url);
 
 export interface KnownAnswer {
   keyId: string;

@@ -35,6 +35,7 @@ import { DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-f
 import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { renderFlow } from '@flowguard/flow-sim';
+import { testKeyPem } from '@flowguard/testing/test-keys';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AuditClients } from '../../../src/clients.js';
 
@@ -57,14 +58,8 @@ export const MODULE_ID = '1bc263e9-09cf-432c-971c-32da62c784af';
 
 const REPO = join(import.meta.dirname, '../../../../..');
 /** A test-only certificate (valid 2026-11-22 to 2036-11-19), the kind a flow's encrypted input holds. */
-export const CERTIFICATE = readFileSync(
-  join(REPO, 'packages/secure-input/tests/fixtures/test-only-connect-key-1.cert.pem'),
-  'utf8',
-);
-const PUBLIC_KEY = readFileSync(
-  join(REPO, 'packages/secure-input/tests/fixtures/test-only-connect-key-1.public.pem'),
-  'utf8',
-);
+export const CERTIFICATE = testKeyPem(1, 'cert');
+const PUBLIC_KEY = testKeyPem(1, 'public');
 
 const flowFile = (name: string) =>
   JSON.parse(readFileSync(join(REPO, 'flows', `${name}.json`), 'utf8')) as unknown;
