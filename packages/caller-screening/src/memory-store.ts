@@ -12,6 +12,8 @@ import type { Rule } from './rules.js';
 import type {
   AuditEntry,
   BlockInput,
+  BlockManyOptions,
+  BlockManyResult,
   BlockOutcome,
   CountOutcome,
   ScreeningStore,
@@ -78,6 +80,16 @@ export class MemoryScreeningStore implements ScreeningStore {
     });
     this.audits.push({ ...input, at: input.nowSeconds, until: input.untilSeconds });
     return { result: 'applied', blockedUntil: input.untilSeconds };
+  }
+
+  async blockMany(inputs: readonly BlockInput[], options: BlockManyOptions = {}): Promise<BlockManyResult[]> {
+    const results: BlockManyResult[] = [];
+    for (const [index, input] of inputs.entries()) {
+      const result = await this.block(input);
+      results.push(result);
+      options.onResult?.(index, result);
+    }
+    return results;
   }
 
   async unblock(input: UnblockInput): Promise<boolean> {

@@ -4,6 +4,8 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -59,6 +61,19 @@ export interface BlockOutcome {
   readonly blockedUntil: number;
 }
 
+/** A caller's result in `blockMany`: `block`'s outcome, or the store's error for that caller. */
+export type BlockManyResult =
+  | BlockOutcome
+  | { readonly result: 'failed'; readonly error: StoreUnavailableError };
+
+export interface BlockManyOptions {
+  /** Conditional writes in flight; default 16. */
+  readonly concurrency?: number;
+  readonly signal?: AbortSignal;
+  /** Called once for each input (by its index) as soon as its result is known. */
+  readonly onResult?: (index: number, result: BlockManyResult) => void;
+}
+
 export interface AuditEntry {
   readonly key: string;
   readonly action: 'block' | 'auto' | 'unblock';
@@ -86,6 +101,14 @@ export interface ScreeningStore {
   /** Blocks a caller, never shortening a live block, and keeps a history entry. */
   block(input: BlockInput, signal?: AbortSignal): Promise<BlockOutcome>;
   /**
+   * `block` for many callers (an import; keys distinct): the same conditional write for each
+   * caller, so the same guarantees, but callers whose block already stands are found by batched
+   * reads and not written, and the history entries are written in batches. `applied` means the
+   * block and its history entry are written. A `failed` caller may have been written (its block,
+   * not its entry): `blockMany` or `block` of the same input again then applies it, entry and all.
+   */
+  blockMany(inputs: readonly BlockInput[], options?: BlockManyOptions): Promise<BlockManyResult[]>;
+  /**
    * Ends a live block early and resets the caller's counts, so the next contact is judged afresh;
    * returns false when there was no live block. Keeps a history entry.
    */
@@ -111,6 +134,17 @@ const BLOCK_FIELDS = ['blockedUntil', 'blockReason', 'blockedBy', 'blockedAt'] a
 const TTL_AFTER_BLOCK_SECONDS = 62 * 86_400;
 /** Orders history entries written in the same second by this process. */
 let auditSequence = 0;
+/** DynamoDB's limits per BatchGetItem and per BatchWriteItem request. */
+const READ_BATCH = 100;
+const WRITE_BATCH = 25;
+/**
+ * Attempts of a batch's unprocessed keys or items (DynamoDB returns them when throttled), and the
+ * backoff between attempts: full jitter, doubling from 50 ms to at most 2 s (about 6 s in all).
+ */
+const BATCH_ATTEMPTS = 8;
+const BATCH_BACKOFF_MS = 50;
+const BATCH_MAX_BACKOFF_MS = 2000;
+const DEFAULT_CONCURRENCY = 16;
 
 const auditTime = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();
 const text = (item: Record<string, unknown>, name: string) =>
@@ -124,6 +158,58 @@ function isConditionFailure(error: unknown): error is ConditionalCheckFailedExce
     (error instanceof Error && error.name === 'ConditionalCheckFailedException')
   );
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const batchBackoff = (attempt: number) =>
+  Math.random() * Math.min(BATCH_MAX_BACKOFF_MS, BATCH_BACKOFF_MS * 2 ** (attempt - 1));
+
+/** Abort options for a request; none without a signal, so a client's middleware cache applies. */
+const sendOptions = (signal: AbortSignal | undefined) => (signal ? { abortSignal: signal } : undefined);
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** The block fields of an item read back, as the conditions compare them. */
+interface BlockFields {
+  readonly blockedUntil: number;
+  readonly blockedAt: number;
+  readonly blockReason: string;
+  readonly blockedBy: string;
+}
+
+const blockFields = (item: Record<string, unknown> | undefined): BlockFields | undefined =>
+  item && {
+    blockedUntil: number(item, 'blockedUntil'),
+    blockedAt: number(item, 'blockedAt'),
+    blockReason: text(item, 'blockReason'),
+    blockedBy: text(item, 'blockedBy'),
+  };
+
+/** Whether the block in place is `input`'s own (same end, reason, author and second). */
+const isSameBlock = (state: BlockFields | null | undefined, input: BlockInput) =>
+  state?.blockedUntil === input.untilSeconds &&
+  state.blockedAt === input.nowSeconds &&
+  state.blockReason === input.reason &&
+  state.blockedBy === input.by;
+
+/** Whether `block`'s condition refuses `input` against `state`: a block at least as long stands. */
+const refuses = (state: BlockFields | undefined, input: BlockInput) =>
+  state !== undefined &&
+  (input.action === 'auto'
+    ? state.blockedUntil > input.nowSeconds
+    : state.blockedUntil >= input.untilSeconds);
+
+const auditEntryOf = (input: BlockInput): AuditEntry => ({
+  key: input.key,
+  action: input.action,
+  at: input.nowSeconds,
+  by: input.by,
+  reason: input.reason,
+  until: input.untilSeconds,
+});
 
 function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
@@ -159,6 +245,8 @@ class Expression {
 export interface DynamoScreeningStoreOptions {
   client: DynamoDBClient;
   tableName: string;
+  /** Waits between a batch's attempts at its unprocessed keys or items; injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -170,10 +258,12 @@ export interface DynamoScreeningStoreOptions {
 export class DynamoScreeningStore implements ScreeningStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly table: string;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: DynamoScreeningStoreOptions) {
     this.client = DynamoDBDocumentClient.from(options.client);
     this.table = options.tableName;
+    this.sleep = options.sleep ?? sleep;
   }
 
   private async send<T>(operation: string, run: () => Promise<T>): Promise<T> {
@@ -291,10 +381,24 @@ export class DynamoScreeningStore implements ScreeningStore {
   }
 
   async block(input: BlockInput, signal?: AbortSignal): Promise<BlockOutcome> {
+    const written = await this.writeBlock(input, signal);
+    if (written.result === 'kept') return written;
+    await this.audit(auditEntryOf(input), signal);
+    return written;
+  }
+
+  /**
+   * `block`'s conditional write, without the history entry. `applied`: the block is this input's
+   * and needs its entry (written now, or before with the answer lost and no entry yet); `kept`: a
+   * block at least as long stands (or this very one, with its entry).
+   */
+  private async writeBlock(input: BlockInput, signal?: AbortSignal): Promise<BlockOutcome> {
     const x = new Expression();
     const blockedUntil = x.name('blockedUntil');
     const until = x.value(input.untilSeconds);
     // Auto-blocks never touch a live block; explicit ones only lengthen. Clocks cannot shorten.
+    // The condition is why this is one request per caller: BatchWriteItem carries none, and a
+    // blind write could shorten a block or drop counts written since any read.
     const condition =
       input.action === 'auto'
         ? `attribute_not_exists(${blockedUntil}) OR ${blockedUntil} <= ${x.value(input.nowSeconds)}`
@@ -306,14 +410,6 @@ export class DynamoScreeningStore implements ScreeningStore {
       `${x.name('blockedAt')} = ${x.value(input.nowSeconds)}`,
       `${x.name(TTL)} = ${x.value(input.untilSeconds + TTL_AFTER_BLOCK_SECONDS)}`,
     ];
-    const entry: AuditEntry = {
-      key: input.key,
-      action: input.action,
-      at: input.nowSeconds,
-      by: input.by,
-      reason: input.reason,
-      until: input.untilSeconds,
-    };
     try {
       await this.send('block', () =>
         this.client.send(
@@ -329,7 +425,7 @@ export class DynamoScreeningStore implements ScreeningStore {
             ExpressionAttributeValues: x.values,
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
-          { abortSignal: signal },
+          sendOptions(signal),
         ),
       );
     } catch (error) {
@@ -340,17 +436,154 @@ export class DynamoScreeningStore implements ScreeningStore {
       // The block in place may be this very one (same end, reason, author and second): this write
       // landed but its answer was lost, and the condition refused the SDK's retry of it. Then it
       // was applied, and needs its history entry, once.
-      const same =
-        state?.blockedUntil === input.untilSeconds &&
-        state.blockedAt === input.nowSeconds &&
-        state.blockReason === input.reason &&
-        state.blockedBy === input.by;
-      if (!same || (await this.hasAudit(entry, signal))) {
+      if (!isSameBlock(state, input) || (await this.hasAudit(auditEntryOf(input), signal))) {
         return { result: 'kept', blockedUntil: state?.blockedUntil ?? input.untilSeconds };
       }
     }
-    await this.audit(entry, signal);
     return { result: 'applied', blockedUntil: input.untilSeconds };
+  }
+
+  async blockMany(inputs: readonly BlockInput[], options: BlockManyOptions = {}): Promise<BlockManyResult[]> {
+    const { signal, onResult } = options;
+    const results: BlockManyResult[] = new Array(inputs.length);
+    const settle = (index: number, result: BlockManyResult) => {
+      results[index] = result;
+      onResult?.(index, result);
+    };
+    const failure = (error: unknown): BlockManyResult => {
+      if (error instanceof StoreUnavailableError) return { result: 'failed', error };
+      throw error;
+    };
+    // The blocks in place, read 100 callers a request just ahead of their writes: a caller whose
+    // block already stands (a re-run) costs no write. Reading is only a shortcut: a block written
+    // after the read is still met by the write's condition.
+    const reads: Promise<Map<string, BlockFields> | { error: unknown }>[] = [];
+    const statesFor = (index: number) => {
+      const chunk = Math.floor(index / READ_BATCH);
+      for (const ahead of [chunk, chunk + 1]) {
+        if (reads[ahead] !== undefined || ahead * READ_BATCH >= inputs.length) continue;
+        const keys = inputs.slice(ahead * READ_BATCH, (ahead + 1) * READ_BATCH).map((input) => input.key);
+        reads[ahead] = this.readBlocks(keys, signal).catch((error: unknown) => ({ error }));
+      }
+      return reads[chunk] as (typeof reads)[number];
+    };
+    // History entries of applied callers, written 25 a request as they fill (the rest at the end).
+    let pending: { index: number; entry: AuditEntry; outcome: BlockOutcome }[] = [];
+    const flushes: Promise<void>[] = [];
+    const flush = () => {
+      const batch = pending;
+      pending = [];
+      if (batch.length === 0) return;
+      flushes.push(
+        this.writeAudits(
+          batch.map(({ entry }) => entry),
+          signal,
+        ).then(
+          () => {
+            for (const { index, outcome } of batch) settle(index, outcome);
+          },
+          (error: unknown) => {
+            for (const { index } of batch) settle(index, failure(error));
+          },
+        ),
+      );
+    };
+    let next = 0;
+    const worker = async () => {
+      for (let index = next++; index < inputs.length; index = next++) {
+        const input = inputs[index] as BlockInput;
+        const states = await statesFor(index);
+        if ('error' in states) {
+          settle(index, failure(states.error));
+          continue;
+        }
+        const state = states.get(input.key);
+        // The same block as this input's goes through the write: it may still lack its entry.
+        if (refuses(state, input) && !isSameBlock(state, input)) {
+          settle(index, { result: 'kept', blockedUntil: state?.blockedUntil ?? input.untilSeconds });
+          continue;
+        }
+        let written: BlockOutcome;
+        try {
+          written = await this.writeBlock(input, signal);
+        } catch (error) {
+          settle(index, failure(error));
+          continue;
+        }
+        if (written.result === 'kept') settle(index, written);
+        else {
+          pending.push({ index, entry: auditEntryOf(input), outcome: written });
+          if (pending.length === WRITE_BATCH) flush();
+        }
+      }
+    };
+    const concurrency = Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, inputs.length));
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    flush();
+    await Promise.all(flushes);
+    return results;
+  }
+
+  /** The block fields of up to 100 callers (absent: no item), with unprocessed keys read again. */
+  private async readBlocks(keys: readonly string[], signal?: AbortSignal): Promise<Map<string, BlockFields>> {
+    const states = new Map<string, BlockFields>();
+    let wanted: Record<string, unknown>[] = [...new Set(keys)].map((key) => this.stateKey(key));
+    for (let attempt = 1; wanted.length > 0; attempt++) {
+      if (attempt > BATCH_ATTEMPTS)
+        throw new StoreUnavailableError(
+          `read (${wanted.length} keys unprocessed after ${BATCH_ATTEMPTS} attempts)`,
+        );
+      if (attempt > 1) await this.sleep(batchBackoff(attempt - 1));
+      const page = await this.send('read', () =>
+        this.client.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.table]: {
+                Keys: wanted,
+                ConsistentRead: true,
+                ProjectionExpression: ['#pk', ...BLOCK_FIELDS.map((name) => `#${name}`)].join(', '),
+                ExpressionAttributeNames: Object.fromEntries([
+                  ['#pk', PK],
+                  ...BLOCK_FIELDS.map((name) => [`#${name}`, name]),
+                ]),
+              },
+            },
+          }),
+          sendOptions(signal),
+        ),
+      );
+      for (const item of page.Responses?.[this.table] ?? []) {
+        const fields = blockFields(item);
+        if (fields) states.set(text(item, PK), fields);
+      }
+      wanted = page.UnprocessedKeys?.[this.table]?.Keys ?? [];
+    }
+    return states;
+  }
+
+  /**
+   * History entries, 25 a request. Items DynamoDB leaves unprocessed (throttling) are sent again
+   * with backoff; still unwritten after BATCH_ATTEMPTS, the batch fails (never a silent loss).
+   */
+  private async writeAudits(entries: readonly AuditEntry[], signal?: AbortSignal): Promise<void> {
+    for (const batch of chunks(entries, WRITE_BATCH)) {
+      let requests = batch.map((entry) => ({ PutRequest: { Item: this.auditItem(entry) } }));
+      for (let attempt = 1; requests.length > 0; attempt++) {
+        if (attempt > BATCH_ATTEMPTS) {
+          throw new StoreUnavailableError(
+            `history (${requests.length} entries unprocessed after ${BATCH_ATTEMPTS} attempts)`,
+          );
+        }
+        if (attempt > 1) await this.sleep(batchBackoff(attempt - 1));
+        const result = await this.send('history', () =>
+          this.client.send(
+            new BatchWriteCommand({ RequestItems: { [this.table]: requests } }),
+            sendOptions(signal),
+          ),
+        );
+        requests = (result.UnprocessedItems?.[this.table] ?? []) as typeof requests;
+      }
+    }
   }
 
   /** Whether the caller's history already holds `entry` (written at the same second). */
@@ -406,26 +639,26 @@ export class DynamoScreeningStore implements ScreeningStore {
   }
 
   private async audit(entry: AuditEntry, signal?: AbortSignal): Promise<void> {
-    const at = auditTime(entry.at);
+    await this.send('history', () =>
+      this.client.send(new PutCommand({ TableName: this.table, Item: this.auditItem(entry) }), {
+        abortSignal: signal,
+      }),
+    );
+  }
+
+  /** A history item: `sk=audit#<time>#<sequence><random>`, distinct for every entry written. */
+  private auditItem(entry: AuditEntry): Record<string, unknown> {
     auditSequence = (auditSequence + 1) % 1_000_000;
     const id = `${String(auditSequence).padStart(6, '0')}${Math.random().toString(36).slice(2, 8)}`;
-    await this.send('history', () =>
-      this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            [PK]: entry.key,
-            [SK]: `audit#${at}#${id}`,
-            action: entry.action,
-            at: entry.at,
-            by: entry.by,
-            reason: entry.reason,
-            until: entry.until,
-          },
-        }),
-        { abortSignal: signal },
-      ),
-    );
+    return {
+      [PK]: entry.key,
+      [SK]: `audit#${auditTime(entry.at)}#${id}`,
+      action: entry.action,
+      at: entry.at,
+      by: entry.by,
+      reason: entry.reason,
+      until: entry.until,
+    };
   }
 
   async history(key: string, signal?: AbortSignal): Promise<AuditEntry[]> {

@@ -1,7 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { LimitSyntaxError, parseDuration, type ScreeningStore } from '@flowguard/caller-screening';
+import {
+  type BlockInput,
+  LimitSyntaxError,
+  parseDuration,
+  type ScreeningStore,
+} from '@flowguard/caller-screening';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { Context } from './context.js';
 import { type CsvRecord, readCsv } from './csv.js';
@@ -42,6 +47,8 @@ export interface Rejection {
 
 export const MAX_REASON = 500;
 const MAX_BY = 128;
+/** Rows handed to the store at a time (its reads and history entries are batched within). */
+const BATCH_ROWS = 1000;
 /** Attempts per row when the store is unavailable, and the backoff between them. */
 export const ROW_ATTEMPTS = 5;
 const BACKOFF_MS = 200;
@@ -196,65 +203,12 @@ function checkRow(
   return { line, key, reason, seconds, by };
 }
 
-type RowResult =
-  | { readonly kind: 'applied' | 'kept' | 'ended'; readonly warning?: string }
-  | { readonly kind: 'failed'; readonly problem: string };
+type BlockResult = Awaited<ReturnType<ScreeningStore['blockMany']>>[number];
 
 interface Failure {
   readonly line: number;
   readonly key: string;
   readonly problem: string;
-}
-
-class Aborted extends Error {}
-
-/** Writes one row: conditional, so it never shortens a block; retried while the store is unavailable. */
-async function applyRow(
-  ctx: Context,
-  store: ScreeningStore,
-  row: Row,
-  nowSeconds: number,
-  fromSeconds: number,
-): Promise<RowResult> {
-  const until = fromSeconds + row.seconds;
-  if (until <= nowSeconds) return { kind: 'ended' };
-  const input = {
-    key: row.key,
-    untilSeconds: until,
-    reason: row.reason,
-    by: row.by,
-    nowSeconds,
-    action: 'block',
-  } as const;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const outcome = await store.block(input);
-      if (outcome.result === 'kept' && attempt > 1 && outcome.blockedUntil === until) {
-        // An earlier attempt may have written the block and failed after (on its history entry,
-        // or its answer was lost): then the block is this run's.
-        const state = await store.getState(row.key).catch(() => null);
-        if (
-          state?.blockedAt === nowSeconds &&
-          state.blockReason === row.reason &&
-          state.blockedBy === row.by
-        ) {
-          return {
-            kind: 'applied',
-            warning: 'applied, but its history entry may be missing (the store failed after the write)',
-          };
-        }
-      }
-      return { kind: outcome.result };
-    } catch (error) {
-      if (!isStoreUnavailable(error)) throw error;
-      if (isPermanent(error)) throw new Aborted(describeStoreError(error, ctx.table()));
-      if (attempt >= ROW_ATTEMPTS) {
-        return { kind: 'failed', problem: `${describeStoreError(error, ctx.table())} (${attempt} attempts)` };
-      }
-      const backoff = Math.min(MAX_BACKOFF_MS, BACKOFF_MS * 2 ** (attempt - 1));
-      await ctx.sleep(backoff / 2 + Math.random() * (backoff / 2));
-    }
-  }
 }
 
 interface ApplyResult {
@@ -268,6 +222,12 @@ interface ApplyResult {
   aborted: string | null;
 }
 
+/**
+ * Writes the checked rows, BATCH_ROWS at a time, through the store's `blockMany`: one conditional
+ * write per row (never shortening a block), `concurrency` of them in flight, rows whose block
+ * already stands read in batches and not written, history entries written in batches. A row the
+ * store could not write is retried with backoff, up to ROW_ATTEMPTS times.
+ */
 async function applyRows(ctx: Context, rows: readonly Row[], options: ImportOptions, nowSeconds: number) {
   const store = ctx.store();
   const fromSeconds = options.from ?? nowSeconds;
@@ -282,41 +242,106 @@ async function applyRows(ctx: Context, rows: readonly Row[], options: ImportOpti
     aborted: null,
   };
   const progress = new Progress((text) => ctx.err(text), rows.length, ctx.stderrIsTTY);
-  let next = 0;
   let done = 0;
   let failureRun = 0;
-  const worker = async () => {
-    while (result.aborted === null) {
-      const row = rows[next++];
-      if (!row) return;
-      let outcome: RowResult;
-      try {
-        outcome = await applyRow(ctx, store, row, nowSeconds, fromSeconds);
-      } catch (error) {
-        result.aborted ??=
-          error instanceof Aborted
-            ? error.message
-            : `unexpected error: ${error instanceof Error ? error.name : 'unknown'}`;
-        outcome = { kind: 'failed', problem: result.aborted };
-      }
-      if (outcome.kind === 'failed') {
-        result.failed++;
-        result.failures.push({ line: row.line, key: row.key, problem: outcome.problem });
-        failureRun++;
-        if (failureRun >= FAILURE_RUN_LIMIT && result.aborted === null) {
-          result.aborted = `${failureRun} rows in a row failed: ${outcome.problem}`;
+  const count = (row: Row, outcome: 'applied' | 'kept' | 'ended', warning?: string) => {
+    failureRun = 0;
+    result[outcome]++;
+    if (warning) result.warnings.push({ line: row.line, key: row.key, problem: warning });
+    progress.update(++done, result);
+  };
+  const fail = (row: Row, problem: string) => {
+    result.failed++;
+    result.failures.push({ line: row.line, key: row.key, problem });
+    if (++failureRun >= FAILURE_RUN_LIMIT && result.aborted === null) {
+      result.aborted = `${failureRun} rows in a row failed: ${problem}`;
+    }
+    progress.update(++done, result);
+  };
+  const inputOf = (row: Row): BlockInput => ({
+    key: row.key,
+    untilSeconds: fromSeconds + row.seconds,
+    reason: row.reason,
+    by: row.by,
+    nowSeconds,
+    action: 'block',
+  });
+
+  /** One batch, its failed rows retried; rows the store never took are left to `notAttempted`. */
+  const applyBatch = async (batch: readonly Row[]) => {
+    let pending = batch;
+    for (let attempt = 1; pending.length > 0 && result.aborted === null; attempt++) {
+      const attempted = pending;
+      const inputs = attempted.map(inputOf);
+      // A first attempt's rows are counted as they come (the progress line); retried ones below.
+      const outcomes = await store.blockMany(inputs, {
+        concurrency: options.concurrency,
+        onResult:
+          attempt === 1
+            ? (index, outcome) => {
+                if (outcome.result !== 'failed') count(attempted[index] as Row, outcome.result);
+              }
+            : undefined,
+      });
+      const retry: Row[] = [];
+      for (const [index, outcome] of outcomes.entries()) {
+        const row = attempted[index] as Row;
+        if (outcome.result !== 'failed') {
+          if (attempt > 1) count(row, ...(await retried(row, inputs[index] as BlockInput, outcome)));
+          continue;
         }
-      } else {
-        failureRun = 0;
-        result[outcome.kind]++;
-        if (outcome.warning) result.warnings.push({ line: row.line, key: row.key, problem: outcome.warning });
+        if (isPermanent(outcome.error)) {
+          // Refused outright (no table, no access): nothing was written; the import stops.
+          result.aborted ??= describeStoreError(outcome.error, ctx.table());
+        } else if (attempt >= ROW_ATTEMPTS) {
+          fail(row, `${describeStoreError(outcome.error, ctx.table())} (${attempt} attempts)`);
+        } else retry.push(row);
       }
-      done++;
-      progress.update(done, result);
+      pending = retry;
+      if (pending.length > 0 && result.aborted === null) {
+        const backoff = Math.min(MAX_BACKOFF_MS, BACKOFF_MS * 2 ** (attempt - 1));
+        await ctx.sleep(backoff / 2 + Math.random() * (backoff / 2));
+      }
     }
   };
-  const workers = Array.from({ length: Math.min(options.concurrency, rows.length) }, worker);
-  await Promise.all(workers);
+
+  /**
+   * A retried row's outcome. `kept` with this row's very block in place means an earlier attempt
+   * wrote it and failed after (on its history entry, or its answer was lost): then it is this
+   * run's, applied.
+   */
+  const retried = async (
+    row: Row,
+    input: BlockInput,
+    outcome: Exclude<BlockResult, { result: 'failed' }>,
+  ): Promise<['applied' | 'kept', string?]> => {
+    if (outcome.result === 'kept' && outcome.blockedUntil === input.untilSeconds) {
+      const state = await store.getState(row.key).catch(() => null);
+      if (state?.blockedAt === nowSeconds && state.blockReason === row.reason && state.blockedBy === row.by) {
+        return [
+          'applied',
+          'applied, but its history entry may be missing (the store failed after the write)',
+        ];
+      }
+    }
+    return [outcome.result];
+  };
+
+  const live: Row[] = [];
+  for (const row of rows) {
+    // With --from, a block that would already have ended is not written.
+    if (fromSeconds + row.seconds <= nowSeconds) count(row, 'ended');
+    else live.push(row);
+  }
+  for (let start = 0; start < live.length && result.aborted === null; start += BATCH_ROWS) {
+    try {
+      await applyBatch(live.slice(start, start + BATCH_ROWS));
+    } catch (error) {
+      result.aborted ??= isStoreUnavailable(error)
+        ? describeStoreError(error, ctx.table())
+        : `unexpected error: ${error instanceof Error ? error.name : 'unknown'}`;
+    }
+  }
   progress.finish();
   result.notAttempted = rows.length - done;
   result.failures.sort((a, b) => a.line - b.line);

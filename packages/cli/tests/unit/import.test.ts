@@ -1,6 +1,14 @@
 import { writeFileSync } from 'node:fs';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoScreeningStore, type ScreeningStore } from '@flowguard/caller-screening';
-import { type LocalDynamoDB, startLocalDynamoDB } from '@flowguard/testing';
+import { createTableRequest } from '@flowguard/table';
+import {
+  countRequests,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalDynamoDB,
+  startLocalDynamoDB,
+} from '@flowguard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cli, freshStore, liveKeys, NOW, NOW_MS } from './support/cli.js';
 import { csvFile, removeCsvFiles, usNumber } from './support/csv.js';
@@ -287,10 +295,11 @@ describe('blocklist import: writing', () => {
     });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ applied: 20, kept: 0, failed: 0, warnings: [] });
-    // Two rows (…0 and …10) failed three times each: 100-200, 200-400, 400-800 ms.
-    expect(sleeps).toHaveLength(6);
+    // Two rows (…0 and …10) failed three times each, retried together: 100-200, 200-400, 400-800 ms.
+    expect(faulty.calls.get(`tel:${usNumber(10)}`)).toBe(4);
+    expect(sleeps).toHaveLength(3);
     for (const [i, ms] of sleeps.entries()) {
-      const base = 200 * 2 ** (i % 3);
+      const base = 200 * 2 ** i;
       expect(ms).toBeGreaterThanOrEqual(base / 2);
       expect(ms).toBeLessThanOrEqual(base);
     }
@@ -352,9 +361,9 @@ describe('blocklist import: writing', () => {
     expect(r.code).toBe(1);
     expect(sleeps).toEqual([]);
     expect(r.err.split('\n').at(-2)).toBe(
-      "flowguard: import stopped: store unavailable: store block failed: table 'no-such-table' not found (FLOWGUARD_TABLE_NAME, AWS_REGION); re-run it to finish (rows already written are kept)",
+      "flowguard: import stopped: store unavailable: store read failed: table 'no-such-table' not found (FLOWGUARD_TABLE_NAME, AWS_REGION); re-run it to finish (rows already written are kept)",
     );
-    expect(r.out).toMatch(/not attempted \d+ of 50 rows/);
+    expect(r.out).toMatch(/^applied 0, kept 0, failed 0, not attempted 50 of 50 rows/);
   });
 
   it('prints a plain progress line at most every 5% when stderr is not a terminal', async () => {
@@ -377,6 +386,249 @@ describe('blocklist import: writing', () => {
     expect(r.err).toContain('\r[##############################] 100% 50/50 applied 50, kept 0, failed 0');
     expect(r.err.endsWith('\n')).toBe(true);
     expect(r.err).not.toContain('import: ');
+  });
+});
+
+/** A client of its own (for middleware) and a store on a new table through it. */
+async function ownStore(options: { sleep?: (ms: number) => Promise<void> } = {}) {
+  const client = new DynamoDBClient({
+    endpoint: local.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const tableName = `import-${process.pid}-${++ownTables}`;
+  await client.send(new CreateTableCommand(createTableRequest(tableName)));
+  return { client, tableName, store: new DynamoScreeningStore({ client, tableName, ...options }) };
+}
+let ownTables = 0;
+
+type Requests = Record<string, unknown>[];
+type Next = (args: { input: Record<string, unknown> }) => Promise<{ output: Record<string, unknown> }>;
+
+/**
+ * DynamoDB's answer to throttling at the client's edge: each BatchWriteItem writes only the first
+ * `limit(call)` of its items and returns the rest as UnprocessedItems (each BatchGetItem reads the
+ * first `limit(call)` of its keys, the rest in UnprocessedKeys).
+ */
+function throttle(
+  client: DynamoDBClient,
+  command: 'BatchWriteItem' | 'BatchGetItem',
+  limit: (call: number) => number,
+) {
+  let calls = 0;
+  const items = (table: Record<string, unknown>) =>
+    command === 'BatchWriteItem'
+      ? (table as unknown as Requests)
+      : ((table as { Keys: Requests }).Keys ?? []);
+  const withItems = (table: Record<string, unknown>, list: Requests) =>
+    command === 'BatchWriteItem' ? list : { ...table, Keys: list };
+  const leftover = command === 'BatchWriteItem' ? 'UnprocessedItems' : 'UnprocessedKeys';
+  client.middlewareStack.add(
+    ((next: Next, context: { commandName?: string }) => async (args: { input: Record<string, unknown> }) => {
+      if (context.commandName !== `${command}Command`) return next(args);
+      const [[name, table]] = Object.entries(
+        args.input.RequestItems as Record<string, Record<string, unknown>>,
+      ) as [[string, Record<string, unknown>]];
+      const all = items(table);
+      const n = limit(++calls);
+      const sent = all.slice(0, n);
+      const left = all.slice(n);
+      const unprocessed = left.length > 0 ? { [name]: withItems(table, left) } : {};
+      // DynamoDB refuses an empty request: a fully throttled one is answered here.
+      if (sent.length === 0) return { output: { [leftover]: unprocessed, $metadata: {} }, response: {} };
+      const result = await next({
+        ...args,
+        input: { ...args.input, RequestItems: { [name]: withItems(table, sent) } },
+      });
+      result.output[leftover] = unprocessed;
+      return result;
+    }) as never,
+    { step: 'initialize', name: `throttle${command}` },
+  );
+}
+
+describe('blocklist import: batched writes', () => {
+  it('writes each row with one conditional request and the history 25 entries a request; a re-run writes nothing', async () => {
+    const { client, store: counted } = await ownStore();
+    const requests = countRequests(client);
+    const file = csvFile(['number,reason,duration', ...goodRows(60)]);
+    const r = await cli(['blocklist', 'import', file, '--json'], { store: counted });
+    expect(JSON.parse(r.out)).toMatchObject({ applied: 60, kept: 0, failed: 0 });
+    expect(Object.fromEntries(requests.byOperation)).toEqual({
+      BatchGetItem: 1,
+      UpdateItem: 60,
+      BatchWriteItem: 3,
+    });
+    for (const i of [0, 24, 25, 59]) {
+      expect(await counted.history(`tel:${usNumber(i)}`)).toMatchObject([
+        { action: 'block', at: NOW, by: 'cli', reason: `bulk ${i}`, until: NOW + (1 + (i % 30)) * DAY },
+      ]);
+    }
+
+    // A re-run an hour later, durations from the first run's time: read, nothing written.
+    requests.reset();
+    const again = await cli(['blocklist', 'import', file, '--from', '2025-06-01T12:00:00Z', '--json'], {
+      store: counted,
+      now: () => NOW_MS + 3600_000,
+    });
+    expect(JSON.parse(again.out)).toMatchObject({ applied: 0, kept: 60, failed: 0 });
+    expect(Object.fromEntries(requests.byOperation)).toEqual({ BatchGetItem: 1 });
+    client.destroy();
+  });
+
+  it('writes every history entry and reads every key when DynamoDB leaves some unprocessed', async () => {
+    const waits: number[] = [];
+    const { client, store: throttled } = await ownStore({
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    throttle(client, 'BatchWriteItem', () => 4);
+    throttle(client, 'BatchGetItem', () => 30);
+    const r = await cli(
+      ['blocklist', 'import', csvFile(['number,reason,duration', ...goodRows(120)]), '--json'],
+      {
+        store: throttled,
+      },
+    );
+    expect(JSON.parse(r.out)).toMatchObject({ applied: 120, kept: 0, failed: 0, warnings: [] });
+    for (let i = 0; i < 120; i++) expect(await throttled.history(`tel:${usNumber(i)}`)).toHaveLength(1);
+    // Each attempt after the first waits: full jitter, at most 50 ms doubling to 2 s.
+    expect(waits.length).toBeGreaterThan(0);
+    for (const ms of waits) expect(ms).toBeLessThanOrEqual(2000);
+    // The keys read in pieces still found every block: a re-run keeps them all.
+    const again = await cli(
+      [
+        'blocklist',
+        'import',
+        csvFile(['number,reason,duration', ...goodRows(120)]),
+        '--from',
+        '2025-06-01T12:00:00Z',
+        '--json',
+      ],
+      { store: throttled, now: () => NOW_MS + 60_000 },
+    );
+    expect(JSON.parse(again.out)).toMatchObject({ applied: 0, kept: 120 });
+    client.destroy();
+  });
+
+  it('fails rows whose history stays unprocessed past the bound; their retry writes it once', async () => {
+    const waits: number[] = [];
+    const { client, store: throttled } = await ownStore({
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    // Eight attempts (the bound) write nothing; DynamoDB takes the ninth.
+    throttle(client, 'BatchWriteItem', (call) => (call <= 8 ? 0 : 25));
+    const sleeps: number[] = [];
+    const r = await cli(
+      ['blocklist', 'import', csvFile(['number,reason,duration', ...goodRows(10)]), '--json'],
+      {
+        store: throttled,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+        },
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ applied: 10, kept: 0, failed: 0, warnings: [] });
+    expect(waits).toHaveLength(7);
+    expect(sleeps).toHaveLength(1);
+    for (let i = 0; i < 10; i++) {
+      expect(await throttled.history(`tel:${usNumber(i)}`)).toMatchObject([
+        { action: 'block', reason: `bulk ${i}` },
+      ]);
+    }
+    client.destroy();
+  });
+
+  it('reports rows whose history is never written as failed, and a re-run at the same time writes it', async () => {
+    const { client, tableName, store: throttled } = await ownStore({ sleep: async () => {} });
+    throttle(client, 'BatchWriteItem', () => 0);
+    const file = csvFile(['number,reason,duration', ...goodRows(3)]);
+    const r = await cli(['blocklist', 'import', file, '--json'], { store: throttled });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ applied: 0, kept: 0, failed: 3 });
+    expect(JSON.parse(r.out).failures[0].problem).toBe(
+      'store unavailable: store history (3 entries unprocessed after 8 attempts) failed (5 attempts)',
+    );
+    // The blocks are written, their entries are not: a re-run (the same --from) finishes them.
+    const fixed = new DynamoScreeningStore({ client: local.client, tableName });
+    const again = await cli(['blocklist', 'import', file, '--json'], { store: fixed });
+    expect(JSON.parse(again.out)).toMatchObject({ applied: 3, kept: 0, failed: 0 });
+    for (let i = 0; i < 3; i++) expect(await fixed.history(`tel:${usNumber(i)}`)).toHaveLength(1);
+    client.destroy();
+  });
+
+  it('never shortens a block written between its read and its write', async () => {
+    const { client, store: raced } = await ownStore();
+    // An admin blocks one of the callers for a year just after the import has read it.
+    let raced1 = false;
+    client.middlewareStack.add(
+      ((next: Next, context: { commandName?: string }) =>
+        async (args: { input: Record<string, unknown> }) => {
+          const result = await next(args);
+          if (context.commandName === 'BatchGetItemCommand' && !raced1) {
+            raced1 = true;
+            await cli(
+              ['blocklist', 'add', usNumber(1), '--reason', 'long', '--duration', '365d', '--by', 'admin'],
+              {
+                store: raced,
+              },
+            );
+          }
+          return result;
+        }) as never,
+      { step: 'initialize', name: 'race' },
+    );
+    const r = await cli(
+      ['blocklist', 'import', csvFile(['number,reason,duration', ...goodRows(3)]), '--json'],
+      {
+        store: raced,
+      },
+    );
+    expect(JSON.parse(r.out)).toMatchObject({ applied: 2, kept: 1, failed: 0 });
+    expect(await raced.getState(`tel:${usNumber(1)}`)).toMatchObject({
+      blockedUntil: NOW + 365 * DAY,
+      blockReason: 'long',
+      blockedBy: 'admin',
+    });
+    expect((await raced.history(`tel:${usNumber(1)}`)).map((h) => h.by)).toEqual(['admin']);
+    client.destroy();
+  });
+
+  it('keeps at most --concurrency conditional writes in flight', async () => {
+    const { client, store: watched } = await ownStore();
+    let inFlight = 0;
+    let most = 0;
+    client.middlewareStack.add(
+      ((next: Next, context: { commandName?: string }) =>
+        async (args: { input: Record<string, unknown> }) => {
+          if (context.commandName !== 'UpdateItemCommand') return next(args);
+          most = Math.max(most, ++inFlight);
+          try {
+            return await next(args);
+          } finally {
+            inFlight--;
+          }
+        }) as never,
+      { step: 'initialize', name: 'inFlight' },
+    );
+    const r = await cli(
+      [
+        'blocklist',
+        'import',
+        csvFile(['number,reason,duration', ...goodRows(100)]),
+        '--concurrency',
+        '4',
+        '--json',
+      ],
+      { store: watched },
+    );
+    expect(JSON.parse(r.out)).toMatchObject({ applied: 100 });
+    expect(most).toBe(4);
+    client.destroy();
   });
 });
 

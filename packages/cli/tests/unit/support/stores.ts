@@ -8,6 +8,8 @@ import {
 } from '@flowguard/caller-screening';
 
 type BlockInput = Parameters<ScreeningStore['block']>[0];
+type BlockManyOptions = NonNullable<Parameters<ScreeningStore['blockMany']>[1]>;
+type BlockManyResult = Awaited<ReturnType<ScreeningStore['blockMany']>>[number];
 
 /**
  * Where a faulty block fails: `before` the write (nothing written), or `after` it (the block is
@@ -15,7 +17,15 @@ type BlockInput = Parameters<ScreeningStore['block']>[0];
  */
 export type Fault = 'before' | 'after' | null;
 
-/** A store that fails `block` as `fault(key, call)` says, and passes everything else through. */
+function faultError(operation: string): StoreUnavailableError {
+  const cause = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+  return new StoreUnavailableError(operation, { cause });
+}
+
+/**
+ * A store that fails `block` and `blockMany` (each caller of it) as `fault(key, call)` says, and
+ * passes everything else through.
+ */
 export class FaultyStore implements ScreeningStore {
   readonly calls = new Map<string, number>();
   private readonly inner: ScreeningStore;
@@ -30,11 +40,41 @@ export class FaultyStore implements ScreeningStore {
     const call = (this.calls.get(input.key) ?? 0) + 1;
     this.calls.set(input.key, call);
     const fault = this.fault(input.key, call);
-    const cause = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
-    if (fault === 'before') throw new StoreUnavailableError('block', { cause });
+    if (fault === 'before') throw faultError('block');
     const outcome = await this.inner.block(input, signal);
-    if (fault === 'after') throw new StoreUnavailableError('history', { cause });
+    if (fault === 'after') throw faultError('history');
     return outcome;
+  }
+
+  async blockMany(inputs: readonly BlockInput[], options: BlockManyOptions = {}): Promise<BlockManyResult[]> {
+    const results: BlockManyResult[] = new Array(inputs.length);
+    const settle = (index: number, result: BlockManyResult) => {
+      results[index] = result;
+      options.onResult?.(index, result);
+    };
+    const faults = inputs.map((input) => {
+      const call = (this.calls.get(input.key) ?? 0) + 1;
+      this.calls.set(input.key, call);
+      return this.fault(input.key, call);
+    });
+    const passed = inputs.flatMap((input, index) => (faults[index] === 'before' ? [] : [{ input, index }]));
+    for (const [index, fault] of faults.entries()) {
+      if (fault === 'before') settle(index, { result: 'failed', error: faultError('block') });
+    }
+    await this.inner.blockMany(
+      passed.map(({ input }) => input),
+      {
+        ...options,
+        onResult: (i, result) => {
+          const { index } = passed[i] as { index: number };
+          settle(
+            index,
+            faults[index] === 'after' ? { result: 'failed', error: faultError('history') } : result,
+          );
+        },
+      },
+    );
+    return results;
   }
 
   count: ScreeningStore['count'] = (input, signal) => this.inner.count(input, signal);
