@@ -1,8 +1,9 @@
 // The shipped flows, end to end through flow-sim, calling the real function logic in-process
 // against local DynamoDB, with input encrypted exactly the way Connect does.
 import { readFileSync } from 'node:fs';
-import { FUNCTION_CONTRACTS, type LocalContactCenter, startLocalContactCenter } from '@flowguard/cli';
+import { type LocalContactCenter, startLocalContactCenter } from '@flowguard/cli';
 import { type Flow, FlowSimulator, lintFlow, parseFlow, renderFlow } from '@flowguard/flow-sim';
+import { FUNCTIONS } from '@flowguard/functions/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const FLOWS = new URL('../flows/', import.meta.url);
@@ -32,10 +33,7 @@ describe('shipped flows', () => {
     '%s lints clean against the functions’ declared outputs, once rendered',
     (name) => {
       const contracts = Object.fromEntries(
-        Object.entries(FUNCTION_CONTRACTS).map(([placeholder, outputs]) => [
-          VALUES[placeholder] ?? placeholder,
-          outputs,
-        ]),
+        FUNCTIONS.map((f) => [VALUES[f.placeholder] ?? f.placeholder, f.outputs]),
       );
 
       const findings = lintFlow(load(name), {

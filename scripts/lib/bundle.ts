@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FUNCTION_NAMES, functionDefinition, isFunctionName } from '@flowguard/functions/registry';
 import { build, type Plugin } from 'esbuild';
 import yazl from 'yazl';
 
@@ -41,8 +42,8 @@ export class BundleError extends Error {
   }
 }
 
-/** The functions that exist: one per `src/handlers/<name>.ts`. */
-export async function listFunctions(handlersDir = HANDLERS_DIR): Promise<string[]> {
+/** The handler files in a directory: one per `<name>.ts`. */
+async function handlerFiles(handlersDir: string): Promise<string[]> {
   let files: string[];
   try {
     files = await readdir(handlersDir);
@@ -54,6 +55,40 @@ export async function listFunctions(handlersDir = HANDLERS_DIR): Promise<string[
     .map((file) => basename(file, '.ts'))
     .filter((name) => FUNCTION_NAME.test(name))
     .sort();
+}
+
+const isDefaultDir = (handlersDir: string | undefined) =>
+  handlersDir === undefined || resolve(handlersDir) === resolve(HANDLERS_DIR);
+
+/**
+ * The functions: the function registry's (packages/functions/src/registry.ts) for the product's
+ * handlers, else one per `<name>.ts` in the directory given (the bench's floors).
+ */
+export async function listFunctions(handlersDir?: string): Promise<string[]> {
+  if (isDefaultDir(handlersDir)) return [...FUNCTION_NAMES].sort();
+  return handlerFiles(handlersDir ?? HANDLERS_DIR);
+}
+
+/**
+ * Handler files and the registry must agree: a handler the registry does not name would be
+ * bundled and deployed with no variables, placeholder or grants; a registered function with no
+ * handler cannot be built.
+ */
+export async function registryMismatches(): Promise<string[]> {
+  const files = await handlerFiles(HANDLERS_DIR);
+  const problems: string[] = [];
+  for (const file of files) {
+    if (!isFunctionName(file))
+      problems.push(
+        `src/handlers/${file}.ts is not in the function registry (packages/functions/src/registry.ts)`,
+      );
+  }
+  for (const name of FUNCTION_NAMES) {
+    const entry = functionDefinition(name).entry;
+    if (!files.includes(name) || entry !== `src/handlers/${name}.ts`)
+      problems.push(`${name}: the registry names ${entry}, which is not a handler file in src/handlers/`);
+  }
+  return problems;
 }
 
 /**
@@ -113,13 +148,19 @@ function deterministicZip(entries: readonly { name: string; data: Buffer }[]): P
 export async function bundleFunction(name: string, options: BundleOptions = {}): Promise<BundleResult> {
   const handlersDir = resolve(options.handlersDir ?? HANDLERS_DIR);
   const outDir = resolve(options.outDir ?? DIST_DIR);
-  const entry = join(handlersDir, `${name}.ts`);
-  const exists = await stat(entry).then(
-    (s) => s.isFile(),
-    () => false,
-  );
+  const registered = isDefaultDir(options.handlersDir);
+  const entry =
+    registered && isFunctionName(name)
+      ? join(FUNCTIONS_DIR, functionDefinition(name).entry)
+      : join(handlersDir, `${name}.ts`);
+  const exists =
+    (!registered || isFunctionName(name)) &&
+    (await stat(entry).then(
+      (s) => s.isFile(),
+      () => false,
+    ));
   if (!FUNCTION_NAME.test(name) || !exists) {
-    const known = await listFunctions(handlersDir);
+    const known = await listFunctions(options.handlersDir);
     throw new BundleError(
       `unknown function '${name}'; functions: ${known.length > 0 ? known.join(', ') : '(none yet)'}`,
     );
@@ -173,6 +214,10 @@ export async function bundleFunction(name: string, options: BundleOptions = {}):
 
 /** Bundles every function (or the named ones), one after the other. */
 export async function bundleFunctions(options: BundleOptions = {}): Promise<BundleResult[]> {
+  if (isDefaultDir(options.handlersDir)) {
+    const problems = await registryMismatches();
+    if (problems.length > 0) throw new BundleError(problems.join('; '));
+  }
   const names = options.names ?? (await listFunctions(options.handlersDir));
   const results: BundleResult[] = [];
   for (const name of names) results.push(await bundleFunction(name, options));

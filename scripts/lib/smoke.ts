@@ -3,12 +3,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FLAG_CALLER_OUTPUTS, SCREEN_CALLER_OUTPUTS } from '@flowguard/caller-screening';
-import { VALIDATE_INPUT_OUTPUTS } from '@flowguard/input-validation';
-import { ENCRYPT_INPUT_OUTPUTS, SECURE_INPUT_OUTPUTS } from '@flowguard/secure-input';
+import { type FunctionName, functionDefinition } from '@flowguard/functions/registry';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
 import { REPO_ROOT } from './bundle.js';
 import { DeployError } from './deploy-errors.js';
+
+/** A function's answer keys, from the function registry. */
+const outputsOf = (name: FunctionName) => functionDefinition(name).outputs;
 
 export const EVENTS_DIR = join(REPO_ROOT, 'test/events');
 
@@ -34,7 +35,7 @@ export interface SmokeCase {
 }
 
 export interface SmokeSpec {
-  /** The keys the function may answer with (its `*_OUTPUTS`), besides `error`. */
+  /** The keys the function may answer with (the function registry's `outputs`), besides `error`. */
   readonly outputs: readonly string[];
   /** The keys every answer carries, fail-mode answers included. */
   readonly required: readonly string[];
@@ -66,10 +67,10 @@ async function secureInputProbe(): Promise<SmokeParameters> {
  * chat, email; a task has no caller); the other functions get one or two events with the
  * parameters their flow blocks pass.
  */
-export const SMOKE_SPECS: Readonly<Record<string, SmokeSpec>> = {
+export const SMOKE_SPECS: Readonly<Record<FunctionName, SmokeSpec>> = {
   'screen-caller': {
-    outputs: SCREEN_CALLER_OUTPUTS,
-    required: SCREEN_CALLER_OUTPUTS,
+    outputs: outputsOf('screen-caller'),
+    required: outputsOf('screen-caller'),
     cases: [
       {
         event: 'voice-inbound',
@@ -106,8 +107,8 @@ export const SMOKE_SPECS: Readonly<Record<string, SmokeSpec>> = {
     ],
   },
   'flag-caller': {
-    outputs: FLAG_CALLER_OUTPUTS,
-    required: FLAG_CALLER_OUTPUTS,
+    outputs: outputsOf('flag-caller'),
+    required: outputsOf('flag-caller'),
     cases: [
       {
         event: 'voice-inbound',
@@ -119,7 +120,7 @@ export const SMOKE_SPECS: Readonly<Record<string, SmokeSpec>> = {
     ],
   },
   'validate-input': {
-    outputs: VALIDATE_INPUT_OUTPUTS,
+    outputs: outputsOf('validate-input'),
     required: ['valid', 'errorField', 'errorCode', 'errorMessageKey'],
     cases: [
       {
@@ -137,7 +138,7 @@ export const SMOKE_SPECS: Readonly<Record<string, SmokeSpec>> = {
     ],
   },
   'secure-input': {
-    outputs: SECURE_INPUT_OUTPUTS,
+    outputs: outputsOf('secure-input'),
     required: ['valid', 'errorCode'],
     cases: [
       {
@@ -150,8 +151,8 @@ export const SMOKE_SPECS: Readonly<Record<string, SmokeSpec>> = {
     ],
   },
   'encrypt-input': {
-    outputs: ENCRYPT_INPUT_OUTPUTS,
-    required: ENCRYPT_INPUT_OUTPUTS,
+    outputs: outputsOf('encrypt-input'),
+    required: outputsOf('encrypt-input'),
     cases: [
       {
         event: 'voice-inbound',

@@ -1,24 +1,16 @@
 // The function handlers the fuzz suites drive: the real logic behind the real wrapper, with
 // in-memory stores and test-only keys, logs and metrics captured for the leak scan.
 import {
-  FLAG_CALLER_OUTPUTS,
   flagCaller,
   MemoryScreeningStore,
   readScreeningConfig,
-  SCREEN_CALLER_OUTPUTS,
   Screener,
   screenCaller,
 } from '@flowguard/caller-screening';
 import { type FlowFunction, type FlowLambdaHandler, flowHandler } from '@flowguard/contact';
-import { VALIDATE_INPUT_OUTPUTS, validateInputFunction } from '@flowguard/input-validation';
-import {
-  ConnectDecryptor,
-  ENCRYPT_INPUT_OUTPUTS,
-  encryptInput,
-  rsaTokenKeyring,
-  SECURE_INPUT_OUTPUTS,
-  secureInput,
-} from '@flowguard/secure-input';
+import { FUNCTIONS, type FunctionName } from '@flowguard/functions/registry';
+import { validateInputFunction } from '@flowguard/input-validation';
+import { ConnectDecryptor, encryptInput, rsaTokenKeyring, secureInput } from '@flowguard/secure-input';
 import { type TestKeyPart, testKeyPem } from '@flowguard/testing/test-keys';
 
 export const testKey = (part: TestKeyPart) => testKeyPem(1, part);
@@ -42,36 +34,18 @@ export function fuzzTargets(lines: string[]): FuzzTarget[] {
   const secret = { keys: [{ keyId: 'test-only-key-1', privateKey: testKey('private') }] };
   const secrets = { getJson: async () => secret, refresh: async () => secret };
   const tokenKeyring = async () => rsaTokenKeyring('downstream', testKey('public'));
-  return [
-    {
-      name: 'screen-caller',
-      handler: wrap(screenCaller(screener)),
-      outputs: SCREEN_CALLER_OUTPUTS,
-      budgetMs: 1000,
-    },
-    {
-      name: 'flag-caller',
-      handler: wrap(flagCaller(screener)),
-      outputs: FLAG_CALLER_OUTPUTS,
-      budgetMs: 1000,
-    },
-    {
-      name: 'validate-input',
-      handler: wrap(validateInputFunction()),
-      outputs: VALIDATE_INPUT_OUTPUTS,
-      budgetMs: 1000,
-    },
-    {
-      name: 'secure-input',
-      handler: wrap(secureInput(new ConnectDecryptor({ secrets, secretId: 'keys' }), { tokenKeyring })),
-      outputs: SECURE_INPUT_OUTPUTS,
-      budgetMs: 1000,
-    },
-    {
-      name: 'encrypt-input',
-      handler: wrap(encryptInput({ tokenKeyring })),
-      outputs: ENCRYPT_INPUT_OUTPUTS,
-      budgetMs: 1000,
-    },
-  ];
+  const handlers: Record<FunctionName, FlowLambdaHandler> = {
+    'screen-caller': wrap(screenCaller(screener)),
+    'flag-caller': wrap(flagCaller(screener)),
+    'validate-input': wrap(validateInputFunction()),
+    'secure-input': wrap(secureInput(new ConnectDecryptor({ secrets, secretId: 'keys' }), { tokenKeyring })),
+    'encrypt-input': wrap(encryptInput({ tokenKeyring })),
+  };
+  // Every function of the registry, with the answers it declares there.
+  return FUNCTIONS.map((f) => ({
+    name: f.name,
+    handler: handlers[f.name],
+    outputs: f.outputs,
+    budgetMs: 1000,
+  }));
 }

@@ -1,7 +1,6 @@
-import { ConfigError, type Env, envEnum, envInt, envString } from '@flowguard/contact';
-import type { CountryCode } from 'libphonenumber-js/max';
+import { ConfigError, type Env, envEnum, envInt, envString, readDefaultCountry } from '@flowguard/contact';
+import { type CountryCode, isSupportedCountry } from 'libphonenumber-js/max';
 import type { CallerClass } from './identity.js';
-import { countryCode } from './keys.js';
 import { LimitSyntaxError, parseDuration, parseLimits, type Window } from './limits.js';
 
 export type ClassAction = 'allow' | 'throttle' | 'block';
@@ -54,17 +53,7 @@ function durationFrom(env: Env, name: string, fallback: string): number {
 
 /** Reads the screening configuration once, at init; a bad variable fails naming itself. */
 export function readScreeningConfig(env: Env = process.env): ScreeningConfig {
-  const country = countryCode(
-    envString('FLOWGUARD_DEFAULT_COUNTRY', {
-      env,
-      default: 'US',
-      pattern: /^[A-Za-z]{2}$/,
-      describe: 'a two-letter country code such as US or GB',
-    }),
-  );
-  if (!country) {
-    throw new ConfigError('FLOWGUARD_DEFAULT_COUNTRY', 'must be a country code libphonenumber knows');
-  }
+  const country = readDefaultCountry(env, isSupportedCountry);
   const policies = new Map<string, Window[]>();
   for (const name of Object.keys(env)) {
     if (!name.startsWith(POLICY_PREFIX)) continue;

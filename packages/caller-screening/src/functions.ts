@@ -1,6 +1,7 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { type Contact, type FlowFunction, type InvocationContext, stringParameter } from '@flowguard/contact';
 import { ACTIONS, type ClassAction, type ScreeningConfig } from './config.js';
+import { FLAG_CALLER_OUTPUTS, SCREEN_CALLER_OUTPUTS, SCREENING_BUDGET_MS } from './contract.js';
 import { ScreeningInputError } from './errors.js';
 import { LimitSyntaxError, parseDuration } from './limits.js';
 import type { CallSignals } from './rules.js';
@@ -91,24 +92,13 @@ class StoreDeadlineError extends Error {
 /** Kept at the end of the budget for the in-memory limits to answer when the store has not. */
 const STORE_MARGIN_MS = 150;
 
-export const SCREEN_CALLER_OUTPUTS = [
-  'decision',
-  'reason',
-  'callerType',
-  'lineType',
-  'callerCountry',
-  'retryAfterSeconds',
-  'blockedUntil',
-  'rule',
-] as const;
-
 /** `screen-caller`: ALLOW / THROTTLE / BLOCK for the contact's caller. */
 export function screenCaller(screener: Screener): FlowFunction {
   const failDecision = screener.config.failMode === 'open' ? 'ALLOW' : 'BLOCK';
   return {
     name: 'screen-caller',
     outputKeys: SCREEN_CALLER_OUTPUTS,
-    budgetMs: 2000,
+    budgetMs: SCREENING_BUDGET_MS,
     ...(failDecision === 'ALLOW' ? { failModeMetric: FAIL_OPEN_METRIC } : {}),
     failMode: (code) => ({
       decision: failDecision,
@@ -154,7 +144,6 @@ export function screenCaller(screener: Screener): FlowFunction {
   };
 }
 
-export const FLAG_CALLER_OUTPUTS = ['flagged', 'blockedUntil', 'callerType'] as const;
 const MAX_FLAG_SECONDS = 365 * 86_400;
 
 /** `flag-caller`: an agent blocks the current caller, or a given number, with a reason. */
@@ -162,7 +151,7 @@ export function flagCaller(screener: Screener): FlowFunction {
   return {
     name: 'flag-caller',
     outputKeys: FLAG_CALLER_OUTPUTS,
-    budgetMs: 2000,
+    budgetMs: SCREENING_BUDGET_MS,
     failMode: () => ({ flagged: false, blockedUntil: '', callerType: '' }),
     async handle(contact: Contact, context: InvocationContext) {
       const reason = stringParameter(contact, 'reason', { required: true, maxLength: 200 })

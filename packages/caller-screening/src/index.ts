@@ -5,12 +5,17 @@ export {
   readScreeningConfig,
   type ScreeningConfig,
 } from './config.js';
+export {
+  FLAG_CALLER_OUTPUTS,
+  SCREEN_CALLER_OUTPUTS,
+  SCREENING_BUDGET_MS,
+  SCREENING_VARIABLES,
+  TABLE_VARIABLE,
+} from './contract.js';
 export { ScreeningInputError, StoreUnavailableError } from './errors.js';
 export {
   FAIL_OPEN_METRIC,
-  FLAG_CALLER_OUTPUTS,
   flagCaller,
-  SCREEN_CALLER_OUTPUTS,
   screenCaller,
   screeningDynamoClient,
 } from './functions.js';

@@ -1,6 +1,7 @@
 import type { ScreeningStore } from '@flowguard/caller-screening';
+import { ConfigError, DEFAULT_COUNTRY_VARIABLE, readDefaultCountry } from '@flowguard/contact';
 import { TableNameError, tableName } from '@flowguard/table';
-import type { CountryCode } from 'libphonenumber-js/max';
+import { type CountryCode, isSupportedCountry } from 'libphonenumber-js/max';
 import { UsageError } from './errors.js';
 import { countryCode } from './keys.js';
 import { dynamoStore } from './store.js';
@@ -49,7 +50,7 @@ export interface Interrupt {
   dispose(): void;
 }
 
-export const DEFAULT_COUNTRY_VARIABLE = 'FLOWGUARD_DEFAULT_COUNTRY';
+export { DEFAULT_COUNTRY_VARIABLE };
 
 export class Context {
   readonly env: Env;
@@ -125,13 +126,16 @@ export class Context {
         throw new UsageError(`--country must be a two-letter country code such as US or GB, not '${flag}'`);
       return code;
     }
-    const variable = this.env[DEFAULT_COUNTRY_VARIABLE]?.trim();
-    if (!variable) return 'US';
-    const code = countryCode(variable);
-    if (!code) {
-      throw new UsageError(`${DEFAULT_COUNTRY_VARIABLE} must be a two-letter country code such as US or GB`);
+    try {
+      return readDefaultCountry(this.env, isSupportedCountry);
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        throw new UsageError(
+          `${DEFAULT_COUNTRY_VARIABLE} must be a two-letter country code such as US or GB`,
+        );
+      }
+      throw error;
     }
-    return code;
   }
 
   /** `--by`, else the login name, else `cli`. */

@@ -13,9 +13,10 @@ import {
   renderFlow,
   unwrapFlow,
 } from '@flowguard/flow-sim';
+import { FUNCTIONS } from '@flowguard/functions/registry';
 import type { Context } from './context.js';
 import { CommandError, UsageError } from './errors.js';
-import { FUNCTION_CONTRACTS, startLocalContactCenter } from './local-environment.js';
+import { startLocalContactCenter } from './local-environment.js';
 
 async function readJson(file: string): Promise<unknown> {
   let text: string;
@@ -43,23 +44,17 @@ async function loadFlow(file: string): Promise<{ document: unknown; flow: Flow }
   }
 }
 
-/** Contracts by the ARN strings a flow may hold: the placeholder, or a rendered ARN naming the function. */
+/**
+ * Contracts by the ARN strings a flow may hold: the placeholder, or a rendered ARN naming the
+ * function (`...:function:<prefix><name>[:alias]`), from the function registry.
+ */
 function contractsFor(flow: Flow): Record<string, readonly string[]> {
   const contracts: Record<string, readonly string[]> = {};
-  for (const [placeholder, outputs] of Object.entries(FUNCTION_CONTRACTS))
-    contracts[`\${${placeholder}}`] = outputs;
-  const byName: Record<string, string> = {
-    'screen-caller': 'ScreenCallerFunctionArn',
-    'flag-caller': 'FlagCallerFunctionArn',
-    'validate-input': 'ValidateInputFunctionArn',
-    'secure-input': 'SecureInputFunctionArn',
-    'encrypt-input': 'EncryptInputFunctionArn',
-  };
+  for (const f of FUNCTIONS) contracts[`\${${f.placeholder}}`] = f.outputs;
   for (const action of flow.Actions) {
     const target = String(action.Parameters.LambdaFunctionARN ?? '');
-    const name = Object.keys(byName).find((n) => target.includes(`flowguard-${n}`));
-    const outputs = name ? FUNCTION_CONTRACTS[byName[name] ?? ''] : undefined;
-    if (outputs) contracts[target] = outputs;
+    const f = FUNCTIONS.find((candidate) => target.includes(`flowguard-${candidate.name}`));
+    if (f) contracts[target] = f.outputs;
   }
   return contracts;
 }

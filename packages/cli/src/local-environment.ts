@@ -2,40 +2,28 @@ import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DynamoScreeningStore,
-  FLAG_CALLER_OUTPUTS,
   flagCaller,
   readScreeningConfig,
-  SCREEN_CALLER_OUTPUTS,
   Screener,
   screenCaller,
 } from '@flowguard/caller-screening';
 import { type FlowFunction, flowHandler } from '@flowguard/contact';
 import type { LambdaHandler } from '@flowguard/flow-sim';
-import { VALIDATE_INPUT_OUTPUTS, validateInputFunction } from '@flowguard/input-validation';
+import { FUNCTIONS, type FunctionName } from '@flowguard/functions/registry';
+import { validateInputFunction } from '@flowguard/input-validation';
 import { type LocalAws, type LocalDynamoDB, startLocalAws } from '@flowguard/local';
 import { SecretCache } from '@flowguard/secrets';
 import {
   ConnectDecryptor,
-  ENCRYPT_INPUT_OUTPUTS,
   encryptInput,
   jsonSecretsFrom,
   kmsTokenKeyring,
-  SECURE_INPUT_OUTPUTS,
   secureInput,
 } from '@flowguard/secure-input';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
 import { createConnectKey, keysSecretJson } from '@flowguard/secure-input/keys';
 
 const arn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:flowguard-${name}`;
-
-/** Each function's answer keys, by the placeholder that names it in the flows. */
-export const FUNCTION_CONTRACTS: Readonly<Record<string, readonly string[]>> = {
-  ScreenCallerFunctionArn: SCREEN_CALLER_OUTPUTS,
-  FlagCallerFunctionArn: FLAG_CALLER_OUTPUTS,
-  ValidateInputFunctionArn: VALIDATE_INPUT_OUTPUTS,
-  SecureInputFunctionArn: SECURE_INPUT_OUTPUTS,
-  EncryptInputFunctionArn: ENCRYPT_INPUT_OUTPUTS,
-};
 
 /** What the functions read to find their keys (the same names the CDK stack sets). */
 export const KEY_VARIABLES = {
@@ -169,29 +157,28 @@ export async function startLocalContactCenter(
     const screener = new Screener({ store, config: readScreeningConfig(options.env ?? {}) });
     const quiet = { env: {}, config: { logLevel: 'silent' as const, metrics: false } };
     const wrap = (fn: FlowFunction) => flowHandler(fn, quiet);
-    const functions = {
-      [arn('screen-caller')]: wrap(screenCaller(screener)),
-      [arn('flag-caller')]: wrap(flagCaller(screener)),
-      [arn('validate-input')]: wrap(validateInputFunction()),
-      [arn('secure-input')]: wrap(
+    const handlers: Record<FunctionName, LambdaHandler> = {
+      'screen-caller': wrap(screenCaller(screener)),
+      'flag-caller': wrap(flagCaller(screener)),
+      'validate-input': wrap(validateInputFunction()),
+      'secure-input': wrap(
         secureInput(new ConnectDecryptor({ secrets, secretId: keys.connectKeysSecretId }), {
           secrets,
           fingerprintSecretId: keys.fingerprintSecretId,
           tokenKeyring,
         }),
       ),
-      [arn('encrypt-input')]: wrap(encryptInput({ tokenKeyring })),
+      'encrypt-input': wrap(encryptInput({ tokenKeyring })),
     };
+    // Every function of the registry, by its local ARN, and that ARN for its flow placeholder.
+    const functions = Object.fromEntries(FUNCTIONS.map((f) => [arn(f.name), handlers[f.name]]));
+    const placeholders = Object.fromEntries(FUNCTIONS.map((f) => [f.placeholder, arn(f.name)]));
     return {
       local,
       store,
       functions,
       values: {
-        ScreenCallerFunctionArn: arn('screen-caller'),
-        FlagCallerFunctionArn: arn('flag-caller'),
-        ValidateInputFunctionArn: arn('validate-input'),
-        SecureInputFunctionArn: arn('secure-input'),
-        EncryptInputFunctionArn: arn('encrypt-input'),
+        ...placeholders,
         QueueArn: 'arn:aws:connect:us-east-1:000000000000:instance/local/queue/BasicQueue',
         ConnectKeyId: keys.keyId,
         ConnectCertificate: keys.certificatePem,

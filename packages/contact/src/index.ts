@@ -31,3 +31,10 @@ export {
   responseBytes,
   sanitizeKey,
 } from './response.js';
+export {
+  DEFAULT_COUNTRY,
+  DEFAULT_COUNTRY_VARIABLE,
+  HANDLER_VARIABLES,
+  readDefaultCountry,
+  type VariableSpec,
+} from './variables.js';

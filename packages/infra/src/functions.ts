@@ -1,29 +1,27 @@
-import { TABLE_NAME_VARIABLE } from '@flowguard/table';
+import {
+  FUNCTION_NAMES,
+  FUNCTIONS,
+  type FunctionName,
+  type VariableSpec,
+} from '@flowguard/functions/registry';
 
-/** The functions flowguard deploys, in the order the stack creates them. */
-export const FUNCTION_NAMES = [
-  'screen-caller',
-  'flag-caller',
-  'validate-input',
-  'secure-input',
-  'encrypt-input',
-] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
+// The functions, their memory, concurrency, budgets, placeholders and variables come from the
+// function registry (@flowguard/functions/registry); what is the stack's own is what each may touch.
+export { FUNCTION_NAMES, type FunctionName };
 
 /** What a function may touch: each grant is listed by hand, no wildcard actions. */
 export type Access = 'screening' | 'flag' | 'validate' | 'secure-input' | 'encrypt-input';
 
-/** A value the stack hands a function through its environment. */
-export type Setting = 'table' | 'connectKeysSecret' | 'fingerprintSecret' | 'tokenKey' | 'metricsNamespace';
-
-/** The environment variable each setting is read from (the handlers' and config readers' names). */
-export const SETTING_VARIABLES: Readonly<Record<Setting, string>> = {
-  table: TABLE_NAME_VARIABLE,
-  connectKeysSecret: 'FLOWGUARD_CONNECT_KEYS_SECRET_ID',
-  fingerprintSecret: 'FLOWGUARD_FINGERPRINT_SECRET_ID',
-  tokenKey: 'FLOWGUARD_TOKEN_KMS_KEY_ID',
-  metricsNamespace: 'FLOWGUARD_METRICS_NAMESPACE',
+const ACCESS: Readonly<Record<FunctionName, Access>> = {
+  'screen-caller': 'screening',
+  'flag-caller': 'flag',
+  'validate-input': 'validate',
+  'secure-input': 'secure-input',
+  'encrypt-input': 'encrypt-input',
 };
+
+/** A value the stack hands a function through its environment, from a resource it made. */
+export type Setting = NonNullable<VariableSpec['stack']>;
 
 export interface FunctionSpec {
   readonly name: FunctionName;
@@ -35,59 +33,25 @@ export interface FunctionSpec {
   readonly budgetMs: number;
   /** The flows' placeholder its ARN fills. */
   readonly placeholder: string;
-  /** What it reads from its environment, nothing more. */
+  /** The variables the stack sets for it; every other keeps its default. */
   readonly settings: readonly Setting[];
 }
 
-/** The functions the stack deploys when they exist in packages/functions/src/handlers. */
-export const FUNCTION_SPECS: readonly FunctionSpec[] = [
-  {
-    name: 'screen-caller',
-    access: 'screening',
-    memoryMb: 512,
-    reservedConcurrency: 100,
-    budgetMs: 2000,
-    placeholder: 'ScreenCallerFunctionArn',
-    settings: ['table', 'metricsNamespace'],
-  },
-  {
-    name: 'flag-caller',
-    access: 'flag',
-    memoryMb: 256,
-    reservedConcurrency: 10,
-    budgetMs: 2000,
-    placeholder: 'FlagCallerFunctionArn',
-    settings: ['table', 'metricsNamespace'],
-  },
-  {
-    name: 'validate-input',
-    access: 'validate',
-    memoryMb: 256,
-    reservedConcurrency: 50,
-    budgetMs: 1000,
-    placeholder: 'ValidateInputFunctionArn',
-    settings: ['metricsNamespace'],
-  },
-  {
-    name: 'secure-input',
-    access: 'secure-input',
-    // RSA-4096 decrypt is CPU-bound: more memory buys a faster CPU share.
-    memoryMb: 1024,
-    reservedConcurrency: 50,
-    budgetMs: 2500,
-    placeholder: 'SecureInputFunctionArn',
-    settings: ['connectKeysSecret', 'fingerprintSecret', 'tokenKey', 'metricsNamespace'],
-  },
-  {
-    name: 'encrypt-input',
-    access: 'encrypt-input',
-    memoryMb: 512,
-    reservedConcurrency: 20,
-    budgetMs: 2500,
-    placeholder: 'EncryptInputFunctionArn',
-    settings: ['tokenKey', 'metricsNamespace'],
-  },
-];
+/** The functions the stack deploys, in the registry's order. */
+export const FUNCTION_SPECS: readonly FunctionSpec[] = FUNCTIONS.map((f) => ({
+  name: f.name,
+  access: ACCESS[f.name],
+  memoryMb: f.memoryMb,
+  reservedConcurrency: f.reservedConcurrency,
+  budgetMs: f.budgetMs,
+  placeholder: f.placeholder,
+  settings: f.variables.flatMap((v) => (v.stack ? [v.stack] : [])),
+}));
+
+/** The environment variable each setting is read from (the handlers' and config readers' names). */
+export const SETTING_VARIABLES: Readonly<Record<Setting, string>> = Object.fromEntries(
+  FUNCTIONS.flatMap((f) => f.variables.flatMap((v) => (v.stack ? [[v.stack, v.name]] : []))),
+) as Record<Setting, string>;
 
 export function functionSpec(name: FunctionName): FunctionSpec {
   const spec = FUNCTION_SPECS.find((s) => s.name === name);

@@ -1,17 +1,15 @@
 import {
-  ConfigError,
   type Env,
-  envString,
   type FlowFunction,
   FlowguardError,
+  readDefaultCountry,
   stringParameter,
 } from '@flowguard/contact';
 import { type CountryCode, isSupportedCountry } from 'libphonenumber-js/min';
 import { settings } from './checks.js';
-import { OUTPUT_KEYS, SENSITIVE_KEYS } from './generated/schemas.js';
+import { VALIDATE_INPUT_BUDGET_MS, VALIDATE_INPUT_OUTPUTS } from './contract.js';
+import { SENSITIVE_KEYS } from './generated/schemas.js';
 import { hasSchema, validateInput } from './validate.js';
-
-export const VALIDATE_INPUT_OUTPUTS = ['valid', 'errorField', 'errorCode', 'errorMessageKey', ...OUTPUT_KEYS];
 
 export interface ValidationConfig {
   /** Country for national-format phone numbers (`FLOWGUARD_DEFAULT_COUNTRY`, default US). */
@@ -20,15 +18,7 @@ export interface ValidationConfig {
 
 /** Reads the validation configuration once, at init. */
 export function readValidationConfig(env: Env = process.env): ValidationConfig {
-  const country = envString('FLOWGUARD_DEFAULT_COUNTRY', {
-    env,
-    default: 'US',
-    pattern: /^[A-Za-z]{2}$/,
-    describe: 'a two-letter country code such as US or GB',
-  }).toUpperCase();
-  if (!isSupportedCountry(country)) {
-    throw new ConfigError('FLOWGUARD_DEFAULT_COUNTRY', 'must be a country code libphonenumber knows');
-  }
+  const country = readDefaultCountry(env, isSupportedCountry);
   return { defaultCountry: country };
 }
 
@@ -43,7 +33,7 @@ export function validateInputFunction(config: ValidationConfig = { defaultCountr
     name: 'validate-input',
     outputKeys: VALIDATE_INPUT_OUTPUTS,
     sensitiveKeys: SENSITIVE_KEYS,
-    budgetMs: 1000,
+    budgetMs: VALIDATE_INPUT_BUDGET_MS,
     failMode: (code) => ({ valid: false, errorField: '', errorCode: code, errorMessageKey: `input_${code}` }),
     handle(contact) {
       const schema = stringParameter(contact, 'schema', { required: true, maxLength: 64 });

@@ -29,13 +29,24 @@ function types(plans: readonly SchemaPlan[]): string {
   return `${HEADER}\n${interfaces.join('\n\n')}\n\n/** The values each schema validates, by schema name. */\nexport interface SchemaInputs {\n${map}\n}\n\nexport type SchemaName = keyof SchemaInputs;\n`;
 }
 
-function manifest(plans: readonly SchemaPlan[]): string {
+/** The keys alone, without the validators: what the function registry and docs read. */
+function keys(plans: readonly SchemaPlan[]): string {
   const outputs = [
     ...new Set(plans.flatMap((p) => p.properties.filter((q) => q.output !== 'none').map((q) => q.name))),
   ];
   const sensitive = [
     ...new Set(plans.flatMap((p) => p.properties.filter((q) => q.sensitive).map((q) => q.name))),
   ];
+  return `${HEADER}
+/** Every key a validated value can be returned under. */
+export const OUTPUT_KEYS: readonly string[] = ${JSON.stringify(outputs)};
+
+/** Every property marked x-sensitive: never logged, returned masked or not at all. */
+export const SENSITIVE_KEYS: readonly string[] = ${JSON.stringify(sensitive)};
+`;
+}
+
+function manifest(plans: readonly SchemaPlan[]): string {
   const entries = plans.map((plan) => {
     const properties = plan.properties.map((p) => JSON.stringify(p)).join(',\n      ');
     return `  ${JSON.stringify(plan.name)}: {\n    name: ${JSON.stringify(plan.name)},\n    title: ${JSON.stringify(plan.title)},\n    validate: validators.${exportName(plan.name)} as CompiledValidator,\n    properties: [\n      ${properties},\n    ],\n  },`;
@@ -43,15 +54,11 @@ function manifest(plans: readonly SchemaPlan[]): string {
   return `${HEADER}import type { CompiledValidator, SchemaManifest } from '../manifest-types.js';
 import * as validators from './validators.js';
 
+export { OUTPUT_KEYS, SENSITIVE_KEYS } from './keys.js';
+
 export const SCHEMAS: Readonly<Record<string, SchemaManifest>> = {
 ${entries.join('\n')}
 };
-
-/** Every key a validated value can be returned under. */
-export const OUTPUT_KEYS: readonly string[] = ${JSON.stringify(outputs)};
-
-/** Every property marked x-sensitive: never logged, returned masked or not at all. */
-export const SENSITIVE_KEYS: readonly string[] = ${JSON.stringify(sensitive)};
 `;
 }
 
@@ -61,6 +68,7 @@ export function generatedFiles(compiled: CompiledSchemas): Record<string, string
     // TypeScript, unchecked: every tool resolves its `../checks.js` import the TypeScript way.
     'validators.ts': `${HEADER}// @ts-nocheck\n${compiled.validators}\n`,
     'schemas.ts': manifest(compiled.plans),
+    'keys.ts': keys(compiled.plans),
     'types.ts': types(compiled.plans),
   };
 }

@@ -13,9 +13,9 @@ export {
   settings,
   toE164,
 } from './checks.js';
+export { VALIDATE_INPUT_BUDGET_MS, VALIDATE_INPUT_OUTPUTS, VALIDATION_VARIABLES } from './contract.js';
 export {
   readValidationConfig,
-  VALIDATE_INPUT_OUTPUTS,
   type ValidationConfig,
   validateInputFunction,
 } from './function.js';

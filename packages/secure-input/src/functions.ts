@@ -1,6 +1,7 @@
 import type { KeyringNode } from '@aws-crypto/material-management-node';
 import { type Contact, type FlowFunction, type InvocationContext, stringParameter } from '@flowguard/contact';
 import { cardBrand, coerceParameter, hasSchema, SCHEMAS, validateInput } from '@flowguard/input-validation';
+import { ENCRYPT_INPUT_OUTPUTS, SECURE_INPUT_BUDGET_MS, SECURE_INPUT_OUTPUTS } from './contract.js';
 import type { ConnectDecryptor, JsonSecrets } from './decrypt.js';
 import { SecureInputError } from './errors.js';
 import {
@@ -119,16 +120,6 @@ async function derive(
   }
 }
 
-export const SECURE_INPUT_OUTPUTS = [
-  'valid',
-  'errorCode',
-  'last4',
-  'brand',
-  'length',
-  'fingerprint',
-  'token',
-] as const;
-
 /** `secure-input`: decrypts `encryptedInput` (from `$.StoredCustomerInput`), validates, derives. */
 export function secureInput(decryptor: ConnectDecryptor, deps: SecureInputDeps): FlowFunction {
   return {
@@ -136,7 +127,7 @@ export function secureInput(decryptor: ConnectDecryptor, deps: SecureInputDeps):
     outputKeys: SECURE_INPUT_OUTPUTS,
     sensitiveKeys: ['encryptedInput', 'storedCustomerInput', 'input'],
     neverLogEvent: true,
-    budgetMs: 2500,
+    budgetMs: SECURE_INPUT_BUDGET_MS,
     failMode: (code) => ({ valid: false, errorCode: code }),
     async handle(contact, context) {
       const format = stringParameter(contact, 'format', { required: true, maxLength: 40 });
@@ -171,8 +162,6 @@ export function secureInput(decryptor: ConnectDecryptor, deps: SecureInputDeps):
   };
 }
 
-export const ENCRYPT_INPUT_OUTPUTS = ['valid', 'errorCode', 'masked', 'token'] as const;
-
 function masked(value: string): string {
   const keep = value.length > 8 ? 4 : 0;
   return '*'.repeat(value.length - keep) + value.slice(value.length - keep);
@@ -187,7 +176,7 @@ export function encryptInput(
     outputKeys: ENCRYPT_INPUT_OUTPUTS,
     sensitiveKeys: ['input'],
     neverLogEvent: true,
-    budgetMs: 2500,
+    budgetMs: SECURE_INPUT_BUDGET_MS,
     failMode: (code) => ({ valid: false, errorCode: code, masked: '', token: '' }),
     async handle(contact, context) {
       const format = stringParameter(contact, 'format', { required: true, maxLength: 40 });

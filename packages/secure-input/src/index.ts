@@ -1,5 +1,12 @@
 export { readEncryptInputConfig, readSecureInputConfig, type SecureInputConfig } from './config.js';
 export {
+  ENCRYPT_INPUT_OUTPUTS,
+  ENCRYPT_INPUT_VARIABLES,
+  SECURE_INPUT_BUDGET_MS,
+  SECURE_INPUT_OUTPUTS,
+  SECURE_INPUT_VARIABLES,
+} from './contract.js';
+export {
   ConnectDecryptor,
   type DecryptOptions,
   type JsonSecrets,
@@ -17,10 +24,8 @@ export {
   versionedFingerprint,
 } from './fingerprint.js';
 export {
-  ENCRYPT_INPUT_OUTPUTS,
   encryptInput,
   FORMATS,
-  SECURE_INPUT_OUTPUTS,
   type SecureInputDeps,
   secureInput,
 } from './functions.js';

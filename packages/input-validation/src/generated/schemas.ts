@@ -2,6 +2,8 @@
 import type { CompiledValidator, SchemaManifest } from '../manifest-types.js';
 import * as validators from './validators.js';
 
+export { OUTPUT_KEYS, SENSITIVE_KEYS } from './keys.js';
+
 export const SCHEMAS: Readonly<Record<string, SchemaManifest>> = {
   "account": {
     name: "account",
@@ -127,9 +129,3 @@ export const SCHEMAS: Readonly<Record<string, SchemaManifest>> = {
     ],
   },
 };
-
-/** Every key a validated value can be returned under. */
-export const OUTPUT_KEYS: readonly string[] = ["accountNumber","amount","cardNumber","brand","digits","dateOfBirth","expiry","phoneNumber","postcode","routingNumber","sortCode","zip","memberNumber"];
-
-/** Every property marked x-sensitive: never logged, returned masked or not at all. */
-export const SENSITIVE_KEYS: readonly string[] = ["accountNumber","cardNumber","cvv","pin","memberPin"];

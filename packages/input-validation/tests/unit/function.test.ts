@@ -3,7 +3,8 @@
 import { ConfigError, flowHandler, type HandlerConfig, type LogLevel } from '@flowguard/contact';
 import { voiceEvent } from '@flowguard/testing';
 import { describe, expect, it } from 'vitest';
-import { readValidationConfig, VALIDATE_INPUT_OUTPUTS, validateInputFunction } from '../../src/function.js';
+import { VALIDATE_INPUT_OUTPUTS } from '../../src/contract.js';
+import { readValidationConfig, validateInputFunction } from '../../src/function.js';
 import { OUTPUT_KEYS, SENSITIVE_KEYS } from '../../src/generated/schemas.js';
 import { useFixedClock, VALID } from './helpers.js';
 

@@ -1,0 +1,142 @@
+// What screen-caller and flag-caller promise the outside world: their answers, their budgets and
+// the variables they read. No imports beyond types and data, so the function registry, the CDK
+// stack and the docs can read it without loading the screening code.
+import { DEFAULT_COUNTRY, type VariableSpec } from '@flowguard/contact';
+import { DEFAULT_TABLE_NAME, TABLE_NAME_VARIABLE } from '@flowguard/table';
+
+export const SCREEN_CALLER_OUTPUTS = [
+  'decision',
+  'reason',
+  'callerType',
+  'lineType',
+  'callerCountry',
+  'retryAfterSeconds',
+  'blockedUntil',
+  'rule',
+] as const;
+
+export const FLAG_CALLER_OUTPUTS = ['flagged', 'blockedUntil', 'callerType'] as const;
+
+/** Both functions answer within 2 s: the store's timeouts and retries fit inside it. */
+export const SCREENING_BUDGET_MS = 2000;
+
+const ACTION = '`allow`, `throttle`, `block`';
+const LIMITS = 'limits `count/window,...` (`5/10m,20/1d`) or `none`';
+
+/** What `tableName()` reads: the table of rules, limits and blocks. */
+export const TABLE_VARIABLE: VariableSpec = {
+  name: TABLE_NAME_VARIABLE,
+  values: '3..255 of letters, digits, `_`, `-`, `.`',
+  default: `\`${DEFAULT_TABLE_NAME}\``,
+  meaning: 'the DynamoDB table',
+  stack: 'table',
+};
+
+/** What `readScreeningConfig` reads (docs/screening.md explains each). */
+export const SCREENING_VARIABLES: readonly VariableSpec[] = [
+  DEFAULT_COUNTRY,
+  { name: 'FLOWGUARD_LIMITS', values: LIMITS, default: '`5/10m,20/1d`', meaning: 'limits for phone callers' },
+  {
+    name: 'FLOWGUARD_LIMITS_<NAME>',
+    values: `${LIMITS}; NAME is 1..32 letters, digits or \`_\``,
+    default: 'none',
+    meaning: "a named policy for phone callers, chosen by the flow's `policy` parameter",
+  },
+  {
+    name: 'FLOWGUARD_IP_LIMITS',
+    values: LIMITS,
+    default: '`10/10m,50/1d`',
+    meaning: 'limits for `ip:` callers (chat, web)',
+  },
+  {
+    name: 'FLOWGUARD_CUSTOMER_LIMITS',
+    values: LIMITS,
+    default: '`10/10m,50/1d`',
+    meaning: 'limits for `cust:` callers',
+  },
+  {
+    name: 'FLOWGUARD_EMAIL_LIMITS',
+    values: LIMITS,
+    default: '`10/1h,50/1d`',
+    meaning: 'limits for e-mail senders',
+  },
+  {
+    name: 'FLOWGUARD_IP_ATTRIBUTE',
+    values: 'contact attribute name',
+    default: '`customerIp`',
+    meaning: "the attribute holding the customer's IP (chat, web calling)",
+  },
+  {
+    name: 'FLOWGUARD_CUSTOMER_ID_ATTRIBUTE',
+    values: 'contact attribute name',
+    default: '`customerId`',
+    meaning: 'the attribute holding a customer id',
+  },
+  { name: 'FLOWGUARD_WITHHELD_ACTION', values: ACTION, default: '`allow`', meaning: 'for withheld callers' },
+  {
+    name: 'FLOWGUARD_INVALID_NUMBER_ACTION',
+    values: ACTION,
+    default: '`allow`',
+    meaning: 'for numbers libphonenumber calls invalid',
+  },
+  {
+    name: 'FLOWGUARD_UNIDENTIFIED_ACTION',
+    values: ACTION,
+    default: '`allow`',
+    meaning: "for contacts with no usable identity; the flow's `unidentified` parameter overrides it",
+  },
+  {
+    name: 'FLOWGUARD_UNUSABLE_IP_ACTION',
+    values: ACTION,
+    default: '`throttle`',
+    meaning: 'for an IP attribute that is there but unusable',
+  },
+  {
+    name: 'FLOWGUARD_AUTO_BLOCK_FACTOR',
+    values: '`0` (off) or an integer 2..1000',
+    default: '`3`',
+    meaning: 'a caller reaching `limit × factor` in a window is blocked',
+  },
+  {
+    name: 'FLOWGUARD_AUTO_BLOCK_DURATION',
+    values: 'duration (`30m`, `1d`)',
+    default: '`1d`',
+    meaning: 'how long an automatic block lasts',
+  },
+  {
+    name: 'FLOWGUARD_RULES_TTL',
+    values: 'integer 1..3600 (seconds)',
+    default: '`60`',
+    meaning: 'how long an instance keeps the rules before reading them again',
+  },
+  {
+    name: 'FLOWGUARD_BLOCK_CACHE_SECONDS',
+    values: 'integer 0..3600',
+    default: '`60`',
+    meaning: 'how long a warm instance trusts what it knows of a block; `0` turns the cache off',
+  },
+  {
+    name: 'FLOWGUARD_FAIL_MODE',
+    values: '`open`, `closed`',
+    default: '`open`',
+    meaning: 'the answer when the store cannot decide: in-memory limits (`open`) or `BLOCK` (`closed`)',
+  },
+  {
+    name: 'FLOWGUARD_FLAG_DURATION',
+    values: 'duration (`30d`)',
+    default: '`30d`',
+    meaning: "flag-caller's block length when the flow gives none",
+  },
+  {
+    name: 'FLOWGUARD_STORE_TIMEOUT_MS',
+    values: 'integer 50..5000',
+    default: '`600`',
+    meaning: 'DynamoDB request timeout',
+  },
+  {
+    name: 'FLOWGUARD_STORE_ATTEMPTS',
+    values: 'integer 1..5',
+    default: '`2`',
+    meaning: 'DynamoDB attempts per request',
+  },
+];
