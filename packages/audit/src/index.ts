@@ -13,3 +13,4 @@ export { formatJson, formatMarkdown, formatTable } from './report.js';
 export { type Finding, SEVERITIES, type Severity } from './rule.js';
 export { RULES } from './rules/index.js';
 export { DEFAULT_DOCS_URL, formatSarif } from './sarif.js';
+export { WATCHED_CONNECT_CALLS, WATCHED_EVENTS, type WatchedCall } from './watched.js';

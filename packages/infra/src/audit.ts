@@ -1,3 +1,4 @@
+import { WATCHED_CONNECT_CALLS } from '@flowguard/audit/watched';
 import {
   aws_cloudtrail as cloudtrail,
   aws_events as events,
@@ -11,32 +12,8 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
-/**
- * Connect management calls that lead to account takeover, data leaving the instance or the
- * flows changing behind flowguard's back (names as in the Amazon Connect API reference).
- */
-export const WATCHED_CONNECT_CALLS = [
-  // Identity: an e-mail changed (then a password reset), new users, users given more rights.
-  'UpdateUserIdentityInfo',
-  'UpdateUserSecurityProfiles',
-  'CreateUser',
-  // Security profiles themselves.
-  'CreateSecurityProfile',
-  'UpdateSecurityProfile',
-  'DeleteSecurityProfile',
-  // The keys Connect encrypts customer input with.
-  'AssociateSecurityKey',
-  'DisassociateSecurityKey',
-  // Where recordings, transcripts and contact records go.
-  'AssociateInstanceStorageConfig',
-  'UpdateInstanceStorageConfig',
-  // Which functions the flows may call, and the flows themselves.
-  'AssociateLambdaFunction',
-  'DisassociateLambdaFunction',
-  'UpdateContactFlowContent',
-  // Which web origins may embed the instance's chat and softphone.
-  'AssociateApprovedOrigin',
-] as const;
+/** The calls the stack's rule alerts on: the audit's list, so the two cannot drift. */
+export { WATCHED_CONNECT_CALLS };
 
 /**
  * What the alarm topic receives for a watched call: who, which call, on which instance and user,

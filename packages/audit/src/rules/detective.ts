@@ -2,6 +2,7 @@ import { matchesPattern, parsePattern } from '../event-pattern.js';
 import type { Facts, StorageConfigFacts, StorageKind, TrailFacts } from '../facts.js';
 import { type Finding, GUIDANCE, type Rule, value } from '../rule.js';
 import { coversObjectEvent, logsManagementWrites, type ObjectEvent } from '../trail-coverage.js';
+import { WATCHED_EVENTS } from '../watched.js';
 
 const logging = (trails: readonly TrailFacts[]) =>
   trails.filter((trail) => trail.logging === true && trail.selectors !== undefined);
@@ -86,18 +87,6 @@ const recordingsAccessTrail: Rule = {
     });
   },
 };
-
-/** Changes that lead to account takeover or data leaving the instance, each worth an alert. */
-export const WATCHED_EVENTS = [
-  'UpdateUserIdentityInfo',
-  'UpdateUserSecurityProfiles',
-  'CreateUser',
-  'UpdateSecurityProfile',
-  'AssociateSecurityKey',
-  'UpdateInstanceStorageConfig',
-  'AssociateApprovedOrigin',
-  'AssociateLambdaFunction',
-] as const;
 
 /** The event EventBridge receives when CloudTrail records the call (detail-type "AWS API Call via CloudTrail"). */
 export function connectApiEvent(facts: Facts, eventName: string) {

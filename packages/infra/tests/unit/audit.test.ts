@@ -1,3 +1,4 @@
+import { WATCHED_EVENTS } from '@flowguard/audit/watched';
 import { describe, expect, it } from 'vitest';
 import { WATCHED_CONNECT_CALLS } from '../../src/audit.js';
 import { idOf, prop, resourcesOf, type Statement, synthStack } from './helpers.js';
@@ -50,6 +51,8 @@ describe('Connect change notices', () => {
       ]),
     );
     expect(watched).toEqual([...WATCHED_CONNECT_CALLS]);
+    // What `flowguard audit` requires of an instance's rules (change-alerts), the stack's rule has.
+    expect(watched).toEqual(expect.arrayContaining([...WATCHED_EVENTS]));
   });
 
   it('sends the alarm topic who, what, which instance and user, and when: never the request itself', () => {

@@ -38,6 +38,7 @@ import { renderFlow } from '@flowguard/flow-sim';
 import { testKeyPem } from '@flowguard/testing/test-keys';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AuditClients } from '../../../src/clients.js';
+import { WATCHED_CONNECT_CALLS } from '../../../src/watched.js';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT = '123456789012';
@@ -221,22 +222,7 @@ export const WATCH_PATTERN = JSON.stringify({
   'detail-type': ['AWS API Call via CloudTrail'],
   detail: {
     eventSource: ['connect.amazonaws.com'],
-    eventName: [
-      'UpdateUserIdentityInfo',
-      'UpdateUserSecurityProfiles',
-      'CreateUser',
-      'CreateSecurityProfile',
-      'UpdateSecurityProfile',
-      'DeleteSecurityProfile',
-      'AssociateSecurityKey',
-      'DisassociateSecurityKey',
-      'AssociateInstanceStorageConfig',
-      'UpdateInstanceStorageConfig',
-      'AssociateLambdaFunction',
-      'DisassociateLambdaFunction',
-      'UpdateContactFlowContent',
-      'AssociateApprovedOrigin',
-    ],
+    eventName: [...WATCHED_CONNECT_CALLS],
   },
 });
 
