@@ -50,7 +50,8 @@ describe(`fuzzing every function handler (seed ${SEED}, ${RUNS} events each)`, (
             expect(typeof value).toBe('string');
           }
           expect(Buffer.byteLength(JSON.stringify(response))).toBeLessThan(32 * 1024);
-          expect(elapsed).toBeLessThan(target.budgetMs + 1000);
+          // In time: the wrapper answers by its budget; the slack is for a busy machine, not a measurement.
+          expect(elapsed).toBeLessThan(target.budgetMs + 5000);
           const seen = `${JSON.stringify(response)}\n${lines.join('\n')}`;
           for (const secret of sensitiveValues(event)) expect(seen).not.toContain(secret);
         }),

@@ -217,7 +217,9 @@ describe('SecretCache against the local Secrets Manager', () => {
   it('gives up a slow fetch when the caller aborts', async () => {
     const { name } = await create('slow');
     const cache = newCache();
-    local.faults.delay(5_000);
+    // The service would answer after 20 s; an abort that works ends the wait long before. The
+    // bound is the gap between the two, not a measurement of how fast the abort is.
+    local.faults.delay(20_000);
 
     const started = Date.now();
     const error = await cache
@@ -227,6 +229,6 @@ describe('SecretCache against the local Secrets Manager', () => {
 
     expect(error).toBeInstanceOf(SecretUnavailableError);
     expect((error as Error).message).toContain('fetch aborted');
-    expect(elapsed).toBeLessThan(2_000);
+    expect(elapsed).toBeLessThan(10_000);
   });
 });
