@@ -21,7 +21,15 @@ export default defineConfig({
     projects: [
       ...packages.map((name) => ({
         extends: true as const,
-        test: { name, root: `packages/${name}`, include: ['tests/**/*.test.ts'], exclude },
+        test: {
+          name,
+          root: `packages/${name}`,
+          include: ['tests/**/*.test.ts'],
+          exclude,
+          // The CDK tests share one load of aws-cdk-lib per worker (seconds each) instead of one per
+          // file: they build independent apps and touch no global state.
+          ...(name === 'infra' ? { isolate: false } : {}),
+        },
       })),
       {
         extends: true as const,

@@ -1,7 +1,12 @@
 // The shipped flows, end to end through flow-sim, calling the real function logic in-process
 // against local DynamoDB, with input encrypted exactly the way Connect does.
 import { readFileSync } from 'node:fs';
-import { type LocalContactCenter, startLocalContactCenter } from '@flowguard/cli';
+import {
+  LOCAL_PLACEHOLDERS,
+  type LocalContactCenter,
+  startLocalContactCenter,
+  usesLocalContactCenter,
+} from '@flowguard/cli';
 import { type Flow, FlowSimulator, lintFlow, parseFlow, renderFlow } from '@flowguard/flow-sim';
 import { FUNCTIONS } from '@flowguard/functions/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +32,23 @@ describe('shipped flows', () => {
 
   afterAll(async () => {
     await center.stop();
+  });
+
+  it('fills exactly the placeholders flowguard simulate starts it for, and every shipped flow needs it', () => {
+    expect(Object.keys(VALUES).sort()).toEqual([...LOCAL_PLACEHOLDERS].sort());
+    for (const name of ['caller-screening', 'secure-payment', 'validate-account', 'agent-flag-caller']) {
+      const document: unknown = JSON.parse(readFileSync(new URL(`${name}.json`, FLOWS), 'utf8'));
+      expect(usesLocalContactCenter(document), name).toBe(true);
+      expect(usesLocalContactCenter(JSON.parse(JSON.stringify(load(name)))), `${name} rendered`).toBe(true);
+    }
+    // A team's own flow, calling only its own function, runs on scripted answers alone.
+    expect(
+      usesLocalContactCenter({
+        Actions: [
+          { Parameters: { LambdaFunctionARN: 'arn:aws:lambda:us-east-1:111122223333:function:tier-lookup' } },
+        ],
+      }),
+    ).toBe(false);
   });
 
   it.each(['caller-screening', 'secure-payment', 'validate-account', 'agent-flag-caller'])(

@@ -14,9 +14,10 @@ import {
   unwrapFlow,
 } from '@flowguard/flow-sim';
 import { FUNCTIONS } from '@flowguard/functions/registry';
+import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
 import type { Context } from './context.js';
 import { CommandError, UsageError } from './errors.js';
-import { startLocalContactCenter } from './local-environment.js';
+import { startLocalContactCenter, usesLocalContactCenter } from './local-environment.js';
 
 async function readJson(file: string): Promise<unknown> {
   let text: string;
@@ -230,15 +231,9 @@ function namesOf(file: string, raw: unknown, flow: Flow): string[] {
 }
 
 /**
- * Every flow in a directory (`*.json`, placeholders filled), and a resolver for Transfer to flow /
- * Invoke module: a block's target is found by ARN or id (the ARN's last part), or by the name the
- * designer shows for it; a file that is not a flow is reported and left out.
+ * Every flow in a directory (`*.json`); a file that is not a flow is reported and left out.
  */
-async function flowsIn(
-  ctx: Context,
-  dir: string,
-  values: Readonly<Record<string, string>>,
-): Promise<(reference: FlowReference) => Flow | undefined> {
+async function flowsIn(ctx: Context, dir: string): Promise<KnownFlow[]> {
   const entries = await readdir(dir).catch(() => {
     throw new CommandError(`--flows-dir: cannot read ${dir}`);
   });
@@ -259,6 +254,18 @@ async function flowsIn(
     }
     known.push({ file, document, flow, names: namesOf(file, raw, flow) });
   }
+  return known;
+}
+
+/**
+ * A resolver for Transfer to flow / Invoke module over `known` (placeholders filled when a run first
+ * goes there): a block's target is found by ARN or id (the ARN's last part), or by the name the
+ * designer shows for it.
+ */
+function resolverOf(
+  known: readonly KnownFlow[],
+  values: Readonly<Record<string, string>>,
+): (reference: FlowReference) => Flow | undefined {
   const rendered = new Map<KnownFlow, Flow>();
   const ready = (target: KnownFlow): Flow => {
     // A placeholder left unfilled in a flow the run goes to is named, as for the first flow.
@@ -341,20 +348,24 @@ export async function simulateFlow(ctx: Context, file: string, options: Simulate
   const outcomes = outcomesOf(options.outcome);
   const stubs = await stubbedFunctions(options);
   const given = await placeholderValues(options);
-  const center = await startLocalContactCenter();
+  const others = options.flowsDir ? await flowsIn(ctx, options.flowsDir) : [];
+  // The local contact centre (local AWS, a fresh Connect key) starts only for flows that call
+  // flowguard's functions or name its key; a flow of the team's own runs on scripted answers alone.
+  const needed = [document, ...others.map((k) => k.document)].some(usesLocalContactCenter);
+  const center = needed ? await startLocalContactCenter() : undefined;
   try {
-    const values = { ...center.values, ...given };
+    const values = { ...center?.values, ...given };
     const flow = parseFlow(render(file, document, values));
-    const resolveFlow = options.flowsDir ? await flowsIn(ctx, options.flowsDir, values) : undefined;
+    const resolveFlow = options.flowsDir ? resolverOf(others, values) : undefined;
     const trace = await new FlowSimulator(flow).run({
       contact: {
         caller: options.caller ?? '+14155550123',
         dialed: '+18005550100',
         channel: options.channel ?? 'VOICE',
       },
-      functions: { ...center.functions, ...stubs },
+      functions: { ...center?.functions, ...stubs },
       inputs: [...(options.keys ?? [])],
-      encrypt: center.encrypt,
+      encrypt: (digits, keyId, certificate) => encryptLikeConnect(digits, { keyId, publicKey: certificate }),
       outcomes,
       ...(resolveFlow ? { resolveFlow } : {}),
     });
@@ -391,6 +402,6 @@ export async function simulateFlow(ctx: Context, file: string, options: Simulate
     );
     return ending.kind === 'error' || ending.kind === 'step_limit' ? 1 : 0;
   } finally {
-    await center.stop();
+    await center?.stop();
   }
 }

@@ -2,4 +2,9 @@ export { mainHelp, run } from './cli.js';
 export type { Env, Io } from './context.js';
 export { EXIT } from './errors.js';
 export { callerKey, KeyError } from './keys.js';
-export { type LocalContactCenter, startLocalContactCenter } from './local-environment.js';
+export {
+  LOCAL_PLACEHOLDERS,
+  type LocalContactCenter,
+  startLocalContactCenter,
+  usesLocalContactCenter,
+} from './local-environment.js';

@@ -125,6 +125,26 @@ export async function seedLocalKeys(
   };
 }
 
+/** The placeholders the local contact centre fills: each function's ARN, the queue, the key id and certificate. */
+export const LOCAL_PLACEHOLDERS: readonly string[] = [
+  ...FUNCTIONS.map((f) => f.placeholder),
+  'QueueArn',
+  'ConnectKeyId',
+  'ConnectCertificate',
+];
+
+/**
+ * Whether a flow needs the local contact centre: it holds one of its placeholders, or the ARN of a
+ * flowguard function (`...:function:flowguard-<name>`, as a rendered flow does).
+ */
+export function usesLocalContactCenter(document: unknown): boolean {
+  const text = JSON.stringify(document) ?? '';
+  return (
+    LOCAL_PLACEHOLDERS.some((name) => text.includes(`\${${name}}`)) ||
+    FUNCTIONS.some((f) => text.includes(`:function:flowguard-${f.name}`))
+  );
+}
+
 export interface LocalContactCenter {
   readonly local: LocalDynamoDB;
   readonly store: DynamoScreeningStore;
