@@ -63,7 +63,7 @@ describe('screen-caller under store faults', () => {
   });
 
   it.each([
-    ['latency beyond the client timeout', { kind: 'latency', ms: 2000 } as const],
+    ['latency beyond the client timeout', { kind: 'latency', ms: 15_000 } as const],
     ['dropped connections', { kind: 'drop' } as const],
     ['HTTP 500s', { kind: 'status', status: 500 } as const],
     ['throttling', { kind: 'throttle' } as const],
@@ -80,7 +80,8 @@ describe('screen-caller under store faults', () => {
 
     expect(during).toMatchObject({ decision: 'ALLOW', reason: 'store_unavailable' });
     expect(['store_unavailable', 'timeout']).toContain(during.error);
-    expect(elapsed).toBeLessThan(BUDGET + 500);
+    // Answered at the budget, not after the 15 s fault: the bound is generous, not a measurement.
+    expect(elapsed).toBeLessThan(BUDGET + 4000);
     expect(after).toMatchObject({ decision: 'ALLOW', reason: 'ok', error: '' });
   });
 

@@ -97,6 +97,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     out.end(body);
   };
 
+  const pending = new Set<NodeJS.Timeout>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -125,9 +126,20 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           () => awsError(res, 502, 'InternalServerError', 'proxy could not reach the service'),
         );
       switch (injected?.kind) {
-        case 'latency':
-          setTimeout(pass, injected.ms);
+        case 'latency': {
+          // Held until the delay ends, or dropped when the client gives up or the proxy stops: a
+          // long delay leaves nothing running after the test.
+          const timer = setTimeout(() => {
+            pending.delete(timer);
+            pass();
+          }, injected.ms);
+          pending.add(timer);
+          req.socket.once('close', () => {
+            clearTimeout(timer);
+            pending.delete(timer);
+          });
           return;
+        }
         case 'drop':
           req.socket.destroy();
           return;
@@ -172,6 +184,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     },
     stop: () =>
       new Promise<void>((resolve) => {
+        for (const timer of pending) clearTimeout(timer);
+        pending.clear();
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
