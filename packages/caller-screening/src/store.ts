@@ -467,26 +467,34 @@ export class DynamoScreeningStore implements ScreeningStore {
       }
       return reads[chunk] as (typeof reads)[number];
     };
-    // History entries of applied callers, written 25 a request as they fill (the rest at the end).
+    // History entries of applied callers, written 25 a request as they fill (the rest at the end),
+    // enough of them in flight to keep up with the conditional writes and no more: a worker that
+    // fills a batch while they are all out (DynamoDB throttling them) waits for one to finish.
+    const concurrency = Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, inputs.length));
+    const historyInFlight = Math.ceil(concurrency / WRITE_BATCH) + 1;
     let pending: { index: number; entry: AuditEntry; outcome: BlockOutcome }[] = [];
     const flushes: Promise<void>[] = [];
-    const flush = () => {
+    const writing = new Set<Promise<void>>();
+    const flush = async () => {
+      while (writing.size >= historyInFlight) await Promise.race(writing);
       const batch = pending;
       pending = [];
       if (batch.length === 0) return;
-      flushes.push(
-        this.writeAudits(
-          batch.map(({ entry }) => entry),
-          signal,
-        ).then(
-          () => {
-            for (const { index, outcome } of batch) settle(index, outcome);
-          },
-          (error: unknown) => {
-            for (const { index } of batch) settle(index, failure(error));
-          },
-        ),
+      const write = this.writeAudits(
+        batch.map(({ entry }) => entry),
+        signal,
+      ).then(
+        () => {
+          for (const { index, outcome } of batch) settle(index, outcome);
+        },
+        (error: unknown) => {
+          for (const { index } of batch) settle(index, failure(error));
+        },
       );
+      flushes.push(write);
+      writing.add(write);
+      const done = () => writing.delete(write);
+      write.then(done, done);
     };
     let next = 0;
     const worker = async () => {
@@ -513,13 +521,12 @@ export class DynamoScreeningStore implements ScreeningStore {
         if (written.result === 'kept') settle(index, written);
         else {
           pending.push({ index, entry: auditEntryOf(input), outcome: written });
-          if (pending.length === WRITE_BATCH) flush();
+          if (pending.length >= WRITE_BATCH) await flush();
         }
       }
     };
-    const concurrency = Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, inputs.length));
     await Promise.all(Array.from({ length: concurrency }, worker));
-    flush();
+    await flush();
     await Promise.all(flushes);
     return results;
   }

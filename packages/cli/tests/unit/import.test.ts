@@ -598,19 +598,22 @@ describe('blocklist import: batched writes', () => {
     client.destroy();
   });
 
-  it('keeps at most --concurrency conditional writes in flight', async () => {
+  it('keeps at most --concurrency conditional writes in flight, and a few history writes', async () => {
     const { client, store: watched } = await ownStore();
-    let inFlight = 0;
-    let most = 0;
+    const inFlight = new Map<string, number>();
+    const most = new Map<string, number>();
     client.middlewareStack.add(
       ((next: Next, context: { commandName?: string }) =>
         async (args: { input: Record<string, unknown> }) => {
-          if (context.commandName !== 'UpdateItemCommand') return next(args);
-          most = Math.max(most, ++inFlight);
+          const name = String(context.commandName);
+          inFlight.set(name, (inFlight.get(name) ?? 0) + 1);
+          most.set(name, Math.max(most.get(name) ?? 0, inFlight.get(name) ?? 0));
           try {
+            // Slow history writes, as when DynamoDB is throttling them: they must not pile up.
+            if (name === 'BatchWriteItemCommand') await new Promise((resolve) => setTimeout(resolve, 500));
             return await next(args);
           } finally {
-            inFlight--;
+            inFlight.set(name, (inFlight.get(name) ?? 0) - 1);
           }
         }) as never,
       { step: 'initialize', name: 'inFlight' },
@@ -619,15 +622,18 @@ describe('blocklist import: batched writes', () => {
       [
         'blocklist',
         'import',
-        csvFile(['number,reason,duration', ...goodRows(100)]),
+        csvFile(['number,reason,duration', ...goodRows(150)]),
         '--concurrency',
-        '4',
+        '25',
         '--json',
       ],
       { store: watched },
     );
-    expect(JSON.parse(r.out)).toMatchObject({ applied: 100 });
-    expect(most).toBe(4);
+    expect(JSON.parse(r.out)).toMatchObject({ applied: 150 });
+    expect(most.get('UpdateItemCommand')).toBe(25);
+    // One 25-entry batch a conditional write in flight keeps up with, and one more.
+    expect(most.get('BatchWriteItemCommand')).toBeLessThanOrEqual(2);
+    for (const i of [0, 99, 149]) expect(await watched.history(`tel:${usNumber(i)}`)).toHaveLength(1);
     client.destroy();
   });
 });
