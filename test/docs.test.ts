@@ -27,3 +27,13 @@ describe('docs/architecture.md', () => {
     for (const { manifest } of workspacePackages()) expect(text).toContain(`\`${manifest.name}\``);
   });
 });
+
+describe('the README layout', () => {
+  it('lists every package folder', () => {
+    const readme = readFileSync(README_FILE, 'utf8');
+    const folders = workspacePackages().map(({ folder }) => folder);
+
+    expect(folders.length).toBeGreaterThan(12);
+    for (const folder of folders) expect(readme, folder).toMatch(new RegExp(`^${folder}/? `, 'm'));
+  });
+});
