@@ -1,7 +1,7 @@
 // `pnpm bench`: every benchmark, each next to its floor in the same run, then one table printed
 // and written to docs/benchmarks.md with the machine and Node version.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BenchRow } from './lib/bench-rows.js';
@@ -52,6 +52,7 @@ const table = [
       `| ${r.group} | ${cell(r.name)} | ${cell(r.measured)} | ${cell(r.floor)} | ${cell(r.ratio)} | ${cell(r.target)} | ${r.verdict ?? ''} |`,
   ),
 ].join('\n');
+const NOTES = '<!-- notes (kept by pnpm bench) -->';
 const doc = `# Benchmarks
 
 Produced by \`pnpm bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine}.
@@ -60,6 +61,10 @@ targets); cold imports are medians of fresh processes, run interleaved.
 
 ${table}
 `;
-writeFileSync(join(REPO_ROOT, 'docs/benchmarks.md'), doc);
+// Notes written by hand below the marker stay from run to run.
+const docFile = join(REPO_ROOT, 'docs/benchmarks.md');
+const previous = existsSync(docFile) ? readFileSync(docFile, 'utf8') : '';
+const notes = previous.includes(NOTES) ? previous.slice(previous.indexOf(NOTES)) : `${NOTES}\n`;
+writeFileSync(docFile, `${doc}\n${notes}`);
 console.log(`\n${table}\n\nmachine: ${machine}\nwritten to docs/benchmarks.md`);
 if (failed || rows.some((r) => r.verdict === 'MISSED')) process.exitCode = 1;
