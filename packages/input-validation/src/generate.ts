@@ -37,12 +37,22 @@ function keys(plans: readonly SchemaPlan[]): string {
   const sensitive = [
     ...new Set(plans.flatMap((p) => p.properties.filter((q) => q.sensitive).map((q) => q.name))),
   ];
+  const clear = [
+    ...new Set(
+      plans.flatMap((p) =>
+        p.properties.filter((q) => q.output !== 'masked' && q.output !== 'none').map((q) => q.name),
+      ),
+    ),
+  ];
   return `${HEADER}
 /** Every key a validated value can be returned under. */
 export const OUTPUT_KEYS: readonly string[] = ${JSON.stringify(outputs)};
 
 /** Every property marked x-sensitive: never logged, returned masked or not at all. */
 export const SENSITIVE_KEYS: readonly string[] = ${JSON.stringify(sensitive)};
+
+/** Every key some schema returns the value itself under (normalised, neither masked nor withheld). */
+export const CLEAR_OUTPUT_KEYS: readonly string[] = ${JSON.stringify(clear)};
 `;
 }
 

@@ -5,3 +5,6 @@ export const OUTPUT_KEYS: readonly string[] = ["accountNumber","amount","cardNum
 
 /** Every property marked x-sensitive: never logged, returned masked or not at all. */
 export const SENSITIVE_KEYS: readonly string[] = ["accountNumber","cardNumber","cvv","pin","memberPin"];
+
+/** Every key some schema returns the value itself under (normalised, neither masked nor withheld). */
+export const CLEAR_OUTPUT_KEYS: readonly string[] = ["amount","brand","digits","dateOfBirth","expiry","phoneNumber","postcode","routingNumber","sortCode","zip","memberNumber"];
