@@ -47,6 +47,11 @@ export const LINT_RULES = {
     severity: 'warning',
     summary: '$.External read before any function in this flow answered (legal after Transfer to flow)',
   },
+  'sensitive-external-kept': {
+    severity: 'warning',
+    summary:
+      '$.External.x kept in a contact attribute or tag (the contact record) when the function before marks x sensitive',
+  },
   'unchecked-function': {
     severity: 'info',
     summary: 'a function flowguard has no contract for: its outputs are not checked, flow-sim needs --lambda',
@@ -67,12 +72,20 @@ export interface Finding {
   readonly message: string;
 }
 
+/** What a function answers: its output keys, and those a flow must not keep in the contact record. */
+export interface FunctionContract {
+  /** Keys of its flat answer; `error` is implied. */
+  readonly outputs: readonly string[];
+  /** Output keys that carry a value the contact record must not hold (a date of birth, ...). */
+  readonly sensitiveOutputs?: readonly string[];
+}
+
 export interface LintOptions {
   /**
-   * Output keys each function returns, by the ARN the flow names (a `${Placeholder}` or a
-   * rendered ARN); `error` is implied. Functions not listed are not checked.
+   * Each function's contract (or its output keys alone), by the ARN the flow names (a
+   * `${Placeholder}` or a rendered ARN). Functions not listed are not checked.
    */
-  readonly contracts?: Readonly<Record<string, readonly string[]>>;
+  readonly contracts?: Readonly<Record<string, readonly string[] | FunctionContract>>;
   /** ARNs (or placeholders) of the secure-input function: the only place stored input may go. */
   readonly secureInputArns?: readonly string[];
 }
@@ -94,8 +107,30 @@ const MENU_ERRORS: readonly string[] = ['NoMatchingCondition', 'NoMatchingError'
 const STORED_INPUT_ERRORS: readonly string[] = ['NoMatchingError'];
 const STORED = '$.StoredCustomerInput';
 
+/**
+ * The parameters of each block type whose values land in the contact record: user-defined contact
+ * attributes (of this contact or the related one) and contact tags. Flow attributes
+ * (UpdateFlowAttributes) stay in their flow and are not recorded.
+ */
+const RECORDED: Readonly<Record<string, string>> = {
+  UpdateContactAttributes: 'Attributes',
+  TagContact: 'Tags',
+};
+
+function contractOf(
+  contract: readonly string[] | FunctionContract | undefined,
+): FunctionContract | undefined {
+  if (contract === undefined) return undefined;
+  return 'outputs' in contract ? contract : { outputs: contract as readonly string[] };
+}
+
 /** Every `$.` reference an action reads, anywhere in its parameters (text prompts included). */
 function references(action: Action): string[] {
+  return paths(action.Parameters);
+}
+
+/** Every `$.` reference in a parameter value, at any depth. */
+function paths(value: unknown): string[] {
   const out: string[] = [];
   const walk = (node: unknown) => {
     if (typeof node === 'string') {
@@ -104,7 +139,7 @@ function references(action: Action): string[] {
     } else if (Array.isArray(node)) node.forEach(walk);
     else if (typeof node === 'object' && node !== null) Object.values(node).forEach(walk);
   };
-  walk(action.Parameters);
+  walk(value);
   return out;
 }
 
@@ -179,7 +214,8 @@ function flowStates(flow: Flow, byId: ReadonlyMap<string, Action>): Map<string, 
  * Checks a flow's structure (dangling transitions, duplicate ids, unreachable actions, unknown
  * types, missing error branches, time limits), its handling of secure input (collection while
  * logging is on, stored input passed to anything but secure-input, sensitive attributes kept)
- * and its contracts with the functions (`$.External.x` that the function before never returns).
+ * and its contracts with the functions (`$.External.x` that the function before never returns, or
+ * marks sensitive and the flow keeps in the contact record).
  */
 export function lintFlow(flow: Flow, options: LintOptions = {}): Finding[] {
   const findings: Finding[] = [];
@@ -313,12 +349,13 @@ export function lintFlow(flow: Flow, options: LintOptions = {}): Finding[] {
       const key = ref.slice('$.External.'.length).split('.')[0] ?? '';
       for (const arn of state?.external ?? []) {
         if (arn === '') continue;
-        const contract = options.contracts?.[arn];
-        if (contract && key !== 'error' && !contract.includes(key)) {
+        const contract = contractOf(options.contracts?.[arn]);
+        if (contract && key !== 'error' && !contract.outputs.includes(key)) {
           add('unknown-output', id, `${ref}: the function before (${arn}) never returns ${key}`);
         }
       }
     }
+    for (const finding of sensitiveKept(action, state, options)) add('sensitive-external-kept', id, finding);
   }
   // Only encrypted stored input is sensitive here: a callback number typed in the clear is not.
   for (const [key, setter] of encrypted ? sensitiveAttributes : new Map<string, string>()) {
@@ -333,6 +370,30 @@ export function lintFlow(flow: Flow, options: LintOptions = {}): Finding[] {
       add('sensitive-attribute-kept', setter, `attribute ${key} holds stored input and is never overwritten`);
   }
   return dedupe(findings);
+}
+
+/**
+ * The messages of sensitive-external-kept for one action: each attribute or tag it sets from
+ * `$.External.<key>` where a function that may have answered last marks `<key>` sensitive.
+ */
+function sensitiveKept(action: Action, state: State | undefined, options: LintOptions): string[] {
+  const parameter = RECORDED[action.Type];
+  if (!parameter || !state) return [];
+  const kind = action.Type === 'TagContact' ? 'tag' : 'attribute';
+  const messages: string[] = [];
+  const values = (action.Parameters[parameter] ?? {}) as Record<string, unknown>;
+  for (const [name, value] of Object.entries(values)) {
+    for (const ref of paths(value).filter((r) => r.startsWith('$.External.'))) {
+      const key = ref.slice('$.External.'.length).split('.')[0] ?? '';
+      for (const arn of state.external) {
+        if (!contractOf(options.contracts?.[arn])?.sensitiveOutputs?.includes(key)) continue;
+        messages.push(
+          `${kind} ${name} keeps ${ref}, which ${arn} marks sensitive: it reaches every contact record; keep a fact (${name}Verified=true) or a masked form instead`,
+        );
+      }
+    }
+  }
+  return messages;
 }
 
 function dedupe(findings: Finding[]): Finding[] {

@@ -163,6 +163,20 @@ const CASES: Record<RuleId, { flow: Flow; action: string; options?: LintOptions 
     flow: flow(prompt('say', 'end', 'Your rule set is $.External.CurrentRule_name.'), disconnect('end')),
     action: 'say',
   },
+  'sensitive-external-kept': {
+    flow: flow(
+      lambda('call', 'keep'),
+      {
+        Identifier: 'keep',
+        Type: 'UpdateContactAttributes',
+        Parameters: { Attributes: { dob: '$.External.dateOfBirth' }, TargetContact: 'Current' },
+        Transitions: { NextAction: 'end', Errors: [{ NextAction: 'end', ErrorType: 'NoMatchingError' }] },
+      },
+      disconnect('end'),
+    ),
+    action: 'keep',
+    options: { contracts: { [LAMBDA]: { outputs: ['dateOfBirth'], sensitiveOutputs: ['dateOfBirth'] } } },
+  },
   'unchecked-function': {
     flow: flow(lambda('call', 'end'), disconnect('end')),
     action: 'call',
@@ -212,6 +226,7 @@ describe('lint rules', () => {
       'unreachable',
       'unknown-type',
       'external-before-invoke',
+      'sensitive-external-kept',
     ]);
   });
 

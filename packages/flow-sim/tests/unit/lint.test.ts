@@ -265,6 +265,99 @@ describe('lintFlow', () => {
   });
 });
 
+describe('lintFlow: sensitive answers kept in the contact record', () => {
+  const VALIDATE = '${ValidateInputFunctionArn}';
+  const SCREEN = '${ScreenCallerFunctionArn}';
+  const contracts = {
+    [VALIDATE]: {
+      outputs: ['valid', 'errorCode', 'accountNumber', 'dateOfBirth'],
+      sensitiveOutputs: ['dateOfBirth'],
+    },
+    [SCREEN]: ['decision', 'reason'],
+  };
+  const setAttributes = (id: string, attributes: Record<string, string>, next = 'end') =>
+    action(
+      id,
+      'UpdateContactAttributes',
+      { Attributes: attributes },
+      { next, errors: { NoMatchingError: next } },
+    );
+  const kept = (flow: ReturnType<typeof flowOf>) =>
+    lintFlow(flow, { contracts }).filter((f) => f.rule === 'sensitive-external-kept');
+
+  it('warns when an attribute keeps an answer the function marks sensitive, not its mask', () => {
+    const flow = flowOf(
+      'check',
+      invoke('check', VALIDATE, { schema: 'dob', dateOfBirth: '$.StoredCustomerInput' }, 'keep', 'end'),
+      setAttributes('keep', {
+        dob: '$.External.dateOfBirth',
+        accountMasked: '$.External.accountNumber',
+        dobVerified: 'true',
+      }),
+      hangUp('end'),
+    );
+
+    expect(kept(flow)).toEqual([
+      {
+        rule: 'sensitive-external-kept',
+        severity: 'warning',
+        action: 'keep',
+        message: expect.stringMatching(
+          /^attribute dob keeps \$\.External\.dateOfBirth, which \$\{ValidateInputFunctionArn\} marks sensitive/,
+        ),
+      },
+    ]);
+  });
+
+  it('follows which function answered last, on any path', () => {
+    const flow = flowOf(
+      'check',
+      invoke('check', VALIDATE, { schema: 'dob' }, 'screen', 'end'),
+      // screen-caller's answer replaces validate-input's; its failure leaves it in $.External.
+      invoke('screen', SCREEN, {}, 'after-screen', 'after-failure'),
+      setAttributes('after-screen', { dob: '$.External.dateOfBirth' }),
+      setAttributes('after-failure', { dob: '$.External.dateOfBirth' }),
+      hangUp('end'),
+    );
+
+    expect(kept(flow).map((f) => f.action)).toEqual(['after-failure']);
+  });
+
+  it('looks inside text and at contact tags, not at flow attributes or prompts', () => {
+    const flow = flowOf(
+      'check',
+      invoke('check', VALIDATE, { schema: 'dob' }, 'note', 'end'),
+      setAttributes('note', { note: 'born on $.External.dateOfBirth.' }, 'tag'),
+      action('tag', 'TagContact', { Tags: { dob: '$.External.dateOfBirth' } }, { next: 'flow-only' }),
+      action(
+        'flow-only',
+        'UpdateFlowAttributes',
+        { FlowAttributes: { dob: { Value: '$.External.dateOfBirth' } } },
+        { next: 'say', errors: { NoMatchingError: 'say' } },
+      ),
+      say('say', 'We have $.External.dateOfBirth.', 'end'),
+      hangUp('end'),
+    );
+
+    expect(kept(flow).map((f) => [f.action, f.message.split(',')[0]])).toEqual([
+      ['note', 'attribute note keeps $.External.dateOfBirth'],
+      ['tag', 'tag dob keeps $.External.dateOfBirth'],
+    ]);
+  });
+
+  it('says nothing for functions without a contract, or contracts of output keys alone', () => {
+    const flow = flowOf(
+      'check',
+      invoke('check', VALIDATE, { schema: 'dob' }, 'keep', 'end'),
+      setAttributes('keep', { dob: '$.External.dateOfBirth' }),
+      hangUp('end'),
+    );
+
+    expect(rules(lintFlow(flow))).toEqual([]);
+    expect(rules(lintFlow(flow, { contracts: { [VALIDATE]: ['dateOfBirth'] } }))).toEqual([]);
+  });
+});
+
 describe('renderFlow', () => {
   it('fills placeholders, keeping a certificate valid JSON', () => {
     const flow = load('secure-payment.json');
