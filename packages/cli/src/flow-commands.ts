@@ -7,13 +7,15 @@ import {
   FlowSimulator,
   flowGraph,
   type LambdaHandler,
+  type LintOptions,
   lintFlow,
   parseFlow,
   RenderError,
   renderFlow,
   unwrapFlow,
 } from '@flowguard/flow-sim';
-import { FUNCTIONS } from '@flowguard/functions/registry';
+import { FUNCTIONS, type FunctionName } from '@flowguard/functions/registry';
+import { VALIDATE_INPUT_SENSITIVE_OUTPUTS } from '@flowguard/input-validation/contract';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
 import type { Context } from './context.js';
 import { CommandError, UsageError } from './errors.js';
@@ -45,20 +47,35 @@ async function loadFlow(file: string): Promise<{ document: unknown; flow: Flow }
   }
 }
 
+/** A function's contract as `lintFlow` takes it. */
+type FunctionContract = Exclude<NonNullable<LintOptions['contracts']>[string], readonly string[]>;
+
 /**
  * Contracts by the ARN strings a flow may hold: the placeholder, or a rendered ARN naming the
  * function (`...:function:<prefix><name>[:alias]`), from the function registry.
  */
-function contractsFor(flow: Flow): Record<string, readonly string[]> {
-  const contracts: Record<string, readonly string[]> = {};
-  for (const f of FUNCTIONS) contracts[`\${${f.placeholder}}`] = f.outputs;
+function contractsFor(flow: Flow): Record<string, FunctionContract> {
+  const contract = (f: (typeof FUNCTIONS)[number]): FunctionContract => ({
+    outputs: f.outputs,
+    sensitiveOutputs: SENSITIVE_OUTPUTS[f.name] ?? [],
+  });
+  const contracts: Record<string, FunctionContract> = {};
+  for (const f of FUNCTIONS) contracts[`\${${f.placeholder}}`] = contract(f);
   for (const action of flow.Actions) {
     const target = String(action.Parameters.LambdaFunctionARN ?? '');
     const f = FUNCTIONS.find((candidate) => target.includes(`flowguard-${candidate.name}`));
-    if (f) contracts[target] = f.outputs;
+    if (f) contracts[target] = contract(f);
   }
   return contracts;
 }
+
+/**
+ * Answers a flow must not keep in the contact record, by function. Until the registry carries them
+ * (`sensitiveOutputs` on each entry), read from the capability's contract here.
+ */
+const SENSITIVE_OUTPUTS: Partial<Record<FunctionName, readonly string[]>> = {
+  'validate-input': VALIDATE_INPUT_SENSITIVE_OUTPUTS,
+};
 
 /**
  * Files named by the arguments: a pattern with `*` or `?` in its last part (`flows/*.json`, when

@@ -129,6 +129,71 @@ describe('flowguard flows', () => {
     expect(none).toMatchObject({ code: 1, err: expect.stringMatching(/no file matches/) });
   });
 
+  it("warns when a flow keeps validate-input's date of birth in an attribute, not its masked account number", async () => {
+    const keeping = (file: string, attributes: Record<string, string>, arn = '${ValidateInputFunctionArn}') =>
+      writeFile(
+        join(dir, file),
+        JSON.stringify({
+          Version: '2019-10-30',
+          StartAction: 'check',
+          Actions: [
+            {
+              Identifier: 'check',
+              Type: 'InvokeLambdaFunction',
+              Parameters: {
+                LambdaFunctionARN: arn,
+                InvocationTimeLimitSeconds: '3',
+                LambdaInvocationAttributes: { schema: 'dob', dateOfBirth: '$.Attributes.dob' },
+                ResponseValidation: { ResponseType: 'STRING_MAP' },
+              },
+              Transitions: {
+                NextAction: 'keep',
+                Errors: [{ NextAction: 'end', ErrorType: 'NoMatchingError' }],
+              },
+            },
+            {
+              Identifier: 'keep',
+              Type: 'UpdateContactAttributes',
+              Parameters: { Attributes: attributes, TargetContact: 'Current' },
+              Transitions: {
+                NextAction: 'end',
+                Errors: [{ NextAction: 'end', ErrorType: 'NoMatchingError' }],
+              },
+            },
+            { Identifier: 'end', Type: 'DisconnectParticipant', Parameters: {}, Transitions: {} },
+          ],
+        }),
+      );
+    await keeping('keeps-dob.json', { dob: '$.External.dateOfBirth' });
+    await keeping(
+      'keeps-dob-rendered.json',
+      { dob: '$.External.dateOfBirth' },
+      'arn:aws:lambda:us-east-1:111122223333:function:flowguard-validate-input:live',
+    );
+    await keeping('keeps-mask.json', { accountMasked: '$.External.accountNumber', dobVerified: 'true' });
+
+    const dob = await cli(['flows', 'lint', join(dir, 'keeps-dob.json'), '--max-warnings', '0']);
+    const rendered = await cli(['flows', 'lint', join(dir, 'keeps-dob-rendered.json'), '--json']);
+    const mask = await cli(['flows', 'lint', join(dir, 'keeps-mask.json'), '--max-warnings', '0']);
+
+    expect(dob.code).toBe(1);
+    expect(dob.out).toContain(
+      `${join(dir, 'keeps-dob.json')}: warning sensitive-external-kept at keep: attribute dob keeps $.External.dateOfBirth, which \${ValidateInputFunctionArn} marks sensitive`,
+    );
+    expect(JSON.parse(rendered.out)[0].findings.map((f: { rule: string }) => f.rule)).toContain(
+      'sensitive-external-kept',
+    );
+    expect(mask).toMatchObject({ code: 0, out: `${join(dir, 'keeps-mask.json')}: ok\n` });
+  });
+
+  it('finds no sensitive answer kept in the published flows of others (they call no flowguard function)', async () => {
+    const result = await cli(['flows', 'lint', join(REAL, '*.json'), '--json']);
+    const files: { file: string; findings: { rule: string }[] }[] = JSON.parse(result.out);
+
+    expect(files.length).toBeGreaterThanOrEqual(15);
+    expect(files.flatMap((f) => f.findings).filter((f) => f.rule === 'sensitive-external-kept')).toEqual([]);
+  });
+
   it('refuses a file that is not a flow, with a clear message', async () => {
     const notFlow = join(dir, 'not.json');
     await writeFile(notFlow, '{"hello": 1}');
