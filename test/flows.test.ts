@@ -9,6 +9,7 @@ import {
 } from '@flowguard/cli';
 import { type Flow, FlowSimulator, lintFlow, parseFlow, renderFlow } from '@flowguard/flow-sim';
 import { FUNCTIONS } from '@flowguard/functions/registry';
+import { VALIDATE_INPUT_SENSITIVE_OUTPUTS } from '@flowguard/input-validation/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const FLOWS = new URL('../flows/', import.meta.url);
@@ -51,18 +52,27 @@ describe('shipped flows', () => {
     ).toBe(false);
   });
 
-  it.each(['caller-screening', 'secure-payment', 'validate-account', 'agent-flag-caller'])(
-    '%s lints clean against the functions’ declared outputs, once rendered',
-    (name) => {
-      const contracts = Object.fromEntries(
-        FUNCTIONS.map((f) => [VALUES[f.placeholder] ?? f.placeholder, f.outputs]),
-      );
+  // What `flowguard flows lint` checks against: each function's outputs and those it marks sensitive.
+  const contracts = () =>
+    Object.fromEntries(
+      FUNCTIONS.map((f) => [
+        VALUES[f.placeholder] ?? f.placeholder,
+        {
+          outputs: f.outputs,
+          sensitiveOutputs: f.name === 'validate-input' ? VALIDATE_INPUT_SENSITIVE_OUTPUTS : [],
+        },
+      ]),
+    );
 
+  it.each(['caller-screening', 'secure-payment', 'validate-account', 'agent-flag-caller'])(
+    '%s lints clean against the functions’ declared outputs, once rendered, keeping no sensitive answer',
+    (name) => {
       const findings = lintFlow(load(name), {
-        contracts,
+        contracts: contracts(),
         secureInputArns: [VALUES.SecureInputFunctionArn ?? ''],
       });
 
+      expect(findings.filter((f) => f.rule === 'sensitive-external-kept')).toEqual([]);
       expect(findings.filter((f) => f.severity !== 'info')).toEqual([]);
       // Rendered, the flows name the local functions' ARNs: a note for portability, nothing more.
       expect(new Set(findings.map((f) => f.rule))).toEqual(new Set(['instance-arn']));
@@ -163,5 +173,40 @@ describe('shipped flows', () => {
     // The validated date of birth never reaches the contact attributes (and so the contact record).
     expect(JSON.stringify(trace.attributes)).not.toContain('1990');
     expect(trace.ending.kind).toBe('queue');
+  });
+
+  it('would keep the date of birth in the contact record if the account flow copied it, and lint says so', async () => {
+    const shipped = load('validate-account');
+    // The account flow as a designer might change it: the answer itself instead of dobVerified=true.
+    const changed = {
+      ...shipped,
+      Actions: shipped.Actions.map((a) =>
+        a.Identifier === 'keep-dob'
+          ? { ...a, Parameters: { Attributes: { dob: '$.External.dateOfBirth' } } }
+          : a,
+      ),
+    };
+
+    const trace = await new FlowSimulator(changed).run({
+      contact: { caller: '+14155550167' },
+      functions,
+      inputs: ['12345678#', '07041990#'],
+    });
+    const findings = lintFlow(changed, {
+      contracts: contracts(),
+      secureInputArns: [VALUES.SecureInputFunctionArn ?? ''],
+    });
+
+    expect(trace.attributes).toMatchObject({ accountMasked: '******78', dob: '1990-07-04' });
+    expect(VALIDATE_INPUT_SENSITIVE_OUTPUTS).toContain('dateOfBirth');
+    expect(VALIDATE_INPUT_SENSITIVE_OUTPUTS).not.toContain('accountNumber');
+    // keep-dob is found; keep-account, which copies the masked account number, is not.
+    expect(findings.filter((f) => f.rule === 'sensitive-external-kept')).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        action: 'keep-dob',
+        message: expect.stringContaining('attribute dob keeps $.External.dateOfBirth'),
+      }),
+    ]);
   });
 });
