@@ -59,7 +59,7 @@ describe('shipped flows', () => {
         VALUES[f.placeholder] ?? f.placeholder,
         {
           outputs: f.outputs,
-          sensitiveOutputs: f.name === 'validate-input' ? VALIDATE_INPUT_SENSITIVE_OUTPUTS : [],
+          sensitiveOutputs: f.sensitiveOutputs,
         },
       ]),
     );

@@ -14,8 +14,7 @@ import {
   renderFlow,
   unwrapFlow,
 } from '@flowguard/flow-sim';
-import { FUNCTIONS, type FunctionName } from '@flowguard/functions/registry';
-import { VALIDATE_INPUT_SENSITIVE_OUTPUTS } from '@flowguard/input-validation/contract';
+import { FUNCTIONS } from '@flowguard/functions/registry';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
 import type { Context } from './context.js';
 import { CommandError, UsageError } from './errors.js';
@@ -57,7 +56,7 @@ type FunctionContract = Exclude<NonNullable<LintOptions['contracts']>[string], r
 function contractsFor(flow: Flow): Record<string, FunctionContract> {
   const contract = (f: (typeof FUNCTIONS)[number]): FunctionContract => ({
     outputs: f.outputs,
-    sensitiveOutputs: SENSITIVE_OUTPUTS[f.name] ?? [],
+    sensitiveOutputs: f.sensitiveOutputs,
   });
   const contracts: Record<string, FunctionContract> = {};
   for (const f of FUNCTIONS) contracts[`\${${f.placeholder}}`] = contract(f);
@@ -68,14 +67,6 @@ function contractsFor(flow: Flow): Record<string, FunctionContract> {
   }
   return contracts;
 }
-
-/**
- * Answers a flow must not keep in the contact record, by function. Until the registry carries them
- * (`sensitiveOutputs` on each entry), read from the capability's contract here.
- */
-const SENSITIVE_OUTPUTS: Partial<Record<FunctionName, readonly string[]>> = {
-  'validate-input': VALIDATE_INPUT_SENSITIVE_OUTPUTS,
-};
 
 /**
  * Files named by the arguments: a pattern with `*` or `?` in its last part (`flows/*.json`, when

@@ -16,6 +16,7 @@ import { HANDLER_VARIABLES, type VariableSpec } from '@flowguard/contact';
 import {
   VALIDATE_INPUT_BUDGET_MS,
   VALIDATE_INPUT_OUTPUTS,
+  VALIDATE_INPUT_SENSITIVE_OUTPUTS,
   VALIDATION_VARIABLES,
 } from '@flowguard/input-validation/contract';
 import {
@@ -56,6 +57,11 @@ export interface FunctionDefinition {
   readonly placeholder: string;
   /** Keys of its flat answer besides `error`: what a flow may read from `$.External`. */
   readonly outputs: readonly string[];
+  /**
+   * Answers that carry a personal or secret value (a date of birth): a flow must not keep them in
+   * contact attributes, which land in every contact record (`flowguard flows lint` warns).
+   */
+  readonly sensitiveOutputs: readonly string[];
   /** Every variable it reads, the wrapper's first. */
   readonly variables: readonly VariableSpec[];
   readonly clients: readonly AwsClient[];
@@ -83,6 +89,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'src/handlers/screen-caller.ts',
     placeholder: 'ScreenCallerFunctionArn',
     outputs: SCREEN_CALLER_OUTPUTS,
+    sensitiveOutputs: [],
     variables: screening,
     clients: ['dynamodb'],
     failMode:
@@ -99,6 +106,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'src/handlers/flag-caller.ts',
     placeholder: 'FlagCallerFunctionArn',
     outputs: FLAG_CALLER_OUTPUTS,
+    sensitiveOutputs: [],
     variables: screening,
     clients: ['dynamodb'],
     failMode: '`flagged=false`: nothing was written',
@@ -114,6 +122,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'src/handlers/validate-input.ts',
     placeholder: 'ValidateInputFunctionArn',
     outputs: VALIDATE_INPUT_OUTPUTS,
+    sensitiveOutputs: VALIDATE_INPUT_SENSITIVE_OUTPUTS,
     variables: [...handlerVariables(VALIDATE_INPUT_BUDGET_MS), ...VALIDATION_VARIABLES],
     clients: [],
     failMode: '`valid=false` with the code in `errorCode`',
@@ -129,6 +138,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'src/handlers/secure-input.ts',
     placeholder: 'SecureInputFunctionArn',
     outputs: SECURE_INPUT_OUTPUTS,
+    // Derived facts only: last four, brand, length, a keyed fingerprint, a token.
+    sensitiveOutputs: [],
     variables: [...handlerVariables(SECURE_INPUT_BUDGET_MS), ...SECURE_INPUT_VARIABLES],
     clients: ['secrets-manager', 'kms'],
     failMode: '`valid=false` with the code in `errorCode`; never the input',
@@ -145,6 +156,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'src/handlers/encrypt-input.ts',
     placeholder: 'EncryptInputFunctionArn',
     outputs: ENCRYPT_INPUT_OUTPUTS,
+    sensitiveOutputs: [],
     variables: [...handlerVariables(SECURE_INPUT_BUDGET_MS), ...ENCRYPT_INPUT_VARIABLES],
     clients: ['kms'],
     failMode: '`valid=false`, no token, no mask',

@@ -7,7 +7,11 @@ import {
 } from '@flowguard/contact';
 import { type CountryCode, isSupportedCountry } from 'libphonenumber-js/min';
 import { settings } from './checks.js';
-import { VALIDATE_INPUT_BUDGET_MS, VALIDATE_INPUT_OUTPUTS } from './contract.js';
+import {
+  VALIDATE_INPUT_BUDGET_MS,
+  VALIDATE_INPUT_OUTPUTS,
+  VALIDATE_INPUT_SENSITIVE_OUTPUTS,
+} from './contract.js';
 import { SENSITIVE_KEYS } from './generated/schemas.js';
 import { hasSchema, validateInput } from './validate.js';
 
@@ -32,7 +36,8 @@ export function validateInputFunction(config: ValidationConfig = { defaultCountr
   return {
     name: 'validate-input',
     outputKeys: VALIDATE_INPUT_OUTPUTS,
-    sensitiveKeys: SENSITIVE_KEYS,
+    // Personal answers (a date of birth) are kept out of the logs like the secrets are.
+    sensitiveKeys: [...SENSITIVE_KEYS, ...VALIDATE_INPUT_SENSITIVE_OUTPUTS],
     budgetMs: VALIDATE_INPUT_BUDGET_MS,
     failMode: (code) => ({ valid: false, errorField: '', errorCode: code, errorMessageKey: `input_${code}` }),
     handle(contact) {

@@ -3,7 +3,7 @@
 import { ConfigError, flowHandler, type HandlerConfig, type LogLevel } from '@flowguard/contact';
 import { voiceEvent } from '@flowguard/testing';
 import { describe, expect, it } from 'vitest';
-import { VALIDATE_INPUT_OUTPUTS } from '../../src/contract.js';
+import { VALIDATE_INPUT_OUTPUTS, VALIDATE_INPUT_SENSITIVE_OUTPUTS } from '../../src/contract.js';
 import { readValidationConfig, validateInputFunction } from '../../src/function.js';
 import { OUTPUT_KEYS, SENSITIVE_KEYS } from '../../src/generated/schemas.js';
 import { useFixedClock, VALID } from './helpers.js';
@@ -157,7 +157,10 @@ describe('validate-input', () => {
     );
     expect(VALIDATE_INPUT_OUTPUTS).toEqual(expect.arrayContaining([...OUTPUT_KEYS]));
     for (const key of VALIDATE_INPUT_OUTPUTS) expect(key).toMatch(/^[A-Za-z0-9_]{1,64}$/);
-    expect(validateInputFunction().sensitiveKeys).toEqual(SENSITIVE_KEYS);
+    expect(validateInputFunction().sensitiveKeys).toEqual([
+      ...SENSITIVE_KEYS,
+      ...VALIDATE_INPUT_SENSITIVE_OUTPUTS,
+    ]);
   });
 });
 
@@ -215,6 +218,22 @@ describe('validate-input logs', () => {
       const text = JSON.stringify(entry);
       for (const [name, secret] of Object.entries(SECRETS)) {
         expect(text.includes(secret), `${name} in ${text}`).toBe(false);
+      }
+    }
+  });
+
+  it('never log a date of birth, neither as typed nor as answered, at the default level or at debug', async () => {
+    for (const logLevel of ['info', 'debug'] as const) {
+      const lines: string[] = [];
+      const h = handler({ logLevel, logEvent: logLevel === 'debug', lines });
+
+      const response = await h(call({ schema: 'dob', dateOfBirth: '07041990' }, 'contact-dob-log'));
+
+      expect(response).toMatchObject({ valid: 'true', dateOfBirth: '1990-07-04' });
+      expect(lines.some((line) => line.includes('"message":"invocation"'))).toBe(true);
+      for (const line of lines) {
+        expect(line).not.toContain('1990-07-04');
+        expect(line).not.toContain('07041990');
       }
     }
   });
