@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 
 /** Requests a local service received, by operation (`GetSecretValue`, `Decrypt`, ...). */
 export interface RequestCounter {
@@ -186,7 +186,7 @@ function send(response: ServerResponse, status: number, body: JsonObject, close 
  * Listens on 127.0.0.1 and resolves with the port. Port 0 (the default): the OS picks a free port,
  * so suites running in parallel never clash. A fixed port that is taken rejects (`EADDRINUSE`).
  */
-export function listen(server: Server, port = 0): Promise<number> {
+export function listen(server: NetServer, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
@@ -196,7 +196,8 @@ export function listen(server: Server, port = 0): Promise<number> {
   });
 }
 
-function close(server: Server): Promise<void> {
+/** Closes a server and every connection it holds, idle or not. */
+export function close(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.closeAllConnections();
     server.close(() => resolve());
