@@ -14,7 +14,9 @@ export {
   type LocalDynamoDBOptions,
   startLocalDynamoDB,
 } from './local-dynamodb.js';
+export { type LocalKinesis, type LocalKinesisOptions, startLocalKinesis } from './local-kinesis.js';
 export { type LocalKms, type LocalKmsKey, type LocalKmsOptions, startLocalKms } from './local-kms.js';
+export { type LocalS3, type LocalS3Options, startLocalS3 } from './local-s3.js';
 export {
   type LocalSecretsManager,
   type LocalSecretsManagerOptions,

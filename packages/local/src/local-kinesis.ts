@@ -1,7 +1,13 @@
 /// <reference path="./types/kinesalite.d.ts" />
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import { createServer as createHttp2Server, type Http2ServerRequest } from 'node:http2';
-import { type AddressInfo, connect, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import {
+  type AddressInfo,
+  connect,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
 import {
   CreateStreamCommand,
   KinesisClient,
@@ -62,7 +68,8 @@ const NAMES_A_STREAM = new Set([
 ]);
 const STREAM_ARN = /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/([A-Za-z0-9_.-]{1,128})$/;
 
-export const streamArn = (name: string) => `arn:aws:kinesis:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stream/${name}`;
+export const streamArn = (name: string) =>
+  `arn:aws:kinesis:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stream/${name}`;
 
 /** Whether the bytes a connection opened with are HTTP/2's preface (h2c with prior knowledge). */
 function isHttp2(first: Buffer): boolean {
@@ -123,7 +130,12 @@ interface Answer {
 }
 
 /** Sends a request on to kinesalite over HTTP/1.1 and buffers its answer. */
-function forward(port: number, method: string, headers: Record<string, string>, body: Buffer): Promise<Answer> {
+function forward(
+  port: number,
+  method: string,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const upstream = request(
       { host: '127.0.0.1', port, method, path: '/', headers: { ...headers, 'content-length': body.length } },
@@ -198,7 +210,12 @@ export async function startLocalKinesis(options: LocalKinesisOptions = {}): Prom
     for (const [name, value] of Object.entries(req.headers))
       if (typeof value === 'string' && !name.startsWith(':') && !HOP_BY_HOP.has(name)) headers[name] = value;
     const contentType = headers['content-type'] ?? '';
-    const answer = await forward(kinesisPort, req.method ?? 'POST', headers, withStreamName(operation, contentType, body));
+    const answer = await forward(
+      kinesisPort,
+      req.method ?? 'POST',
+      headers,
+      withStreamName(operation, contentType, body),
+    );
     res.writeHead(answer.status, { ...answer.headers, 'content-length': answer.body.length });
     res.end(answer.body);
   };

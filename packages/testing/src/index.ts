@@ -10,9 +10,13 @@ export {
   type LocalAwsOptions,
   type LocalDynamoDB,
   type LocalDynamoDBOptions,
+  type LocalKinesis,
+  type LocalKinesisOptions,
   type LocalKms,
   type LocalKmsKey,
   type LocalKmsOptions,
+  type LocalS3,
+  type LocalS3Options,
   type LocalSecretsManager,
   type LocalSecretsManagerOptions,
   type RequestCounter,
@@ -21,7 +25,9 @@ export {
   startLocalAws,
   startLocalDynamoDB,
   startLocalDynamoDBProcess,
+  startLocalKinesis,
   startLocalKms,
+  startLocalS3,
   startLocalSecretsManager,
 } from '@flowguard/local';
 export {

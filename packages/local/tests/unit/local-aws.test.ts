@@ -1,5 +1,12 @@
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  PutRecordCommand,
+} from '@aws-sdk/client-kinesis';
 import { GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
@@ -70,6 +77,53 @@ describe('startLocalAws', () => {
 
       expect(SecretString).toBe('ok');
       expect(KeyId).toBe(arn);
+    } finally {
+      for (const key of Object.keys(local.env)) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+      await local.stop();
+    }
+  });
+
+  it('starts Kinesis and S3 too, reached by clients configured by env alone', async () => {
+    const local = await startLocalAws({ kinesis: true, s3: true, s3Options: { buckets: ['recordings'] } });
+    const saved = { ...process.env };
+    Object.assign(process.env, local.env);
+    try {
+      expect(Object.keys(local.env).sort()).toEqual([
+        'AWS_ACCESS_KEY_ID',
+        'AWS_ENDPOINT_URL_KINESIS',
+        'AWS_ENDPOINT_URL_S3',
+        'AWS_REGION',
+        'AWS_SECRET_ACCESS_KEY',
+      ]);
+      expect(local.env.AWS_ENDPOINT_URL_KINESIS).toBe(local.kinesis.endpoint);
+      expect(local.env.AWS_ENDPOINT_URL_S3).toBe(local.s3.endpoint);
+      await local.kinesis.createStream('contact-records');
+      // What a handler does: clients with no endpoint, region or credentials of their own.
+      const kinesis = new KinesisClient({});
+      const s3 = new S3Client({});
+
+      const put = await kinesis.send(
+        new PutRecordCommand({ StreamName: 'contact-records', PartitionKey: 'c', Data: Buffer.from('ctr') }),
+      );
+      const { ShardIterator } = await kinesis.send(
+        new GetShardIteratorCommand({
+          StreamName: 'contact-records',
+          ShardId: put.ShardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      );
+      const { Records = [] } = await kinesis.send(new GetRecordsCommand({ ShardIterator }));
+      await s3.send(new PutObjectCommand({ Bucket: 'recordings', Key: 'a.wav', Body: 'wav' }));
+      const object = await s3.send(new GetObjectCommand({ Bucket: 'recordings', Key: 'a.wav' }));
+      const body = await object.Body?.transformToString();
+      kinesis.destroy();
+      s3.destroy();
+
+      expect(Records.map((record) => Buffer.from(record.Data ?? []).toString('utf8'))).toEqual(['ctr']);
+      expect(body).toBe('wav');
     } finally {
       for (const key of Object.keys(local.env)) {
         if (saved[key] === undefined) delete process.env[key];

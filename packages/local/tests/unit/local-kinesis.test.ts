@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import {
+  type _Record,
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
@@ -8,7 +9,6 @@ import {
   ListShardsCommand,
   PutRecordCommand,
   PutRecordsCommand,
-  type _Record,
 } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalKinesis, startLocalKinesis } from '../../src/local-kinesis.js';
@@ -85,7 +85,11 @@ describe('startLocalKinesis', () => {
     await local.createStream('round-trip', 2);
 
     const one = await local.client.send(
-      new PutRecordCommand({ StreamName: 'round-trip', PartitionKey: 'contact-1', Data: Buffer.from('first') }),
+      new PutRecordCommand({
+        StreamName: 'round-trip',
+        PartitionKey: 'contact-1',
+        Data: Buffer.from('first'),
+      }),
     );
     const many = await local.client.send(
       new PutRecordsCommand({
