@@ -8,13 +8,7 @@ import {
   type Server as NetServer,
   type Socket,
 } from 'node:net';
-import {
-  CreateStreamCommand,
-  KinesisClient,
-  type KinesisClientConfig,
-  waitUntilStreamExists,
-} from '@aws-sdk/client-kinesis';
-import kinesalite from 'kinesalite';
+import type { KinesisClient, KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import { close, LOCAL_ACCOUNT_ID, listen, type RequestCounter } from './local-aws-json.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-dynamodb.js';
 
@@ -169,6 +163,9 @@ function forward(
  */
 export async function startLocalKinesis(options: LocalKinesisOptions = {}): Promise<LocalKinesis> {
   const statusMs = options.streamStatusMs ?? 0;
+  // Loaded when first started, so that importing @flowguard/local (every `flowguard` command) does not pay for them.
+  const [{ default: kinesalite }, { CreateStreamCommand, KinesisClient, waitUntilStreamExists }] =
+    await Promise.all([import('kinesalite'), import('@aws-sdk/client-kinesis')]);
   // kinesalite takes its ARNs' account and region from the environment when it starts.
   const saved = { account: process.env.AWS_ACCOUNT_ID, region: process.env.AWS_REGION };
   process.env.AWS_ACCOUNT_ID = LOCAL_ACCOUNT_ID;

@@ -3,9 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
-import AWSAccount from 's3rver/lib/models/account.js';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { close, LOCAL_ACCOUNT_ID, listen } from './local-aws-json.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-dynamodb.js';
 
@@ -185,6 +183,10 @@ const objectKey = (bucket: string, key: string) => `${bucket}/${key}`;
  * - `CopySource` is decoded the way S3 decodes it.
  */
 export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS3> {
+  // Loaded when first started, so that importing @flowguard/local (every `flowguard` command) does not pay for them.
+  const [{ default: S3rver }, { default: AWSAccount }, { CreateBucketCommand, S3Client }] = await Promise.all(
+    [import('s3rver'), import('s3rver/lib/models/account.js'), import('@aws-sdk/client-s3')],
+  );
   new AWSAccount(LOCAL_ACCOUNT_ID, 'flowguard-local').createKeyPair(
     LOCAL_CREDENTIALS.accessKeyId,
     LOCAL_CREDENTIALS.secretAccessKey,
