@@ -4,7 +4,7 @@ import type { Context } from './context.js';
 import { CommandError, UsageError } from './errors.js';
 import {
   type LocalKeys,
-  type LocalServices,
+  type LocalServicesWithStreams,
   seedLocalKeys,
   startLocalServices,
 } from './local-environment.js';
@@ -16,7 +16,9 @@ export const DEFAULT_KEYS_DIR = '.flowguard-local-keys';
 /** The env file's first line; it names the process, so a live run's file is never taken over. */
 const MARKER = /^# flowguard local \(pid (\d+)\)/;
 
-const SERVICES = ['DynamoDB', 'Secrets Manager', 'KMS'] as const;
+/** The services in port order: with `--port n`, the first listens on n, the next on n+1, ... */
+const SERVICES = ['DynamoDB', 'Secrets Manager', 'KMS', 'Kinesis', 'S3'] as const;
+const MAX_BASE_PORT = 65_535 - (SERVICES.length - 1);
 
 /**
  * Unset by the env file: with AWS_PROFILE set the SDK takes the profile's credentials over the
@@ -39,8 +41,10 @@ export function exportLines(env: Readonly<Record<string, string>>): string {
 function parsePort(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const port = Number(text);
-  if (!/^\d{1,5}$/.test(text) || port < 1 || port > 65_533)
-    throw new UsageError(`--port must be a whole number from 1 to 65533, not '${text.slice(0, 20)}'`);
+  if (!/^\d{1,5}$/.test(text) || port < 1 || port > MAX_BASE_PORT)
+    throw new UsageError(
+      `--port must be a whole number from 1 to ${MAX_BASE_PORT}, not '${text.slice(0, 20)}'`,
+    );
   return port;
 }
 
@@ -123,9 +127,9 @@ interface Written {
 }
 
 /**
- * `flowguard local`: local DynamoDB (dynalite, with the table), Secrets Manager and KMS on
- * 127.0.0.1; optionally a Connect key pair, a fingerprint key and a token key seeded the way the
- * functions read them. Writes the `export` lines to the env file (mode 600) and prints them, then
+ * `flowguard local`: local DynamoDB (dynalite, with the table), Secrets Manager, KMS, Kinesis
+ * (kinesalite) and S3 (s3rver) on 127.0.0.1; optionally a Connect key pair, a fingerprint key and
+ * a token key seeded the way the functions read them. Writes the `export` lines to the env file (mode 600) and prints them, then
  * runs until interrupted: then every server stops, the files it wrote are removed, and it exits 0.
  * The private key goes only into local Secrets Manager: never to stdout or a file.
  */
@@ -139,7 +143,7 @@ export async function runLocal(
   const tableName = ctx.table();
   const envFile = resolve(options.envFile ?? DEFAULT_ENV_FILE);
   const keysDir = resolve(options.keysDir ?? join(dirname(envFile), DEFAULT_KEYS_DIR));
-  const ports = base === undefined ? undefined : [base, base + 1, base + 2];
+  const ports = base === undefined ? undefined : SERVICES.map((_, i) => base + i);
   const header = `# flowguard local (pid ${process.pid}), started ${new Date(ctx.nowMs()).toISOString()}: source this file.\n# Removed when flowguard local stops.\n`;
 
   // Subscribed first: a stop request during start-up ends the run as soon as it is up.
@@ -147,7 +151,7 @@ export async function runLocal(
   const written: Written[] = [];
   let createdKeysDir = false;
   let claimed = false;
-  let services: LocalServices | undefined;
+  let services: LocalServicesWithStreams | undefined;
   /** Stops what runs and removes what this run wrote (unless changed since); safe to call twice. */
   const cleanup = async () => {
     const started = services;
@@ -182,7 +186,14 @@ export async function runLocal(
 
     services = await startLocalServices({
       tableName,
-      ports: ports && { dynamodb: ports[0], secretsManager: ports[1], kms: ports[2] },
+      streams: true,
+      ports: ports && {
+        dynamodb: ports[0],
+        secretsManager: ports[1],
+        kms: ports[2],
+        kinesis: ports[3],
+        s3: ports[4],
+      },
     }).catch((error: unknown) => {
       throw startError(error, ports ?? []);
     });
@@ -191,6 +202,8 @@ export async function runLocal(
       AWS_ENDPOINT_URL_DYNAMODB: services.dynamodb.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: services.secretsManager.endpoint,
       AWS_ENDPOINT_URL_KMS: services.kms.endpoint,
+      AWS_ENDPOINT_URL_KINESIS: services.kinesis.endpoint,
+      AWS_ENDPOINT_URL_S3: services.s3.endpoint,
       AWS_REGION: services.env.AWS_REGION ?? '',
       AWS_ACCESS_KEY_ID: services.env.AWS_ACCESS_KEY_ID ?? '',
       AWS_SECRET_ACCESS_KEY: services.env.AWS_SECRET_ACCESS_KEY ?? '',
@@ -226,7 +239,7 @@ export async function runLocal(
       ctx.out(`${JSON.stringify({ envFile, env, unset: UNSET_VARIABLES, ...(key ? { key } : {}) })}\n`);
     } else {
       ctx.out(
-        `flowguard local: DynamoDB (table ${services.dynamodb.tableName}), Secrets Manager and KMS on 127.0.0.1\n\n`,
+        `flowguard local: DynamoDB (table ${services.dynamodb.tableName}), Secrets Manager, KMS, Kinesis and S3 on 127.0.0.1\n\n`,
       );
       ctx.out(exportLines(env));
       if (keys && files) {

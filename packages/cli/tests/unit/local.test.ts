@@ -16,11 +16,36 @@ import { run } from '../../src/index.js';
 import { shellQuote, UNSET_VARIABLES } from '../../src/local-command.js';
 import { cli } from './support/cli.js';
 
-// @aws-sdk/client-kms is a dependency of @flowguard/local, not of the CLI: it is loaded from
-// there rather than added here.
-const { KMS } = createRequire(join(import.meta.dirname, '../../../local/package.json'))(
-  '@aws-sdk/client-kms',
-) as { KMS: new (config: Record<string, unknown>) => LocalKms['client'] };
+// @aws-sdk/client-kms, client-kinesis and client-s3 are dependencies of @flowguard/local, not of
+// the CLI: they are loaded from there rather than added here.
+const fromLocal = createRequire(join(import.meta.dirname, '../../../local/package.json'));
+const { KMS } = fromLocal('@aws-sdk/client-kms') as {
+  KMS: new (config: Record<string, unknown>) => LocalKms['client'];
+};
+const { Kinesis } = fromLocal('@aws-sdk/client-kinesis') as {
+  Kinesis: new (
+    config: Record<string, unknown>,
+  ) => {
+    createStream(input: { StreamName: string; ShardCount: number }): Promise<unknown>;
+    describeStreamSummary(input: {
+      StreamName: string;
+    }): Promise<{ StreamDescriptionSummary?: { StreamName?: string } }>;
+    destroy(): void;
+  };
+};
+const { S3 } = fromLocal('@aws-sdk/client-s3') as {
+  S3: new (
+    config: Record<string, unknown>,
+  ) => {
+    createBucket(input: { Bucket: string }): Promise<unknown>;
+    putObject(input: { Bucket: string; Key: string; Body: string }): Promise<unknown>;
+    getObject(input: {
+      Bucket: string;
+      Key: string;
+    }): Promise<{ Body?: { transformToString(): Promise<string> } }>;
+    destroy(): void;
+  };
+};
 
 const sh = promisify(execFile);
 
@@ -91,11 +116,12 @@ function probe(port: number): Promise<string> {
 }
 
 /**
- * Listening servers in this process: a failed start must leave the count where it was. Closed
- * servers' handles go at the next turn of the event loop: counted after it.
+ * Listening servers in this process: a failed start must leave the count where it was. A server's
+ * 'close' comes before its handle is gone, which can take to the end of the next turn of the event
+ * loop: counted after two.
  */
 async function listening(): Promise<number> {
-  await new Promise((resolve) => setImmediate(resolve));
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
   return process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
 }
 
@@ -109,24 +135,27 @@ function listenOn(port: number): Promise<Server> {
 
 const closeServer = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
-/** A port n such that n, n+1 and n+2 are free on 127.0.0.1 right now. */
+/** The ports `--port n` takes: DynamoDB, Secrets Manager, KMS, Kinesis and S3. */
+const PORTS = 5;
+
+/** A port n such that n to n+4 are free on 127.0.0.1 right now. */
 async function freePortBase(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const probeServer = await listenOn(0);
     const base = (probeServer.address() as { port: number }).port;
     await closeServer(probeServer);
-    if (base > 65_533) continue;
+    if (base > 65_535 - (PORTS - 1)) continue;
     const held: Server[] = [];
     try {
-      for (const port of [base, base + 1, base + 2]) held.push(await listenOn(port));
+      for (let i = 0; i < PORTS; i++) held.push(await listenOn(base + i));
       return base;
     } catch {
-      // one of the three is taken: try another
+      // one of them is taken: try another
     } finally {
       await Promise.all(held.map(closeServer));
     }
   }
-  throw new Error('no three consecutive free ports');
+  throw new Error(`no ${PORTS} consecutive free ports`);
 }
 
 const exists = (path: string) =>
@@ -166,6 +195,8 @@ describe('flowguard local', () => {
       AWS_ENDPOINT_URL_DYNAMODB: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       AWS_ENDPOINT_URL_SECRETS_MANAGER: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       AWS_ENDPOINT_URL_KMS: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      AWS_ENDPOINT_URL_KINESIS: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      AWS_ENDPOINT_URL_S3: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'flowguard-local',
       AWS_SECRET_ACCESS_KEY: 'flowguard-local',
@@ -197,6 +228,8 @@ describe('flowguard local', () => {
     const dynamodb = new DynamoDBClient({});
     const secretsManager = new SecretsManagerClient({});
     const kms = new KMS({});
+    const kinesis = new Kinesis({});
+    const s3 = new S3({});
     try {
       const { Table } = await dynamodb.send(
         new DescribeTableCommand({ TableName: env.FLOWGUARD_TABLE_NAME }),
@@ -238,10 +271,21 @@ describe('flowguard local', () => {
       expect(dataKey.Plaintext).toHaveLength(32);
       const opened = await kms.decrypt({ CiphertextBlob: dataKey.CiphertextBlob });
       expect(Buffer.from(opened.Plaintext ?? []).equals(Buffer.from(dataKey.Plaintext ?? []))).toBe(true);
+
+      await kinesis.createStream({ StreamName: 'contact-records', ShardCount: 1 });
+      const stream = await kinesis.describeStreamSummary({ StreamName: 'contact-records' });
+      expect(stream.StreamDescriptionSummary?.StreamName).toBe('contact-records');
+
+      await s3.createBucket({ Bucket: 'recordings' });
+      await s3.putObject({ Bucket: 'recordings', Key: 'a.wav', Body: 'wav' });
+      const object = await s3.getObject({ Bucket: 'recordings', Key: 'a.wav' });
+      expect(await object.Body?.transformToString()).toBe('wav');
     } finally {
       dynamodb.destroy();
       secretsManager.destroy();
       kms.destroy();
+      kinesis.destroy();
+      s3.destroy();
     }
 
     local.stop();
@@ -252,6 +296,8 @@ describe('flowguard local', () => {
       'AWS_ENDPOINT_URL_DYNAMODB',
       'AWS_ENDPOINT_URL_SECRETS_MANAGER',
       'AWS_ENDPOINT_URL_KMS',
+      'AWS_ENDPOINT_URL_KINESIS',
+      'AWS_ENDPOINT_URL_S3',
     ])
       expect(await probe(portOf(env[name]))).toBe('ECONNREFUSED');
     expect(await listening()).toBe(baseline);
@@ -259,7 +305,7 @@ describe('flowguard local', () => {
     expect(await exists(keysDir)).toBe(false);
   }, 60_000);
 
-  it('listens on --port, +1 and +2 and, without --seed-keys, seeds nothing', async () => {
+  it('listens on --port and the four ports after it and, without --seed-keys, seeds nothing', async () => {
     const envFile = join(dir, 'ports.env');
     const base = await freePortBase();
     const local = startLocal(['--port', String(base), '--out', envFile]);
@@ -272,11 +318,13 @@ describe('flowguard local', () => {
     expect(env.AWS_ENDPOINT_URL_DYNAMODB).toBe(`http://127.0.0.1:${base}`);
     expect(env.AWS_ENDPOINT_URL_SECRETS_MANAGER).toBe(`http://127.0.0.1:${base + 1}`);
     expect(env.AWS_ENDPOINT_URL_KMS).toBe(`http://127.0.0.1:${base + 2}`);
+    expect(env.AWS_ENDPOINT_URL_KINESIS).toBe(`http://127.0.0.1:${base + 3}`);
+    expect(env.AWS_ENDPOINT_URL_S3).toBe(`http://127.0.0.1:${base + 4}`);
     expect(env.FLOWGUARD_TABLE_NAME).toBe('flowguard');
     expect(Object.keys(env).filter((name) => /KEY_ID|SECRET_ID/.test(name))).toEqual(['AWS_ACCESS_KEY_ID']);
     expect(local.output().out).not.toContain('Connect key');
     expect(await exists(join(dir, '.flowguard-local-keys'))).toBe(false);
-    for (const port of [base, base + 1, base + 2]) expect(await probe(port)).toBe('ECONNREFUSED');
+    for (let i = 0; i < PORTS; i++) expect(await probe(base + i)).toBe('ECONNREFUSED');
   });
 
   it('prints one JSON object with --json', async () => {
@@ -301,6 +349,8 @@ describe('flowguard local', () => {
       'AWS_ENDPOINT_URL_DYNAMODB',
       'AWS_ENDPOINT_URL_SECRETS_MANAGER',
       'AWS_ENDPOINT_URL_KMS',
+      'AWS_ENDPOINT_URL_KINESIS',
+      'AWS_ENDPOINT_URL_S3',
       'AWS_REGION',
       'AWS_ACCESS_KEY_ID',
       'AWS_SECRET_ACCESS_KEY',
@@ -322,6 +372,23 @@ describe('flowguard local', () => {
       });
       expect(await listening()).toBe(baseline);
       expect(await exists(envFile)).toBe(false);
+    } finally {
+      await closeServer(blocker);
+    }
+  });
+
+  it('names the service whose port is in use: S3 on --port + 4', async () => {
+    const base = await freePortBase();
+    const blocker = await listenOn(base + 4);
+    const baseline = await listening();
+    try {
+      const local = startLocal(['--port', String(base), '--out', join(dir, 'busy-s3.env')]);
+      expect(await local.done).toBe(1);
+      expect(local.output().err).toBe(
+        `flowguard: port ${base + 4} (S3) is in use on 127.0.0.1; pick another --port, or leave it out\n`,
+      );
+      expect(await listening()).toBe(baseline);
+      for (let i = 0; i < PORTS - 1; i++) expect(await probe(base + i)).toBe('ECONNREFUSED');
     } finally {
       await closeServer(blocker);
     }
@@ -397,9 +464,9 @@ describe('flowguard local', () => {
 
   it.each([
     [['--env-file', 'x.env'], "flowguard: unknown option '--env-file'"],
-    [['--port', '0'], "flowguard: --port must be a whole number from 1 to 65533, not '0'"],
-    [['--port', '65534'], "flowguard: --port must be a whole number from 1 to 65533, not '65534'"],
-    [['--port', '80a'], "flowguard: --port must be a whole number from 1 to 65533, not '80a'"],
+    [['--port', '0'], "flowguard: --port must be a whole number from 1 to 65531, not '0'"],
+    [['--port', '65532'], "flowguard: --port must be a whole number from 1 to 65531, not '65532'"],
+    [['--port', '80a'], "flowguard: --port must be a whole number from 1 to 65531, not '80a'"],
     [['--keys-dir', 'k'], 'flowguard: --keys-dir is only used with --seed-keys'],
     [['extra'], "flowguard: unexpected argument 'extra'"],
   ])('exits 2 for %j, starting nothing', async (args, message) => {

@@ -13,9 +13,13 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalKinesis, startLocalKinesis } from '../../src/local-kinesis.js';
 
-/** Listening servers in this process, counted after closed ones' handles have gone. */
+/**
+ * Listening servers in this process: a failed start must leave the count where it was. A server's
+ * 'close' comes before its handle is gone, which can take to the end of the next turn of the event
+ * loop: counted after two.
+ */
 async function listening(): Promise<number> {
-  await new Promise((resolve) => setImmediate(resolve));
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
   return process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
 }
 
