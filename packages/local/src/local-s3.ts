@@ -204,6 +204,28 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     if (found.bucketKey) res.setHeader(SSE_BUCKET_KEY, 'true');
   };
 
+  /**
+   * Runs `then` once s3rver has answered 200 and before the answer goes out: s3rver answers with
+   * one `end`, when the object is written.
+   */
+  const afterSuccess = (res: ServerResponse, then: () => Promise<void>) => {
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.end = ((...args: unknown[]) => {
+      if (res.statusCode !== 200) return end(...args);
+      then().then(
+        () => end(...args),
+        () => {
+          res.removeHeader('content-length');
+          sendError(
+            res,
+            new S3Failure('InternalError', 'We encountered an internal error. Please try again.', 500),
+          );
+        },
+      );
+      return res;
+    }) as ServerResponse['end'];
+  };
+
   /** PutObject or CopyObject: checked here, written by s3rver, then tags and encryption kept. */
   const write = (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const { bucket, key } = target(url);
@@ -225,26 +247,11 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
       if (xml === undefined) await store.deleteSubresource(bucket, key, 'tagging');
       else await store.putSubresource(bucket, key, { type: 'tagging', toXML: () => xml });
     };
-    // s3rver answers with one `end`: the object is written by then, and the answer not yet sent.
-    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-    res.end = ((...args: unknown[]) => {
-      if (res.statusCode !== 200) return end(...args);
-      keepTags().then(
-        () => {
-          encryption.set(objectKey(bucket, key), sse);
-          answerEncryption(res, sse);
-          end(...args);
-        },
-        () => {
-          res.removeHeader('content-length');
-          sendError(
-            res,
-            new S3Failure('InternalError', 'We encountered an internal error. Please try again.', 500),
-          );
-        },
-      );
-      return res;
-    }) as ServerResponse['end'];
+    afterSuccess(res, async () => {
+      await keepTags();
+      encryption.set(objectKey(bucket, key), sse);
+      answerEncryption(res, sse);
+    });
     s3(req, res);
   };
 
@@ -268,10 +275,13 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
       if (onObject && req.method === 'PUT' && !url.searchParams.has('uploadId')) write(req, res, url);
       else if (onObject && (req.method === 'GET' || req.method === 'HEAD')) read(req, res, url);
       else {
-        // A multipart upload's object: no encryption or tags are modelled for it.
+        // A multipart upload's object (CompleteMultipartUpload): no encryption or tags are modelled.
         if (onObject && req.method === 'POST' && url.searchParams.has('uploadId')) {
           const { bucket, key } = target(url);
-          encryption.delete(objectKey(bucket, key));
+          afterSuccess(res, async () => {
+            encryption.delete(objectKey(bucket, key));
+            await store.deleteSubresource(bucket, key, 'tagging');
+          });
         }
         s3(req, res);
       }

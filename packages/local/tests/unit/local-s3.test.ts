@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
@@ -10,6 +12,7 @@ import {
   PutObjectCommand,
   PutObjectTaggingCommand,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3, startLocalS3 } from '../../src/local-s3.js';
@@ -203,6 +206,45 @@ describe('startLocalS3', () => {
 
     expect(untagged.TagSet).toEqual([]);
     expect(tagged.TagSet).toEqual([{ Key: 'later', Value: 'yes' }]);
+  });
+
+  it('gives an object written by a multipart upload no encryption and no tags (not modelled)', async () => {
+    const Key = 'multipart.wav';
+    await local.client.send(
+      new PutObjectCommand({
+        Bucket: 'recordings',
+        Key,
+        Body: 'old',
+        Tagging: 'a=1',
+        ServerSideEncryption: 'aws:kms',
+      }),
+    );
+
+    const { UploadId } = await local.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: 'recordings',
+        Key,
+        ServerSideEncryption: 'aws:kms',
+        Tagging: 'b=2',
+      }),
+    );
+    const part = await local.client.send(
+      new UploadPartCommand({ Bucket: 'recordings', Key, UploadId, PartNumber: 1, Body: 'new' }),
+    );
+    await local.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'recordings',
+        Key,
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
+    const head = await local.client.send(new HeadObjectCommand({ Bucket: 'recordings', Key }));
+    const { TagSet } = await local.client.send(new GetObjectTaggingCommand({ Bucket: 'recordings', Key }));
+
+    expect(head.ContentLength).toBe(3);
+    expect(head.ServerSideEncryption).toBeUndefined();
+    expect(TagSet).toEqual([]);
   });
 
   it('deletes an object: then NoSuchKey, NotFound and NoSuchBucket as S3 answers them', async () => {
