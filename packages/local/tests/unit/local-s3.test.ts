@@ -308,7 +308,7 @@ describe('startLocalS3', () => {
 });
 
 describe('starting and stopping', () => {
-  it('listens on the port asked for; a second server there rejects with EADDRINUSE and leaves no directory', async () => {
+  it('listens on the port asked for; a second server there rejects with EADDRINUSE, leaving nothing listening', async () => {
     const baseline = await listening();
     const first = await startLocalS3();
     try {
