@@ -511,7 +511,10 @@ Exit 1 when a port is in use or a file cannot be written, with nothing left runn
       'dir',
       `for --seed-keys: the certificate's directory (default ${DEFAULT_KEYS_DIR}/ next to the env file)`,
     ),
-    port: STRING('n', 'DynamoDB on port n, Secrets Manager on n+1, KMS on n+2 (default: free ports)'),
+    port: STRING(
+      'n',
+      'DynamoDB on port n, Secrets Manager on n+1, KMS on n+2, Kinesis on n+3, S3 on n+4 (default: free ports)',
+    ),
   },
   examples: [
     'flowguard local',
