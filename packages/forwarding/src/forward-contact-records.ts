@@ -1,0 +1,186 @@
+// forward-contact-records: each contact record of a Kinesis batch through each policy; what a
+// policy lets out goes to its destination, in shard order, with partial failures reported the
+// way Lambda's Kinesis event source restarts a batch (see delivery.ts).
+
+import { errorAttributes } from '@flowguard/contact';
+import { BatchMetrics } from './batch-metrics.js';
+import type { CompiledPolicy } from './compile.js';
+import { FORWARD_CONTACT_RECORDS } from './contract.js';
+import { arrivalMs, shardIdOf } from './dead-letter.js';
+import { DeliveryLedger, deliverChunk, runInOrder, type Task } from './delivery.js';
+import { chunkEntries, type DestinationSender, type OutgoingEntry, senderFor } from './destinations.js';
+import { type MinimisedEntry, minimiseBatch, type PolicyBatch } from './minimise.js';
+import {
+  batchResponse,
+  type DecodedRecord,
+  deadLetterTask,
+  decodeBatch,
+  type ForwardingDeps,
+  finish,
+  type InvocationClock,
+  invocationClock,
+  type KinesisBatchHandler,
+  keysOrThrow,
+  policiesOrThrow,
+  type Runtime,
+  retryOptions,
+  runtimeOf,
+  undecodedTasks,
+} from './runtime.js';
+
+export interface ForwardContactRecordsDeps extends ForwardingDeps {
+  /** What this instance delivered after a reported record (default: one per handler, 20,000 keys). */
+  readonly ledger?: DeliveryLedger;
+}
+
+function timeOf(lastUpdate: string | null): Date | undefined {
+  if (!lastUpdate) return undefined;
+  const date = new Date(lastUpdate);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function outgoing(entry: MinimisedEntry, decoded: readonly DecodedRecord[]): OutgoingEntry {
+  const source = (decoded[entry.index] as DecodedRecord).source;
+  return {
+    index: entry.index,
+    partitionKey: entry.contactId,
+    json: entry.json,
+    bytes: Buffer.from(entry.json, 'utf8'),
+    time: timeOf(entry.lastUpdate),
+    shardId: shardIdOf(source),
+    sequenceNumber: source.kinesis.sequenceNumber,
+    arrivedAt: arrivalMs(source),
+  };
+}
+
+interface Invocation {
+  readonly runtime: Runtime;
+  readonly metrics: BatchMetrics;
+  readonly decoded: readonly DecodedRecord[];
+  readonly clock: InvocationClock;
+  /** (policy, record index) pairs delivered in this invocation, for the ledger. */
+  readonly delivered: { readonly policy: string; readonly index: number }[];
+}
+
+function chunkTask(
+  inv: Invocation,
+  policy: CompiledPolicy,
+  sender: DestinationSender,
+  chunk: OutgoingEntry[],
+): Task {
+  const { runtime, metrics } = inv;
+  return {
+    first: (chunk[0] as OutgoingEntry).index,
+    async run(signal) {
+      const result = await deliverChunk(sender, chunk, retryOptions(runtime, inv.clock), signal);
+      metrics.addFor(policy.name, 'Forwarded', result.delivered.length);
+      for (const entry of result.delivered) inv.delivered.push({ policy: policy.name, index: entry.index });
+      const unhandled = result.failed.map((f) => f.entry.index);
+      if (result.failed.length > 0) {
+        metrics.addFor(policy.name, 'Failed', result.failed.length);
+        runtime.logger.warn('destination refused entries', {
+          policy: policy.name,
+          destination: sender.type,
+          entries: result.failed.length,
+          errorCodes: [...new Set(result.failed.map((f) => f.code))],
+        });
+      }
+      // Entries refused for what they are would block the shard for ever: set them aside.
+      for (const refused of result.rejected) {
+        const { index } = refused.entry;
+        const letter = {
+          reason: 'rejected' as const,
+          detail: `${sender.type}: ${refused.code}`,
+          policy: policy.name,
+          record: (inv.decoded[index] as DecodedRecord).source,
+        };
+        unhandled.push(...(await deadLetterTask(runtime, metrics, index, letter).run(signal)));
+      }
+      return unhandled;
+    },
+  };
+}
+
+function policyTasks(inv: Invocation, batch: PolicyBatch, sender: DestinationSender): Task[] {
+  const entries = batch.entries.map((entry) => outgoing(entry, inv.decoded));
+  const { chunks, tooLarge } = chunkEntries(entries, sender);
+  const oversized = tooLarge.map((entry) =>
+    deadLetterTask(inv.runtime, inv.metrics, entry.index, {
+      reason: 'too_large',
+      detail: `${sender.type}: ${sender.entryBytes(entry)} bytes, at most ${sender.limits.maxEntryBytes}`,
+      policy: batch.policy.name,
+      record: (inv.decoded[entry.index] as DecodedRecord).source,
+    }),
+  );
+  return [...oversized, ...chunks.map((chunk) => chunkTask(inv, batch.policy, sender, chunk))];
+}
+
+/**
+ * The forward-contact-records logic as a Kinesis handler (with `ReportBatchItemFailures` on the
+ * event source mapping). The handler file is `forwardContactRecords({ config:
+ * readForwardingConfig() })`.
+ */
+export function forwardContactRecords(deps: ForwardContactRecordsDeps): KinesisBatchHandler {
+  const runtime = runtimeOf(FORWARD_CONTACT_RECORDS, deps, true);
+  const ledger = deps.ledger ?? new DeliveryLedger();
+  const senders = new WeakMap<CompiledPolicy, DestinationSender>();
+  const senderOf = (policy: CompiledPolicy) => {
+    let sender = senders.get(policy);
+    if (!sender && policy.destination) {
+      sender = senderFor(policy.destination, runtime.clients);
+      senders.set(policy, sender);
+    }
+    return sender as DestinationSender;
+  };
+
+  return async (event, context) => {
+    const clock = invocationClock(runtime, context);
+    try {
+      // A policy or key that cannot be had fails the invocation: the whole batch comes again.
+      const policies = await policiesOrThrow(runtime, clock);
+      const keys = policies.needsFingerprintKey ? await keysOrThrow(runtime, clock) : undefined;
+      const decoded = decodeBatch(event);
+      const metrics = new BatchMetrics();
+      metrics.add('RecordsIn', decoded.length);
+      const sourceOf = (index: number) => (decoded[index] as DecodedRecord).source;
+      const ledgerKey = (policy: string, index: number) =>
+        DeliveryLedger.key(
+          policy,
+          sourceOf(index).eventSourceARN ?? '',
+          sourceOf(index).kinesis.sequenceNumber,
+        );
+
+      const batches = minimiseBatch(
+        decoded.map((d) => d.record),
+        policies,
+        { keys, skip: (policy, index) => ledger.has(ledgerKey(policy.name, index)) },
+      );
+      const inv: Invocation = { runtime, metrics, decoded, clock, delivered: [] };
+      const parsed = decoded.filter((d) => d.record).length;
+      const tasks = undecodedTasks(runtime, metrics, decoded);
+      for (const batch of batches) {
+        const name = batch.policy.name;
+        metrics.addFor(name, 'RecordsIn', parsed);
+        metrics.addFor(name, 'Filtered', batch.filtered);
+        if (batch.skipped > 0) metrics.addFor(name, 'AlreadyForwarded', batch.skipped);
+        tasks.push(...policyTasks(inv, batch, senderOf(batch.policy)));
+      }
+
+      const stopAt = await runInOrder(tasks, {
+        concurrency: runtime.concurrency,
+        canStart: clock.inTime,
+        signal: clock.signal,
+        onError: (error) => runtime.logger.error('task failed', errorAttributes(error)),
+      });
+      if (stopAt !== undefined) {
+        // These come again from `stopAt` on; what went out of them already is skipped then.
+        for (const { policy, index } of inv.delivered)
+          if (index >= stopAt) ledger.add(ledgerKey(policy, index));
+      }
+      finish(runtime, metrics, decoded, stopAt, context);
+      return batchResponse(decoded, stopAt);
+    } finally {
+      clock.done();
+    }
+  };
+}
