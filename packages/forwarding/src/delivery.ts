@@ -6,7 +6,8 @@
 // letter, a copy), each starting at some record; when a record cannot be handled after retries,
 // that record is the one reported, and no task starting after it is begun. Everything before it
 // went out; it and what follows come again. What went out after it anyway (a chunk already in
-// flight, another policy's chunk) is noted in a ledger, so a redelivery to this instance skips it.
+// flight, another policy's chunk) is in a ledger of what this instance delivered, so a redelivery
+// to this instance skips it.
 import type { DestinationSender, EntryFailure, OutgoingEntry } from './destinations.js';
 
 /** Bounded jittered backoff for entries a destination refused for a passing reason. */
@@ -142,9 +143,9 @@ export async function runInOrder(tasks: readonly Task[], options: RunOptions): P
 }
 
 /**
- * What this instance delivered after a reported record: (policy, stream, sequence number) keys,
- * oldest forgotten first. A redelivery reaching this instance skips them; one reaching another
- * instance sends them again, and consumers drop them by the dedupe key.
+ * What this instance delivered: (policy, stream, sequence number) keys, oldest forgotten first. A
+ * redelivery reaching this instance skips them; one reaching another instance sends them again,
+ * and consumers drop them by the dedupe key.
  */
 export class DeliveryLedger {
   private readonly keys = new Set<string>();

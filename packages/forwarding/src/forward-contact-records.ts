@@ -29,7 +29,7 @@ import {
 } from './runtime.js';
 
 export interface ForwardContactRecordsDeps extends ForwardingDeps {
-  /** What this instance delivered after a reported record (default: one per handler, 20,000 keys). */
+  /** What this instance delivered, by policy and record (default: one per handler, 20,000 keys). */
   readonly ledger?: DeliveryLedger;
 }
 
@@ -172,11 +172,9 @@ export function forwardContactRecords(deps: ForwardContactRecordsDeps): KinesisB
         signal: clock.signal,
         onError: (error) => runtime.logger.error('task failed', errorAttributes(error)),
       });
-      if (stopAt !== undefined) {
-        // These come again from `stopAt` on; what went out of them already is skipped then.
-        for (const { policy, index } of inv.delivered)
-          if (index >= stopAt) ledger.add(ledgerKey(policy, index));
-      }
+      // Records from `stopAt` on come again; what went out of them is skipped then. What went out
+      // before it is noted too: a batch Lambda delivers again whole (after a crash) skips it as well.
+      for (const { policy, index } of inv.delivered) ledger.add(ledgerKey(policy, index));
       finish(runtime, metrics, decoded, stopAt, context);
       return batchResponse(decoded, stopAt);
     } finally {
