@@ -1,9 +1,9 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { FirehoseClient } from '@aws-sdk/client-firehose';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 
 /** The AWS clients the forwarding functions use; tests and handlers pass their own. */
 export interface ForwardingClients {
@@ -15,30 +15,39 @@ export interface ForwardingClients {
   readonly secretsManager: SecretsManagerClient;
 }
 
+/** How to make each client a function may use; each function names its own (and bundles only those). */
+export type ClientFactories = { readonly [K in keyof ForwardingClients]?: () => ForwardingClients[K] };
+
 /**
  * Whole-request retries are the SDK's (standard mode: throttling and 5xx, with backoff); entries a
  * destination refuses inside a successful request are retried by the forwarding code.
  */
 export const FORWARDING_CLIENT_OPTIONS = { maxAttempts: 3 } as const;
 
-const FACTORIES: { readonly [K in keyof ForwardingClients]: () => ForwardingClients[K] } = {
-  firehose: () => new FirehoseClient(FORWARDING_CLIENT_OPTIONS),
-  kinesis: () => new KinesisClient(FORWARDING_CLIENT_OPTIONS),
-  eventBridge: () => new EventBridgeClient(FORWARDING_CLIENT_OPTIONS),
-  s3: () => new S3Client(FORWARDING_CLIENT_OPTIONS),
-  ssm: () => new SSMClient(FORWARDING_CLIENT_OPTIONS),
-  secretsManager: () => new SecretsManagerClient(FORWARDING_CLIENT_OPTIONS),
-};
-
-/** The given clients, and a default for each other one, made on first use and kept. */
-export function lazyClients(given: Partial<ForwardingClients> = {}): ForwardingClients {
+/** The given clients, and for each other one a default made on first use and kept. */
+export function lazyClients(
+  given: Partial<ForwardingClients>,
+  factories: ClientFactories,
+): ForwardingClients {
   const made: Partial<Record<keyof ForwardingClients, unknown>> = { ...given };
   const clients = {} as ForwardingClients;
-  for (const name of Object.keys(FACTORIES) as (keyof ForwardingClients)[]) {
+  const names: (keyof ForwardingClients)[] = [
+    'firehose',
+    'kinesis',
+    'eventBridge',
+    's3',
+    'ssm',
+    'secretsManager',
+  ];
+  for (const name of names) {
     Object.defineProperty(clients, name, {
       enumerable: true,
       get: () => {
-        made[name] ??= FACTORIES[name]();
+        if (made[name] === undefined) {
+          const factory = factories[name];
+          if (!factory) throw new Error(`this function has no ${name} client`);
+          made[name] = factory();
+        }
         return made[name];
       },
     });

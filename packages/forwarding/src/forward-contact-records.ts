@@ -2,8 +2,15 @@
 // policy lets out goes to its destination, in shard order, with partial failures reported the
 // way Lambda's Kinesis event source restarts a batch (see delivery.ts).
 
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { errorAttributes } from '@flowguard/contact';
 import { BatchMetrics } from './batch-metrics.js';
+import { type ClientFactories, FORWARDING_CLIENT_OPTIONS } from './clients.js';
 import type { CompiledPolicy } from './compile.js';
 import { FORWARD_CONTACT_RECORDS } from './contract.js';
 import { arrivalMs, shardIdOf } from './dead-letter.js';
@@ -32,6 +39,16 @@ export interface ForwardContactRecordsDeps extends ForwardingDeps {
   /** What this instance delivered, by policy and record (default: one per handler, 20,000 keys). */
   readonly ledger?: DeliveryLedger;
 }
+
+/** Every destination, the dead letters (S3), and the policy's and key's homes. */
+const CLIENTS: ClientFactories = {
+  firehose: () => new FirehoseClient(FORWARDING_CLIENT_OPTIONS),
+  kinesis: () => new KinesisClient(FORWARDING_CLIENT_OPTIONS),
+  eventBridge: () => new EventBridgeClient(FORWARDING_CLIENT_OPTIONS),
+  s3: () => new S3Client(FORWARDING_CLIENT_OPTIONS),
+  ssm: () => new SSMClient(FORWARDING_CLIENT_OPTIONS),
+  secretsManager: () => new SecretsManagerClient(FORWARDING_CLIENT_OPTIONS),
+};
 
 function timeOf(lastUpdate: string | null): Date | undefined {
   if (!lastUpdate) return undefined;
@@ -121,7 +138,7 @@ function policyTasks(inv: Invocation, batch: PolicyBatch, sender: DestinationSen
  * readForwardingConfig() })`.
  */
 export function forwardContactRecords(deps: ForwardContactRecordsDeps): KinesisBatchHandler {
-  const runtime = runtimeOf(FORWARD_CONTACT_RECORDS, deps, true);
+  const runtime = runtimeOf(FORWARD_CONTACT_RECORDS, deps, true, CLIENTS);
   const ledger = deps.ledger ?? new DeliveryLedger();
   const senders = new WeakMap<CompiledPolicy, DestinationSender>();
   const senderOf = (policy: CompiledPolicy) => {

@@ -12,10 +12,13 @@ import {
   CopyObjectCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
-  type S3Client,
+  S3Client,
 } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { errorAttributes } from '@flowguard/contact';
 import { BatchMetrics } from './batch-metrics.js';
+import { type ClientFactories, FORWARDING_CLIENT_OPTIONS } from './clients.js';
 import type { CompiledPolicy } from './compile.js';
 import { asPrefix } from './config.js';
 import type { ContactRecord } from './contact-record.js';
@@ -38,6 +41,13 @@ import {
   runtimeOf,
   undecodedTasks,
 } from './runtime.js';
+
+/** S3 for the copies and the dead letters, and the policy's homes: no destination client is bundled. */
+const CLIENTS: ClientFactories = {
+  s3: () => new S3Client(FORWARDING_CLIENT_OPTIONS),
+  ssm: () => new SSMClient(FORWARDING_CLIENT_OPTIONS),
+  secretsManager: () => new SecretsManagerClient(FORWARDING_CLIENT_OPTIONS),
+};
 
 /** One recording or transcript a record names, in S3. */
 export interface RecordingLocation {
@@ -238,7 +248,7 @@ function copyTask(
  * readRecordingsForwardingConfig() })`.
  */
 export function forwardRecordings(deps: ForwardingDeps): KinesisBatchHandler {
-  const runtime = runtimeOf(FORWARD_RECORDINGS, deps, false);
+  const runtime = runtimeOf(FORWARD_RECORDINGS, deps, false, CLIENTS);
   return async (event, context) => {
     const clock = invocationClock(runtime, context);
     try {

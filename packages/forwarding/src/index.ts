@@ -1,5 +1,5 @@
 export { type BatchMetric, BatchMetrics, type PolicyMetric } from './batch-metrics.js';
-export { FORWARDING_CLIENT_OPTIONS, type ForwardingClients, lazyClients } from './clients.js';
+export { type ClientFactories, FORWARDING_CLIENT_OPTIONS, type ForwardingClients } from './clients.js';
 export {
   type AttributeForm,
   type AttributeRule,

@@ -4,7 +4,7 @@ import { errorAttributes, type LineSink, Logger, MetricsEmitter } from '@flowgua
 import { SecretCache } from '@flowguard/secrets';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { BatchMetrics } from './batch-metrics.js';
-import { type ForwardingClients, lazyClients } from './clients.js';
+import { type ClientFactories, type ForwardingClients, lazyClients } from './clients.js';
 import type { ForwardingConfig } from './config.js';
 import { type ContactRecord, decodeContactRecord } from './contact-record.js';
 import { type DeadLetter, DeadLetterWriter } from './dead-letter.js';
@@ -68,9 +68,14 @@ export interface Runtime {
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-export function runtimeOf(functionName: string, deps: ForwardingDeps, needsKey: boolean): Runtime {
+export function runtimeOf(
+  functionName: string,
+  deps: ForwardingDeps,
+  needsKey: boolean,
+  factories: ClientFactories,
+): Runtime {
   const { config } = deps;
-  const clients = lazyClients(deps.clients);
+  const clients = lazyClients(deps.clients ?? {}, factories);
   const logger = new Logger({ service: functionName, level: config.logLevel, sink: deps.logSink });
   const secrets =
     deps.secrets ??
