@@ -101,7 +101,6 @@ export interface ContactRecord {
 type Json = Record<string, unknown>;
 
 const MAX_CONTACT_ID = 256;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -190,12 +189,25 @@ export function asContactRecord(value: unknown): ContactRecord {
   return value as unknown as ContactRecord;
 }
 
+/**
+ * Base64 decoded, or `undefined` when `data` is not base64. Node skips characters outside the
+ * alphabet, so a decoded length short of what the text's length promises gives them away: one
+ * comparison instead of a pass of a regular expression over every record.
+ */
+function base64Bytes(data: string): Buffer | undefined {
+  if (data.length % 4 !== 0) return undefined;
+  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+  const bytes = Buffer.from(data, 'base64');
+  return bytes.length === (data.length / 4) * 3 - padding ? bytes : undefined;
+}
+
 /** Decodes Kinesis `data` (base64 of UTF-8 JSON) into a contact record. */
 export function decodeContactRecord(data: string): ContactRecord {
-  if (data.length % 4 !== 0 || !BASE64.test(data)) throw new RecordParseError('bad_base64', 'data');
+  const bytes = base64Bytes(data);
+  if (!bytes) throw new RecordParseError('bad_base64', 'data');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(data, 'base64').toString('utf8'));
+    parsed = JSON.parse(bytes.toString('utf8'));
   } catch {
     // The parse error's message quotes the input: only the reason is kept.
     throw new RecordParseError('not_json', 'data');

@@ -5,7 +5,11 @@ import type { AttributeRule, CompiledPolicies, CompiledPolicy, FieldTree } from 
 import type { ContactRecord } from './contact-record.js';
 import { ForwardingError } from './errors.js';
 
-/** The record a destination receives. Output objects have no prototype: no key can reach one. */
+/**
+ * The record a destination receives. Field names are `[A-Za-z][A-Za-z0-9]*` (the schema's paths),
+ * so plain objects are safe for them; the attribute map, whose names may be `__proto__`, has no
+ * prototype.
+ */
 export interface MinimisedRecord {
   readonly policy: string;
   readonly ContactId: string;
@@ -40,7 +44,7 @@ function project(value: unknown, tree: FieldTree): unknown {
   if (Array.isArray(value)) return value.map((item) => (isObject(item) ? project(item, tree) : null));
   if (value === null) return null;
   if (!isObject(value)) return undefined;
-  const out: Record<string, unknown> = Object.create(null);
+  const out: Record<string, unknown> = {};
   for (const [key, sub] of tree) {
     if (!Object.hasOwn(value, key)) continue;
     const field = value[key];
@@ -79,11 +83,12 @@ export function minimiseRecord(
   keys?: FingerprintKeys,
 ): MinimisedRecord {
   const lastUpdate = typeof record.LastUpdateTimestamp === 'string' ? record.LastUpdateTimestamp : null;
-  const out: Record<string, unknown> = Object.create(null);
-  out.policy = policy.name;
-  out.ContactId = record.ContactId;
-  out.LastUpdateTimestamp = lastUpdate;
-  out.dedupeKey = `${policy.name}/${record.ContactId}/${lastUpdate ?? ''}`;
+  const out: Record<string, unknown> = {
+    policy: policy.name,
+    ContactId: record.ContactId,
+    LastUpdateTimestamp: lastUpdate,
+    dedupeKey: `${policy.name}/${record.ContactId}/${lastUpdate ?? ''}`,
+  };
   const fields = project(record, policy.fields) as Record<string, unknown>;
   for (const key of Object.keys(fields)) out[key] = fields[key];
   if (policy.attributes.length > 0) out.Attributes = attributesOut(record, policy.attributes, keys);

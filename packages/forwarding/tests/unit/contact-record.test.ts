@@ -50,6 +50,7 @@ describe('decodeContactRecord', () => {
   it('tells data that is not base64 from text that is not JSON', () => {
     expect(problemOf('not base64!')).toBe('bad_base64 data');
     expect(problemOf('abc')).toBe('bad_base64 data');
+    expect(problemOf('eyJ!Q29u')).toBe('bad_base64 data');
     expect(problemOf(base64('{"ContactId": "c1", '))).toBe('not_json data');
     expect(problemOf(base64(''))).toBe('not_json data');
   });
