@@ -3,7 +3,7 @@
 // those lists), and the page is fresh.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FUNCTION_NAMES, FUNCTIONS } from '@flowguard/functions/registry';
+import { FLOW_FUNCTIONS, FUNCTION_NAMES, FUNCTIONS } from '@flowguard/functions/registry';
 import { REPO_ROOT, registryMismatches } from '@flowguard/scripts/bundle';
 import { CONFIGURATION_FILE, configurationWithFunctions } from '@flowguard/scripts/configuration-docs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -13,6 +13,18 @@ const GIVEN: Record<string, string> = {
   FLOWGUARD_CONNECT_KEYS_SECRET_ID: 'flowguard/connect-keys',
   FLOWGUARD_TOKEN_KMS_KEY_ID: 'alias/flowguard-tokens',
   FLOWGUARD_LIMITS_VIP: '50/1d',
+  FLOWGUARD_FORWARD_POLICY: JSON.stringify({
+    version: 1,
+    policies: [
+      {
+        name: 'cards',
+        match: { queues: ['Cards'] },
+        fields: ['ContactId'],
+        destination: { type: 'kinesis', stream: 'cards-records' },
+      },
+    ],
+  }),
+  FLOWGUARD_FORWARD_DEAD_LETTER_BUCKET: 'flowguard-dead-letters',
   AWS_REGION: 'us-east-1',
 };
 
@@ -47,7 +59,7 @@ describe('the function registry', () => {
   it('names each handler file once, and each registered function has its handler', async () => {
     expect(await registryMismatches()).toEqual([]);
     expect(FUNCTIONS.map((f) => f.name)).toEqual([...FUNCTION_NAMES]);
-    expect(new Set(FUNCTIONS.map((f) => f.placeholder)).size).toBe(FUNCTIONS.length);
+    expect(new Set(FLOW_FUNCTIONS.map((f) => f.placeholder)).size).toBe(FLOW_FUNCTIONS.length);
   });
 
   it.each(FUNCTIONS.map((f) => [f.name, f] as const))(

@@ -8,7 +8,7 @@ import {
   usesLocalContactCenter,
 } from '@flowguard/cli';
 import { type Flow, FlowSimulator, lintFlow, parseFlow, renderFlow } from '@flowguard/flow-sim';
-import { FUNCTIONS } from '@flowguard/functions/registry';
+import { FLOW_FUNCTIONS } from '@flowguard/functions/registry';
 import { VALIDATE_INPUT_SENSITIVE_OUTPUTS } from '@flowguard/input-validation/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -55,7 +55,7 @@ describe('shipped flows', () => {
   // What `flowguard flows lint` checks against: each function's outputs and those it marks sensitive.
   const contracts = () =>
     Object.fromEntries(
-      FUNCTIONS.map((f) => [
+      FLOW_FUNCTIONS.map((f) => [
         VALUES[f.placeholder] ?? f.placeholder,
         {
           outputs: f.outputs,

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { FUNCTION_NAMES } from '@flowguard/functions/registry';
 import { bundleFunction, HANDLERS_DIR, listFunctions } from '@flowguard/scripts/bundle';
 import { coldImportMs } from '@flowguard/scripts/cold-import';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
@@ -35,6 +36,20 @@ describe('function bundles', () => {
     local = await startLocalDynamoDB({ tableName: 'flowguard-bundles' });
     outDir = await mkdtemp(join(tmpdir(), 'flowguard-functions-'));
     Object.assign(process.env, local.env, {
+      // The stream functions need a policy and a dead-letter bucket to start (docs/data-minimisation.md).
+      FLOWGUARD_FORWARD_POLICY: JSON.stringify({
+        version: 1,
+        policies: [
+          {
+            name: 'cards',
+            match: { queues: ['Cards'] },
+            fields: ['ContactId'],
+            destination: { type: 'kinesis', stream: 'cards-records' },
+            recordings: { bucket: 'cards-recordings', kmsKeyId: 'alias/cards' },
+          },
+        ],
+      }),
+      FLOWGUARD_FORWARD_DEAD_LETTER_BUCKET: 'flowguard-dead-letters',
       FLOWGUARD_LIMITS: '2/10m',
       FLOWGUARD_LOG_LEVEL: 'silent',
       FLOWGUARD_METRICS: 'false',
@@ -62,7 +77,7 @@ describe('function bundles', () => {
       times[name] = coldImportMs(bundle.file) > 0;
     }
 
-    expect(names.length).toBe(5);
+    expect(names).toEqual([...FUNCTION_NAMES].sort());
     expect(Object.values(times).every(Boolean)).toBe(true);
   });
 
@@ -95,6 +110,8 @@ describe('function bundles', () => {
     expect(clients).toEqual({
       'encrypt-input': ['KMS'],
       'flag-caller': ['DynamoDB'],
+      'forward-contact-records': ['EventBridge', 'Firehose', 'Kinesis', 'S3', 'SSM', 'Secrets Manager'],
+      'forward-recordings': ['S3', 'SSM', 'Secrets Manager'],
       'screen-caller': ['DynamoDB'],
       'secure-input': ['KMS', 'Secrets Manager'],
       'validate-input': [],

@@ -9,15 +9,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { type FingerprintKeys, fingerprintKeysOf } from '@flowguard/secure-input';
-import { build } from 'esbuild';
 import {
   type CompiledPolicies,
   compilePolicies,
   decodeContactRecord,
   minimiseBatch,
   validatePolicyDocument,
-} from '../../packages/forwarding/src/index.js';
+} from '@flowguard/forwarding';
+import { type FingerprintKeys, fingerprintKeysOf } from '@flowguard/secure-input';
+import { build } from 'esbuild';
 import { reportRows } from '../lib/bench-rows.js';
 import { coldImports } from '../lib/cold-import.js';
 

@@ -26,7 +26,7 @@ function functionTable(): string {
   return markdownTable(
     [
       'function',
-      'flow placeholder',
+      'invoked by',
       'answers (besides `error`)',
       'AWS clients',
       'budget',
@@ -36,8 +36,8 @@ function functionTable(): string {
     ],
     FUNCTIONS.map((f) => [
       code(f.name),
-      code(`\${${f.placeholder}}`),
-      f.outputs.map(code).join(', '),
+      f.trigger === 'connect-flow' ? `flows: ${code(`\${${f.placeholder}}`)}` : 'the contact-record stream',
+      f.trigger === 'connect-flow' ? f.outputs.map(code).join(', ') : 'batch item failures (Kinesis)',
       f.clients.join(', ') || 'none',
       `${f.budgetMs} ms`,
       `${f.memoryMb} MB`,

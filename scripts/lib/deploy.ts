@@ -8,7 +8,7 @@ import {
   PublishVersionCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
-import { isFunctionName } from '@flowguard/functions/registry';
+import { isFlowFunctionName } from '@flowguard/functions/registry';
 import { type BundleOptions, bundleFunction, listFunctions } from './bundle.js';
 import {
   baselineWindow,
@@ -154,7 +154,7 @@ export async function deployFunction(
   const log = options.log ?? (() => {});
   const alias = await checkName(options);
   checkCanary(options.canary);
-  const spec = options.smoke ?? (isFunctionName(options.name) ? SMOKE_SPECS[options.name] : undefined);
+  const spec = options.smoke ?? (isFlowFunctionName(options.name) ? SMOKE_SPECS[options.name] : undefined);
   if (!spec)
     throw new DeployError(`no smoke test for ${options.name}: add its cases to scripts/lib/smoke.ts`);
   const functionName = `${options.prefix ?? 'flowguard-'}${options.name}`;

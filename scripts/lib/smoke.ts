@@ -3,13 +3,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type FunctionName, functionDefinition } from '@flowguard/functions/registry';
+import { type FlowFunctionName, flowFunctionDefinition } from '@flowguard/functions/registry';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
 import { REPO_ROOT } from './bundle.js';
 import { DeployError } from './deploy-errors.js';
 
 /** A function's answer keys, from the function registry. */
-const outputsOf = (name: FunctionName) => functionDefinition(name).outputs;
+const outputsOf = (name: FlowFunctionName) => flowFunctionDefinition(name).outputs;
 
 export const EVENTS_DIR = join(REPO_ROOT, 'test/events');
 
@@ -67,7 +67,7 @@ async function secureInputProbe(): Promise<SmokeParameters> {
  * chat, email; a task has no caller); the other functions get one or two events with the
  * parameters their flow blocks pass.
  */
-export const SMOKE_SPECS: Readonly<Record<FunctionName, SmokeSpec>> = {
+export const SMOKE_SPECS: Readonly<Record<FlowFunctionName, SmokeSpec>> = {
   'screen-caller': {
     outputs: outputsOf('screen-caller'),
     required: outputsOf('screen-caller'),

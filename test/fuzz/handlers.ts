@@ -8,7 +8,7 @@ import {
   screenCaller,
 } from '@flowguard/caller-screening';
 import { type FlowFunction, type FlowLambdaHandler, flowHandler } from '@flowguard/contact';
-import { FUNCTIONS, type FunctionName } from '@flowguard/functions/registry';
+import { FLOW_FUNCTIONS, type FlowFunctionName } from '@flowguard/functions/registry';
 import { validateInputFunction } from '@flowguard/input-validation';
 import { ConnectDecryptor, encryptInput, rsaTokenKeyring, secureInput } from '@flowguard/secure-input';
 import { type TestKeyPart, testKeyPem } from '@flowguard/testing/test-keys';
@@ -34,7 +34,7 @@ export function fuzzTargets(lines: string[]): FuzzTarget[] {
   const secret = { keys: [{ keyId: 'test-only-key-1', privateKey: testKey('private') }] };
   const secrets = { getJson: async () => secret, refresh: async () => secret };
   const tokenKeyring = async () => rsaTokenKeyring('downstream', testKey('public'));
-  const handlers: Record<FunctionName, FlowLambdaHandler> = {
+  const handlers: Record<FlowFunctionName, FlowLambdaHandler> = {
     'screen-caller': wrap(screenCaller(screener)),
     'flag-caller': wrap(flagCaller(screener)),
     'validate-input': wrap(validateInputFunction()),
@@ -42,7 +42,7 @@ export function fuzzTargets(lines: string[]): FuzzTarget[] {
     'encrypt-input': wrap(encryptInput({ tokenKeyring })),
   };
   // Every function of the registry, with the answers it declares there.
-  return FUNCTIONS.map((f) => ({
+  return FLOW_FUNCTIONS.map((f) => ({
     name: f.name,
     handler: handlers[f.name],
     outputs: f.outputs,

@@ -14,7 +14,7 @@ import {
   renderFlow,
   unwrapFlow,
 } from '@flowguard/flow-sim';
-import { FUNCTIONS } from '@flowguard/functions/registry';
+import { FLOW_FUNCTIONS } from '@flowguard/functions/registry';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
 import type { Context } from './context.js';
 import { CommandError, UsageError } from './errors.js';
@@ -54,15 +54,15 @@ type FunctionContract = Exclude<NonNullable<LintOptions['contracts']>[string], r
  * function (`...:function:<prefix><name>[:alias]`), from the function registry.
  */
 function contractsFor(flow: Flow): Record<string, FunctionContract> {
-  const contract = (f: (typeof FUNCTIONS)[number]): FunctionContract => ({
+  const contract = (f: (typeof FLOW_FUNCTIONS)[number]): FunctionContract => ({
     outputs: f.outputs,
     sensitiveOutputs: f.sensitiveOutputs,
   });
   const contracts: Record<string, FunctionContract> = {};
-  for (const f of FUNCTIONS) contracts[`\${${f.placeholder}}`] = contract(f);
+  for (const f of FLOW_FUNCTIONS) contracts[`\${${f.placeholder}}`] = contract(f);
   for (const action of flow.Actions) {
     const target = String(action.Parameters.LambdaFunctionARN ?? '');
-    const f = FUNCTIONS.find((candidate) => target.includes(`flowguard-${candidate.name}`));
+    const f = FLOW_FUNCTIONS.find((candidate) => target.includes(`flowguard-${candidate.name}`));
     if (f) contracts[target] = contract(f);
   }
   return contracts;

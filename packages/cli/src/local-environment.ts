@@ -9,7 +9,7 @@ import {
 } from '@flowguard/caller-screening';
 import { type FlowFunction, flowHandler } from '@flowguard/contact';
 import type { LambdaHandler } from '@flowguard/flow-sim';
-import { FUNCTIONS, type FunctionName } from '@flowguard/functions/registry';
+import { FLOW_FUNCTIONS, type FlowFunctionName } from '@flowguard/functions/registry';
 import { validateInputFunction } from '@flowguard/input-validation';
 import { type LocalAws, type LocalDynamoDB, startLocalAws } from '@flowguard/local';
 import { SecretCache } from '@flowguard/secrets';
@@ -153,7 +153,7 @@ export async function seedLocalKeys(
 
 /** The placeholders the local contact centre fills: each function's ARN, the queue, the key id and certificate. */
 export const LOCAL_PLACEHOLDERS: readonly string[] = [
-  ...FUNCTIONS.map((f) => f.placeholder),
+  ...FLOW_FUNCTIONS.map((f) => f.placeholder),
   'QueueArn',
   'ConnectKeyId',
   'ConnectCertificate',
@@ -167,7 +167,7 @@ export function usesLocalContactCenter(document: unknown): boolean {
   const text = JSON.stringify(document) ?? '';
   return (
     LOCAL_PLACEHOLDERS.some((name) => text.includes(`\${${name}}`)) ||
-    FUNCTIONS.some((f) => text.includes(`:function:flowguard-${f.name}`))
+    FLOW_FUNCTIONS.some((f) => text.includes(`:function:flowguard-${f.name}`))
   );
 }
 
@@ -203,7 +203,7 @@ export async function startLocalContactCenter(
     const screener = new Screener({ store, config: readScreeningConfig(options.env ?? {}) });
     const quiet = { env: {}, config: { logLevel: 'silent' as const, metrics: false } };
     const wrap = (fn: FlowFunction) => flowHandler(fn, quiet);
-    const handlers: Record<FunctionName, LambdaHandler> = {
+    const handlers: Record<FlowFunctionName, LambdaHandler> = {
       'screen-caller': wrap(screenCaller(screener)),
       'flag-caller': wrap(flagCaller(screener)),
       'validate-input': wrap(validateInputFunction()),
@@ -217,8 +217,8 @@ export async function startLocalContactCenter(
       'encrypt-input': wrap(encryptInput({ tokenKeyring })),
     };
     // Every function of the registry, by its local ARN, and that ARN for its flow placeholder.
-    const functions = Object.fromEntries(FUNCTIONS.map((f) => [arn(f.name), handlers[f.name]]));
-    const placeholders = Object.fromEntries(FUNCTIONS.map((f) => [f.placeholder, arn(f.name)]));
+    const functions = Object.fromEntries(FLOW_FUNCTIONS.map((f) => [arn(f.name), handlers[f.name]]));
+    const placeholders = Object.fromEntries(FLOW_FUNCTIONS.map((f) => [f.placeholder, arn(f.name)]));
     return {
       local,
       store,

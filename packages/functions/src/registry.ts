@@ -14,6 +14,13 @@ import {
 } from '@flowguard/caller-screening/contract';
 import { HANDLER_VARIABLES, type VariableSpec } from '@flowguard/contact';
 import {
+  FORWARD_CONTACT_RECORDS,
+  FORWARD_CONTACT_RECORDS_VARIABLES,
+  FORWARD_RECORDINGS,
+  FORWARD_RECORDINGS_VARIABLES,
+  FORWARDING_BUDGET_MS,
+} from '@flowguard/forwarding/contract';
+import {
   VALIDATE_INPUT_BUDGET_MS,
   VALIDATE_INPUT_OUTPUTS,
   VALIDATE_INPUT_SENSITIVE_OUTPUTS,
@@ -29,39 +36,45 @@ import {
 
 export type { VariableSpec };
 
-/** The functions flowguard deploys, in the order the stack creates them. */
-export const FUNCTION_NAMES = [
+/** The functions Connect flows invoke, in the order the stack creates them. */
+export const FLOW_FUNCTION_NAMES = [
   'screen-caller',
   'flag-caller',
   'validate-input',
   'secure-input',
   'encrypt-input',
 ] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
+export type FlowFunctionName = (typeof FLOW_FUNCTION_NAMES)[number];
+
+/** The functions on Connect's contact-record stream (docs/data-minimisation.md). */
+export const STREAM_FUNCTION_NAMES = [FORWARD_CONTACT_RECORDS, FORWARD_RECORDINGS] as const;
+export type StreamFunctionName = (typeof STREAM_FUNCTION_NAMES)[number];
+
+/** Every function flowguard builds. */
+export const FUNCTION_NAMES = [...FLOW_FUNCTION_NAMES, ...STREAM_FUNCTION_NAMES] as const;
+export type FunctionName = FlowFunctionName | StreamFunctionName;
 
 /** The AWS SDK clients a function builds (its IAM grants and cold-import floor follow from them). */
-export type AwsClient = 'dynamodb' | 'secrets-manager' | 'kms';
+export type AwsClient =
+  | 'dynamodb'
+  | 'secrets-manager'
+  | 'kms'
+  | 'ssm'
+  | 's3'
+  | 'kinesis'
+  | 'firehose'
+  | 'eventbridge';
 
 /** The bundle a function's cold import is measured against: the least code its clients need. */
 export type ColdImportFloor = 'floor-empty' | 'floor-dynamodb' | 'floor-secrets-manager';
 
-export interface FunctionDefinition {
-  readonly name: FunctionName;
-  /** One line: what a flow gets from it. */
+interface CommonDefinition {
+  /** One line: what it does. */
   readonly summary: string;
   /** Its documentation, relative to the repository root. */
   readonly doc: string;
   /** The handler module (exports `handler`), relative to packages/functions. */
   readonly entry: string;
-  /** The flows' placeholder its ARN fills (`${ScreenCallerFunctionArn}`). */
-  readonly placeholder: string;
-  /** Keys of its flat answer besides `error`: what a flow may read from `$.External`. */
-  readonly outputs: readonly string[];
-  /**
-   * Answers that carry a personal or secret value (a date of birth): a flow must not keep them in
-   * contact attributes, which land in every contact record (`flowguard flows lint` warns).
-   */
-  readonly sensitiveOutputs: readonly string[];
   /** Every variable it reads, the wrapper's first. */
   readonly variables: readonly VariableSpec[];
   readonly clients: readonly AwsClient[];
@@ -76,13 +89,37 @@ export interface FunctionDefinition {
   readonly coldImport: { readonly floor: ColdImportFloor; readonly maxRatio?: number };
 }
 
+/** A function a flow invokes (Invoke AWS Lambda function block): a flat answer the flow branches on. */
+export interface FlowFunctionDefinition extends CommonDefinition {
+  readonly trigger: 'connect-flow';
+  readonly name: FlowFunctionName;
+  /** The flows' placeholder its ARN fills (`${ScreenCallerFunctionArn}`). */
+  readonly placeholder: string;
+  /** Keys of its flat answer besides `error`: what a flow may read from `$.External`. */
+  readonly outputs: readonly string[];
+  /**
+   * Answers that carry a personal or secret value (a date of birth): a flow must not keep them in
+   * contact attributes, which land in every contact record (`flowguard flows lint` warns).
+   */
+  readonly sensitiveOutputs: readonly string[];
+}
+
+/** A function on a Kinesis stream (an event source mapping with ReportBatchItemFailures). */
+export interface StreamFunctionDefinition extends CommonDefinition {
+  readonly trigger: 'kinesis';
+  readonly name: StreamFunctionName;
+}
+
+export type FunctionDefinition = FlowFunctionDefinition | StreamFunctionDefinition;
+
 const handlerVariables = (budgetMs: number): VariableSpec[] =>
   HANDLER_VARIABLES.map((v) => (v.name === 'FLOWGUARD_BUDGET_MS' ? { ...v, default: `\`${budgetMs}\`` } : v));
 
 const screening = [...handlerVariables(SCREENING_BUDGET_MS), TABLE_VARIABLE, ...SCREENING_VARIABLES];
 
-export const FUNCTIONS: readonly FunctionDefinition[] = [
+export const FLOW_FUNCTIONS: readonly FlowFunctionDefinition[] = [
   {
+    trigger: 'connect-flow',
     name: 'screen-caller',
     summary: "ALLOW / THROTTLE / BLOCK for the contact's caller: blocklist, allowlist, rules, rate limits",
     doc: 'docs/screening.md',
@@ -100,6 +137,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     coldImport: { floor: 'floor-dynamodb', maxRatio: 1.2 },
   },
   {
+    trigger: 'connect-flow',
     name: 'flag-caller',
     summary: 'an agent blocks the current caller, or a given number, with a reason',
     doc: 'docs/screening.md',
@@ -116,6 +154,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     coldImport: { floor: 'floor-dynamodb', maxRatio: 1.2 },
   },
   {
+    trigger: 'connect-flow',
     name: 'validate-input',
     summary: 'checks flow input against a JSON Schema compiled at build time; normalised values back',
     doc: 'docs/validation.md',
@@ -132,6 +171,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     coldImport: { floor: 'floor-empty' },
   },
   {
+    trigger: 'connect-flow',
     name: 'secure-input',
     summary: 'decrypts Connect-encrypted input, validates it, answers derived facts and a token',
     doc: 'docs/secure-input.md',
@@ -150,6 +190,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     coldImport: { floor: 'floor-secrets-manager' },
   },
   {
+    trigger: 'connect-flow',
     name: 'encrypt-input',
     summary: 'validates plaintext input and returns a token for downstream systems and a mask',
     doc: 'docs/secure-input.md',
@@ -167,6 +208,44 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
 ];
 
+/** The contact-record stream's functions: nothing answers a flow, failures are per record. */
+export const STREAM_FUNCTIONS: readonly StreamFunctionDefinition[] = [
+  {
+    trigger: 'kinesis',
+    name: FORWARD_CONTACT_RECORDS,
+    summary:
+      'sends each contact record a policy matches, minimised (allow-listed fields and attributes, hashed or masked), to Firehose, Kinesis, EventBridge or S3',
+    doc: 'docs/data-minimisation.md',
+    entry: `src/handlers/${FORWARD_CONTACT_RECORDS}.ts`,
+    variables: FORWARD_CONTACT_RECORDS_VARIABLES,
+    clients: ['kinesis', 'firehose', 'eventbridge', 's3', 'secrets-manager', 'ssm'],
+    failMode:
+      'a record not delivered after retries is reported as the batch item failure (Lambda resends from it); one that does not parse goes to the dead-letter bucket with its reason',
+    budgetMs: FORWARDING_BUDGET_MS,
+    memoryMb: 512,
+    reservedConcurrency: 10,
+    coldImport: { floor: 'floor-empty' },
+  },
+  {
+    trigger: 'kinesis',
+    name: FORWARD_RECORDINGS,
+    summary:
+      "copies the recordings and transcripts of the contacts a policy matches to the policy's bucket, server-side, under its KMS key, tagged",
+    doc: 'docs/data-minimisation.md',
+    entry: `src/handlers/${FORWARD_RECORDINGS}.ts`,
+    variables: FORWARD_RECORDINGS_VARIABLES,
+    clients: ['s3', 'secrets-manager', 'ssm'],
+    failMode:
+      'a copy that fails after retries is reported as the batch item failure; a recording that is not there goes to the dead-letter bucket with its reason',
+    budgetMs: FORWARDING_BUDGET_MS,
+    memoryMb: 256,
+    reservedConcurrency: 10,
+    coldImport: { floor: 'floor-empty' },
+  },
+];
+
+export const FUNCTIONS: readonly FunctionDefinition[] = [...FLOW_FUNCTIONS, ...STREAM_FUNCTIONS];
+
 /** The definition of a function; throws naming the known ones for any other name. */
 export function functionDefinition(name: string): FunctionDefinition {
   const found = FUNCTIONS.find((f) => f.name === name);
@@ -174,11 +253,17 @@ export function functionDefinition(name: string): FunctionDefinition {
   return found;
 }
 
+/** The definition of a flow function; throws for any other name. */
+export function flowFunctionDefinition(name: string): FlowFunctionDefinition {
+  const found = FLOW_FUNCTIONS.find((f) => f.name === name);
+  if (!found) throw new Error(`unknown flow function '${name}'; flow functions: ${FLOW_FUNCTION_NAMES.join(', ')}`);
+  return found;
+}
+
 export function isFunctionName(name: string): name is FunctionName {
   return (FUNCTION_NAMES as readonly string[]).includes(name);
 }
 
-/** The outputs of each function by its flow placeholder (what flow lint checks `$.External` against). */
-export const OUTPUTS_BY_PLACEHOLDER: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
-  FUNCTIONS.map((f) => [f.placeholder, f.outputs]),
-);
+export function isFlowFunctionName(name: string): name is FlowFunctionName {
+  return (FLOW_FUNCTION_NAMES as readonly string[]).includes(name);
+}

@@ -1,13 +1,16 @@
 import {
-  FUNCTION_NAMES,
-  FUNCTIONS,
-  type FunctionName,
+  FLOW_FUNCTION_NAMES,
+  FLOW_FUNCTIONS,
+  type FlowFunctionName,
   type VariableSpec,
 } from '@flowguard/functions/registry';
 
 // The functions, their memory, concurrency, budgets, placeholders and variables come from the
 // function registry (@flowguard/functions/registry); what is the stack's own is what each may touch.
-export { FUNCTION_NAMES, type FunctionName };
+// The stack deploys the functions flows invoke; the contact-record stream's functions
+// (forward-contact-records, forward-recordings) are built and documented but not wired in it yet.
+export const FUNCTION_NAMES = FLOW_FUNCTION_NAMES;
+export type FunctionName = FlowFunctionName;
 
 /** What a function may touch: each grant is listed by hand, no wildcard actions. */
 export type Access = 'screening' | 'flag' | 'validate' | 'secure-input' | 'encrypt-input';
@@ -38,7 +41,7 @@ export interface FunctionSpec {
 }
 
 /** The functions the stack deploys, in the registry's order. */
-export const FUNCTION_SPECS: readonly FunctionSpec[] = FUNCTIONS.map((f) => ({
+export const FUNCTION_SPECS: readonly FunctionSpec[] = FLOW_FUNCTIONS.map((f) => ({
   name: f.name,
   access: ACCESS[f.name],
   memoryMb: f.memoryMb,
@@ -50,7 +53,7 @@ export const FUNCTION_SPECS: readonly FunctionSpec[] = FUNCTIONS.map((f) => ({
 
 /** The environment variable each setting is read from (the handlers' and config readers' names). */
 export const SETTING_VARIABLES: Readonly<Record<Setting, string>> = Object.fromEntries(
-  FUNCTIONS.flatMap((f) => f.variables.flatMap((v) => (v.stack ? [[v.stack, v.name]] : []))),
+  FLOW_FUNCTIONS.flatMap((f) => f.variables.flatMap((v) => (v.stack ? [[v.stack, v.name]] : []))),
 ) as Record<Setting, string>;
 
 export function functionSpec(name: FunctionName): FunctionSpec {
