@@ -1,4 +1,4 @@
-import { runDemo } from '@flowguard/scripts/demo';
+import { FORWARDING_DEMO, runDemo } from '@flowguard/scripts/demo';
 import { describe, expect, it } from 'vitest';
 
 describe('pnpm demo', () => {
@@ -24,5 +24,37 @@ describe('pnpm demo', () => {
     }
     for (const typed of ['4111111111111111', '4111111111111112', '4111 1111', '411111'])
       expect(output).not.toContain(typed);
+
+    // The forwarding scenario: only the cards business unit went out, minimised, and once.
+    for (const expected of [
+      /contact records: 5 in, 3 forwarded, 2 filtered out/,
+      /recordings: 3 copied server-side, 2 left alone/,
+      /cards-vendor-drop holds 4 objects/,
+      /3 minimised records, \d+ bytes, SSE aws:kms arn:aws:kms:us-east-1:000000000000:alias\/cards-vendor/,
+      /"customerId": "v1:[A-Za-z0-9_-]+"/,
+      /checked every object in cards-vendor-drop: no phone number, date of birth, raw customer id or agent login/,
+      /Mortgages contacts in cards-vendor-drop: 0 /,
+      /dead letters: 0/,
+      /contact records: 0 forwarded, 3 already forwarded; recordings: 0 copied, 3 already copied/,
+      /4 objects before, 4 after, the same keys and ETags: nothing duplicated/,
+    ]) {
+      expect(output).toMatch(expected);
+    }
+    const wentOut = output.slice(
+      output.indexOf('what went out'),
+      output.indexOf('Lambda delivers the same batch again'),
+    );
+    for (const id of FORWARDING_DEMO.cardsContacts) {
+      expect(wentOut).toMatch(new RegExp(`${id} +queue Cards`));
+      expect(wentOut).toMatch(
+        new RegExp(
+          `SSE aws:kms arn:aws:kms:us-east-1:000000000000:alias/cards-vendor, tags contactId=${id}, policy=cards`,
+        ),
+      );
+    }
+    for (const id of FORWARDING_DEMO.mortgagesContacts) expect(wentOut).not.toContain(id);
+    expect(wentOut).not.toMatch(/queue Mortgages/);
+    for (const field of ['dateOfBirth', 'CustomerEndpoint', 'Username']) expect(output).not.toContain(field);
+    for (const value of FORWARDING_DEMO.personalData) expect(output).not.toContain(value);
   }, 60_000);
 });

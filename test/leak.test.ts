@@ -1,11 +1,12 @@
 // Leak scan: the demo and every path of the functions that see sensitive input, run with known
 // card numbers, CVVs, PINs and account numbers; stdout, stderr, logs, metrics, answers, flow
-// traces and thrown errors are scanned for them, also as spelled with separators.
+// traces and thrown errors are scanned for them, also as spelled with separators. The demo's
+// output is also scanned for the personal data of its forwarding scenario's contact records.
 import { readFileSync } from 'node:fs';
 import { type FlowFunction, flowHandler } from '@flowguard/contact';
 import { FlowSimulator, parseFlow, renderFlow } from '@flowguard/flow-sim';
 import { validateInputFunction } from '@flowguard/input-validation';
-import { runDemo } from '@flowguard/scripts/demo';
+import { FORWARDING_DEMO, runDemo } from '@flowguard/scripts/demo';
 import { ConnectDecryptor, encryptInput, rsaTokenKeyring, secureInput } from '@flowguard/secure-input';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
 import { type TestKeyPart, testKeyPem, voiceEvent } from '@flowguard/testing';
@@ -69,6 +70,12 @@ describe('leak scan', () => {
     await runDemo({ write: (text) => (output += text) });
 
     expectClean(`${output}${captured.join('')}`);
+    // The forwarding scenario's contact records: phone numbers, dates of birth, customer ids.
+    expect(FORWARDING_DEMO.personalData.length).toBeGreaterThan(10);
+    for (const value of FORWARDING_DEMO.personalData) {
+      expect(output).not.toContain(value);
+      expect(captured.join('')).not.toContain(value);
+    }
   }, 60_000);
 
   it('finds no sensitive value in answers, logs, metrics, traces or errors of any path', async () => {

@@ -1,7 +1,35 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  PutRecordsCommand,
+} from '@aws-sdk/client-kinesis';
+import {
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { startLocalContactCenter } from '@flowguard/cli';
 import { type Flow, FlowSimulator, parseFlow, renderFlow, type Trace } from '@flowguard/flow-sim';
+import {
+  forwardContactRecords,
+  forwardRecordings,
+  type KinesisBatchHandler,
+  readForwardingConfig,
+  readRecordingsForwardingConfig,
+} from '@flowguard/forwarding';
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalKinesis,
+  type LocalS3,
+  startLocalAws,
+} from '@flowguard/local';
 import { REPO_ROOT } from './bundle.js';
 
 export interface DemoOptions {
@@ -44,14 +72,36 @@ export async function runDemo({ write }: DemoOptions): Promise<number> {
   say('flowguard demo: scripted calls through the real flows, on local AWS (no account needed)');
   say();
 
-  const center = await startLocalContactCenter({
-    env: { FLOWGUARD_LIMITS: '2/10m,10/1d', FLOWGUARD_AUTO_BLOCK_FACTOR: '2' },
-  });
+  // The contact centre (DynamoDB, Secrets Manager, KMS) and, for the forwarding scenario, Kinesis
+  // and S3, started side by side; whatever started is stopped if anything fails.
+  const [startedCenter, startedStreams] = await Promise.allSettled([
+    startLocalContactCenter({
+      env: { FLOWGUARD_LIMITS: '2/10m,10/1d', FLOWGUARD_AUTO_BLOCK_FACTOR: '2' },
+    }),
+    startLocalAws({
+      kinesis: true,
+      s3: true,
+      s3Options: { buckets: [RECORDINGS_BUCKET, EXTERNAL_BUCKET, DEAD_LETTER_BUCKET] },
+    }),
+  ]);
+  if (startedCenter.status === 'rejected' || startedStreams.status === 'rejected') {
+    await Promise.allSettled(
+      [startedCenter, startedStreams].flatMap((r) => (r.status === 'fulfilled' ? [r.value.stop()] : [])),
+    );
+    throw startedCenter.status === 'rejected'
+      ? startedCenter.reason
+      : (startedStreams as PromiseRejectedResult).reason;
+  }
+  const center = startedCenter.value;
+  const streams = startedStreams.value;
   try {
     const { store, functions, values, encrypt } = center;
     say(`local DynamoDB (dynalite) on ${center.local.endpoint}, table ${center.local.tableName}`);
     say(
       `local Secrets Manager on ${center.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? '?'} (the Connect keys, the fingerprint key), local KMS on ${center.env.AWS_ENDPOINT_URL_KMS ?? '?'} (the token key)`,
+    );
+    say(
+      `local Kinesis (kinesalite) on ${streams.kinesis.endpoint} and S3 (s3rver) on ${streams.s3.endpoint} (the contact-record stream, the buckets)`,
     );
     say('made an RSA-4096 Connect key with a self-signed certificate (what flowguard keys create does)');
     const now = Math.floor(Date.now() / 1000);
@@ -179,7 +229,16 @@ export async function runDemo({ write }: DemoOptions): Promise<number> {
       await call('next call from +14155550104', 'caller-screening', { caller: '+14155550104' }),
     );
 
-    say('Summary');
+    scene(
+      'Contact records and recordings to an external system, minimised (forward-contact-records, forward-recordings)',
+    );
+    await forwardingScenario(say, {
+      kinesis: streams.kinesis,
+      s3: streams.s3,
+      secretsManagerEndpoint: center.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? '',
+    });
+
+    say('Summary of the calls');
     const header: Row = {
       scenario: 'scenario',
       outcome: 'last answer',
@@ -198,6 +257,394 @@ export async function runDemo({ write }: DemoOptions): Promise<number> {
     say(`done in ${((performance.now() - started) / 1000).toFixed(1)} s; local servers stopped`);
     return 0;
   } finally {
-    await center.stop();
+    await Promise.all([center.stop(), streams.stop()]);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The forwarding scenario: contact records of two queues on a (local) Kinesis stream, the two
+// stream functions run on them as Lambda would, and what reached the external bucket.
+
+const RECORDINGS_BUCKET = 'amazon-connect-recordings-demo';
+const EXTERNAL_BUCKET = 'cards-vendor-drop';
+const DEAD_LETTER_BUCKET = 'flowguard-dead-letters';
+const VENDOR_KMS_KEY = 'arn:aws:kms:us-east-1:000000000000:alias/cards-vendor';
+/** The fingerprint key `startLocalContactCenter` seeds in local Secrets Manager. */
+const FINGERPRINT_SECRET_ID = 'flowguard/fingerprint';
+
+interface DemoContact {
+  readonly id: string;
+  readonly queue: 'Cards' | 'Mortgages';
+  readonly channel: 'VOICE' | 'CHAT';
+  readonly phone: string | null;
+  readonly customerId: string;
+  readonly dateOfBirth: string;
+  /** HH:MM on 2026-12-06, UTC. */
+  readonly time: string;
+}
+
+const CONTACTS: readonly DemoContact[] = [
+  {
+    id: '0b5e7c1a-2f3d-4e5f-8a9b-00000000ca01',
+    queue: 'Cards',
+    channel: 'VOICE',
+    phone: '+14155550201',
+    customerId: 'C-000777001',
+    dateOfBirth: '1984-03-07',
+    time: '10:15',
+  },
+  {
+    id: '0b5e7c1a-2f3d-4e5f-8a9b-00000000ca02',
+    queue: 'Cards',
+    channel: 'CHAT',
+    phone: null,
+    customerId: 'C-000777002',
+    dateOfBirth: '1991-11-23',
+    time: '10:21',
+  },
+  {
+    id: '0b5e7c1a-2f3d-4e5f-8a9b-00000000ca03',
+    queue: 'Cards',
+    channel: 'VOICE',
+    phone: '+14155550203',
+    customerId: 'C-000777003',
+    dateOfBirth: '1977-06-30',
+    time: '10:32',
+  },
+  {
+    id: '0b5e7c1a-2f3d-4e5f-8a9b-00000000b001',
+    queue: 'Mortgages',
+    channel: 'VOICE',
+    phone: '+14155550204',
+    customerId: 'C-000888004',
+    dateOfBirth: '1969-01-15',
+    time: '10:18',
+  },
+  {
+    id: '0b5e7c1a-2f3d-4e5f-8a9b-00000000b002',
+    queue: 'Mortgages',
+    channel: 'VOICE',
+    phone: '+14155550205',
+    customerId: 'C-000888005',
+    dateOfBirth: '1958-09-02',
+    time: '10:40',
+  },
+];
+
+/**
+ * The forwarding scenario's contacts and their personal data: none of the personal data may reach
+ * the external bucket or the demo's output; the Mortgages contacts must not go out at all.
+ */
+export const FORWARDING_DEMO = {
+  cardsContacts: CONTACTS.filter((c) => c.queue === 'Cards').map((c) => c.id),
+  mortgagesContacts: CONTACTS.filter((c) => c.queue === 'Mortgages').map((c) => c.id),
+  personalData: CONTACTS.flatMap((c) => [c.customerId, c.dateOfBirth, ...(c.phone ? [c.phone] : [])]),
+} as const;
+
+/** Where Connect would have stored the contact's recording (voice) or transcript (chat). */
+function recordingKey(contact: DemoContact): string {
+  const stamp = `20261206T${contact.time}_UTC`;
+  return contact.channel === 'VOICE'
+    ? `connect/flowguard-demo/CallRecordings/2026/12/06/${contact.id}_${stamp}.wav`
+    : `connect/flowguard-demo/ChatTranscripts/2026/12/06/${contact.id}_${stamp}.json`;
+}
+
+/** A contact record in the shape Connect streams (the fields the scenario needs). */
+function contactRecord(contact: DemoContact): Record<string, unknown> {
+  const at = (minutes: number) => {
+    const [h, m] = contact.time.split(':').map(Number);
+    const date = new Date(Date.UTC(2026, 11, 6, h ?? 0, (m ?? 0) + minutes));
+    return date.toISOString().replace('.000Z', 'Z');
+  };
+  const voice = contact.channel === 'VOICE';
+  const location = `${RECORDINGS_BUCKET}/${recordingKey(contact)}`;
+  return {
+    AWSAccountId: '000000000000',
+    AWSContactTraceRecordFormatVersion: '2017-03-10',
+    ContactId: contact.id,
+    InstanceARN: 'arn:aws:connect:us-east-1:000000000000:instance/local',
+    Channel: contact.channel,
+    InitiationMethod: voice ? 'INBOUND' : 'API',
+    InitiationTimestamp: at(0),
+    DisconnectTimestamp: at(6),
+    LastUpdateTimestamp: at(9),
+    Queue: {
+      ARN: `arn:aws:connect:us-east-1:000000000000:instance/local/queue/${contact.queue}`,
+      Name: contact.queue,
+      EnqueueTimestamp: at(1),
+      Duration: 25,
+    },
+    Agent: {
+      Username: `agent-${contact.queue.toLowerCase()}`,
+      RoutingProfile: { Name: `${contact.queue} Agents` },
+    },
+    CustomerEndpoint: contact.phone ? { Address: contact.phone, Type: 'TELEPHONE_NUMBER' } : null,
+    SystemEndpoint: { Address: '+18005550100', Type: 'TELEPHONE_NUMBER' },
+    Attributes: {
+      businessUnit: contact.queue.toLowerCase(),
+      customerId: contact.customerId,
+      dateOfBirth: contact.dateOfBirth,
+    },
+    Recording: voice ? { Location: location, Status: 'AVAILABLE', Type: 'AUDIO' } : null,
+    Recordings: [
+      {
+        Location: location,
+        MediaStreamType: voice ? 'AUDIO' : 'CHAT',
+        Status: 'AVAILABLE',
+        StorageType: 'S3',
+      },
+    ],
+  };
+}
+
+/** The policy: only the cards business unit leaves, minimised, with its recordings. */
+const FORWARDING_POLICY = {
+  version: 1,
+  policies: [
+    {
+      name: 'cards',
+      description: 'the Cards business unit, for the cards vendor',
+      match: { attributes: { businessUnit: ['cards'] } },
+      fields: [
+        'Channel',
+        'Queue.Name',
+        'Agent.RoutingProfile.Name',
+        'InitiationTimestamp',
+        'DisconnectTimestamp',
+      ],
+      attributes: ['businessUnit'],
+      hash: ['customerId'],
+      destination: {
+        type: 's3',
+        bucket: EXTERNAL_BUCKET,
+        prefix: 'contact-records/',
+        kmsKeyId: VENDOR_KMS_KEY,
+      },
+      recordings: { bucket: EXTERNAL_BUCKET, prefix: 'recordings/', kmsKeyId: VENDOR_KMS_KEY },
+    },
+  ],
+};
+
+type StreamEvent = Parameters<KinesisBatchHandler>[0];
+
+/** The stream's records as the KinesisStreamEvent Lambda's event source would hand the functions. */
+async function lambdaEvent(
+  kinesis: LocalKinesis,
+  stream: { streamName: string; streamArn: string },
+): Promise<StreamEvent> {
+  const { client } = kinesis;
+  const shards = await client.send(new ListShardsCommand({ StreamName: stream.streamName }));
+  const shardId = shards.Shards?.[0]?.ShardId ?? '';
+  const iterator = await client.send(
+    new GetShardIteratorCommand({
+      StreamName: stream.streamName,
+      ShardId: shardId,
+      ShardIteratorType: 'TRIM_HORIZON',
+    }),
+  );
+  const out = await client.send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 100 }));
+  return {
+    Records: (out.Records ?? []).map((record) => ({
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: record.PartitionKey ?? '',
+        sequenceNumber: record.SequenceNumber ?? '',
+        data: Buffer.from(record.Data ?? []).toString('base64'),
+        approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? 0) / 1000,
+      },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `${shardId}:${record.SequenceNumber}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: 'arn:aws:iam::000000000000:role/flowguard-forwarding',
+      awsRegion: 'us-east-1',
+      eventSourceARN: stream.streamArn,
+    })),
+  };
+}
+
+interface BucketObject {
+  readonly key: string;
+  readonly etag: string;
+  readonly size: number;
+}
+
+async function listObjects(s3: LocalS3, bucket: string): Promise<BucketObject[]> {
+  const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket }));
+  return (listed.Contents ?? []).map((o) => ({ key: o.Key ?? '', etag: o.ETag ?? '', size: o.Size ?? 0 }));
+}
+
+async function objectText(s3: LocalS3, bucket: string, key: string): Promise<string> {
+  const got = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (await got.Body?.transformToString()) ?? '';
+}
+
+/** The per-policy (or, without a policy, per-batch) counts of an invocation's EMF lines. */
+function countsOf(lines: readonly string[], policy?: string): Record<string, number> {
+  const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const found = parsed.findLast((l) => (policy ? l.policy === policy : l.policy === undefined));
+  return Object.fromEntries(
+    Object.entries(found ?? {}).filter((entry): entry is [string, number] => typeof entry[1] === 'number'),
+  );
+}
+
+/**
+ * Runs forward-contact-records and forward-recordings on two queues' contacts streaming through
+ * local Kinesis, with a policy that sends the cards business unit only, and prints what went out.
+ */
+async function forwardingScenario(
+  say: (line?: string) => void,
+  local: { kinesis: LocalKinesis; s3: LocalS3; secretsManagerEndpoint: string },
+): Promise<void> {
+  const { kinesis, s3 } = local;
+  const stream = await kinesis.createStream('connect-contact-records');
+  for (const contact of CONTACTS) {
+    await s3.client.send(
+      new PutObjectCommand({
+        Bucket: RECORDINGS_BUCKET,
+        Key: recordingKey(contact),
+        Body:
+          contact.channel === 'VOICE'
+            ? Buffer.from(`RIFF....WAVEfmt (demo audio of contact ${contact.id})`)
+            : JSON.stringify({ Version: '2019-08-26', ContactId: contact.id, Transcript: [] }),
+        ContentType: contact.channel === 'VOICE' ? 'audio/wav' : 'application/json',
+      }),
+    );
+  }
+  const put = await kinesis.client.send(
+    new PutRecordsCommand({
+      StreamName: stream.streamName,
+      Records: CONTACTS.map((contact) => ({
+        Data: Buffer.from(JSON.stringify(contactRecord(contact))),
+        PartitionKey: contact.id,
+      })),
+    }),
+  );
+  if (put.FailedRecordCount) throw new Error(`${put.FailedRecordCount} contact records not put`);
+  const byQueue = (queue: string) => CONTACTS.filter((c) => c.queue === queue);
+  say(
+    `  stream ${stream.streamName}: ${CONTACTS.length} contact records put (PutRecords), ${byQueue('Cards').length} of queue Cards (businessUnit=cards), ${byQueue('Mortgages').length} of queue Mortgages (businessUnit=mortgages);`,
+  );
+  say("    each with a customer id, a date of birth and, for calls, the caller's number");
+  say(
+    `  bucket ${RECORDINGS_BUCKET}: ${CONTACTS.length} recordings and chat transcripts; external bucket ${EXTERNAL_BUCKET}, dead letters ${DEAD_LETTER_BUCKET}`,
+  );
+  say(
+    "  policy 'cards': match businessUnit=cards; fields Channel, Queue.Name, Agent.RoutingProfile.Name, InitiationTimestamp, DisconnectTimestamp;",
+  );
+  say(
+    `    attribute businessUnit as is, customerId hashed; records to s3://${EXTERNAL_BUCKET}/contact-records/, recordings to s3://${EXTERNAL_BUCKET}/recordings/ (SSE-KMS)`,
+  );
+
+  const event = await lambdaEvent(kinesis, stream);
+  const env = {
+    FLOWGUARD_FORWARD_POLICY: JSON.stringify(FORWARDING_POLICY),
+    FLOWGUARD_FORWARD_DEAD_LETTER_BUCKET: DEAD_LETTER_BUCKET,
+    FLOWGUARD_FINGERPRINT_SECRET_ID: FINGERPRINT_SECRET_ID,
+    FLOWGUARD_LOG_LEVEL: 'silent',
+  };
+  const secretsManager = new SecretsManagerClient({
+    region: LOCAL_REGION,
+    endpoint: local.secretsManagerEndpoint,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const recordsMetrics: string[] = [];
+  const recordingsMetrics: string[] = [];
+  // One instance of each function, as Lambda keeps warm; the customer id's key is read from
+  // (local) Secrets Manager, the production path.
+  const forwardRecords = forwardContactRecords({
+    config: readForwardingConfig(env),
+    clients: { s3: s3.client, kinesis: kinesis.client, secretsManager },
+    logSink: () => undefined,
+    metricSink: (line) => recordsMetrics.push(line),
+  });
+  const copyRecordings = forwardRecordings({
+    config: readRecordingsForwardingConfig(env),
+    clients: { s3: s3.client, secretsManager },
+    logSink: () => undefined,
+    metricSink: (line) => recordingsMetrics.push(line),
+  });
+  const invoke = async () => {
+    recordsMetrics.length = 0;
+    recordingsMetrics.length = 0;
+    const [records, recordings] = await Promise.all([forwardRecords(event), copyRecordings(event)]);
+    const failures = records.batchItemFailures.length + recordings.batchItemFailures.length;
+    if (failures > 0) throw new Error(`forwarding reported ${failures} batch item failures`);
+    return { records: countsOf(recordsMetrics, 'cards'), recordings: countsOf(recordingsMetrics, 'cards') };
+  };
+  const first = await invoke();
+  say(
+    `  Lambda delivers the batch (${event.Records.length} records, GetShardIterator/GetRecords) to forward-contact-records and forward-recordings`,
+  );
+  say(
+    `    contact records: ${first.records.RecordsIn ?? 0} in, ${first.records.Forwarded ?? 0} forwarded, ${first.records.Filtered ?? 0} filtered out`,
+  );
+  const source = await listObjects(s3, RECORDINGS_BUCKET);
+  const out = await listObjects(s3, EXTERNAL_BUCKET);
+  const copiedFrom = new Set(out.map((o) => o.key.replace(/^recordings\//, '')));
+  const leftAlone = source.filter((o) => !copiedFrom.has(o.key)).length;
+  say(
+    `    recordings: ${first.recordings.RecordingsCopied ?? 0} copied server-side, ${leftAlone} left alone (their contacts did not match)`,
+  );
+  say();
+
+  say(`  what went out: s3://${EXTERNAL_BUCKET} holds ${out.length} objects`);
+  const forwarded: Record<string, unknown>[] = [];
+  let everything = '';
+  for (const object of out) {
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: EXTERNAL_BUCKET, Key: object.key }));
+    const sse = `${head.ServerSideEncryption ?? 'none'}${head.SSEKMSKeyId ? ` ${head.SSEKMSKeyId}` : ''}`;
+    const text = await objectText(s3, EXTERNAL_BUCKET, object.key);
+    everything += `${object.key}\n${text}\n`;
+    if (object.key.startsWith('contact-records/')) {
+      const lines = text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      forwarded.push(...lines);
+      say(`    ${object.key}`);
+      say(`      ${lines.length} minimised records, ${object.size} bytes, SSE ${sse}`);
+      for (const line of lines) {
+        const queue = (line.Queue as { Name?: string } | undefined)?.Name;
+        say(`      ${String(line.ContactId)}  queue ${queue}  ${String(line.Channel)}`);
+      }
+    } else {
+      const tags = await s3.client.send(
+        new GetObjectTaggingCommand({ Bucket: EXTERNAL_BUCKET, Key: object.key }),
+      );
+      say(`    ${object.key}`);
+      say(
+        `      copy of s3://${RECORDINGS_BUCKET}/${object.key.replace(/^recordings\//, '')}, ${object.size} bytes, SSE ${sse}, tags ${(tags.TagSet ?? []).map((t) => `${t.Key}=${t.Value}`).join(', ')}`,
+      );
+    }
+  }
+  say('  one minimised record in full:');
+  for (const line of JSON.stringify(forwarded[0] ?? {}, null, 2).split('\n')) say(`    ${line}`);
+  const present = FORWARDING_DEMO.personalData.filter((value) => everything.includes(value));
+  const keysPresent = ['dateOfBirth', 'CustomerEndpoint', 'Username'].filter((k) => everything.includes(k));
+  say(
+    present.length === 0 && keysPresent.length === 0
+      ? `  checked every object in ${EXTERNAL_BUCKET}: no phone number, date of birth, raw customer id or agent login`
+      : `  LEAK: ${present.length} personal values and the fields ${keysPresent.join(', ')} found in ${EXTERNAL_BUCKET}`,
+  );
+  const mortgages = FORWARDING_DEMO.mortgagesContacts.filter((id) => everything.includes(id)).length;
+  say(
+    `  Mortgages contacts in ${EXTERNAL_BUCKET}: ${mortgages} (neither their records nor their recordings went out)`,
+  );
+  const letters = await listObjects(s3, DEAD_LETTER_BUCKET);
+  say(`  dead letters: ${letters.length}`);
+  say();
+
+  const again = await invoke();
+  const after = await listObjects(s3, EXTERNAL_BUCKET);
+  const same =
+    after.length === out.length && after.every((o, i) => o.key === out[i]?.key && o.etag === out[i]?.etag);
+  say('  Lambda delivers the same batch again (at least once):');
+  say(
+    `    contact records: ${again.records.Forwarded ?? 0} forwarded, ${again.records.AlreadyForwarded ?? 0} already forwarded; recordings: ${again.recordings.RecordingsCopied ?? 0} copied, ${again.recordings.RecordingsAlreadyCopied ?? 0} already copied`,
+  );
+  say(
+    `    s3://${EXTERNAL_BUCKET}: ${out.length} objects before, ${after.length} after${same ? ', the same keys and ETags: nothing duplicated' : ': CHANGED'}`,
+  );
+  say();
 }
