@@ -256,7 +256,8 @@ export function functionDefinition(name: string): FunctionDefinition {
 /** The definition of a flow function; throws for any other name. */
 export function flowFunctionDefinition(name: string): FlowFunctionDefinition {
   const found = FLOW_FUNCTIONS.find((f) => f.name === name);
-  if (!found) throw new Error(`unknown flow function '${name}'; flow functions: ${FLOW_FUNCTION_NAMES.join(', ')}`);
+  if (!found)
+    throw new Error(`unknown flow function '${name}'; flow functions: ${FLOW_FUNCTION_NAMES.join(', ')}`);
   return found;
 }
 
