@@ -3,6 +3,9 @@
 //   -c createVpc=true    functions in a new VPC of isolated subnets, with the endpoints they need
 //   -c logArchive=true   every function log line archived to S3 through Firehose
 //   -c createTrail=true  a multi-region CloudTrail trail, for an account without one
+//   -c contactRecordStreamArn=<ARN> -c forwardPolicyFile=<path>  forward-contact-records and
+//      forward-recordings on the contact-record stream (also recordingsBucketArn, recordingsPrefix,
+//      recordingsKeyArn, contactRecordStreamKeyArn; docs/data-minimisation.md)
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { App, aws_lambda as lambda } from 'aws-cdk-lib';
@@ -33,7 +36,10 @@ const app = new App({
 });
 flowguardApp(app, {
   functions,
-  code: (name) => lambda.Code.fromAsset(dist(name)),
+  code: (name) => {
+    if (!existsSync(dist(name))) throw new Error(`synth: no bundle for ${name}: run pnpm build first`);
+    return lambda.Code.fromAsset(dist(name));
+  },
   flowsDir: new URL('flows/', root),
 });
 const assembly = app.synth();

@@ -4,10 +4,20 @@ import {
   Duration,
   type aws_lambda as lambda,
   type aws_sns as sns,
+  type aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { FunctionName } from './functions.js';
-import { BLOCK, DIMENSIONS, FAIL_OPEN, INVOCATIONS, OUTCOMES } from './metrics.js';
+import {
+  BLOCK,
+  DEAD_LETTERED,
+  DIMENSIONS,
+  FAIL_OPEN,
+  FAILED,
+  INVOCATIONS,
+  OUTCOMES,
+  POLICY_DIMENSION,
+} from './metrics.js';
 
 const PERIOD = Duration.minutes(5);
 
@@ -18,6 +28,10 @@ export interface FlowguardAlarmsProps {
   readonly namespace: string;
   /** The `live` alias of each deployed function. */
   readonly aliases: ReadonlyMap<FunctionName, lambda.Alias>;
+  /** forward-contact-records and forward-recordings, when deployed. */
+  readonly streamFunctions?: ReadonlyMap<string, lambda.IFunction>;
+  /** Their event source mappings' on-failure queue. */
+  readonly failedBatchQueue?: sqs.IQueue;
   /** The Invoke block time limit (seconds) each function answers within. */
   readonly flowTimeLimits: ReadonlyMap<FunctionName, number>;
   /** BLOCK answers in five minutes above which screening alarms (default 100). */
@@ -57,6 +71,20 @@ export class FlowguardAlarms extends Construct {
         outcomes: [OUTCOMES.tokenFailed],
         description:
           'secure-input cannot make tokens: the token KMS key is unusable (access, state, throttling)',
+      });
+    }
+    for (const [name, fn] of props.streamFunctions ?? []) this.streamAlarms(name, fn);
+    if (props.failedBatchQueue) {
+      this.alarm('forwarding-failed-batches', {
+        alarmDescription:
+          'flowguard forwarding: a contact-record batch ran out of retries and was skipped (its shard and sequence range are in the failed-batch queue): replay it from the stream',
+        metric: props.failedBatchQueue.metricApproximateNumberOfMessagesVisible({
+          period: PERIOD,
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       });
     }
     const encrypt = props.aliases.get('encrypt-input');
@@ -123,6 +151,62 @@ export class FlowguardAlarms extends Construct {
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+  }
+
+  /**
+   * A stream function: records not delivered after retries (`Failed`, per policy), dead letters
+   * (`DeadLettered`, per invocation and per policy), Lambda errors (no policy or key: the whole
+   * batch comes again) and the age of the oldest record the mapping has yet to hand it.
+   */
+  private streamAlarms(name: string, fn: lambda.IFunction): void {
+    const once = (id: string, description: string, metric: cloudwatch.IMetric) =>
+      this.alarm(`${name}-${id}`, {
+        alarmDescription: `flowguard ${name}: ${description}`,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+    const byPolicy = (metric: string) =>
+      new cloudwatch.MathExpression({
+        expression: `SELECT SUM(${metric}) FROM SCHEMA("${this.props.namespace}", "${DIMENSIONS.function}", "${POLICY_DIMENSION}") WHERE "${DIMENSIONS.function}" = '${name}'`,
+        usingMetrics: {},
+        period: PERIOD,
+        label: `${name} ${metric}, all policies`,
+      });
+    once(
+      'failed',
+      'records (or recording copies) not delivered after retries: the shard is held at the first of them until they go',
+      byPolicy(FAILED),
+    );
+    once(
+      'dead-lettered',
+      'records that could not be read were written to the dead-letter bucket',
+      new cloudwatch.Metric({
+        namespace: this.props.namespace,
+        metricName: DEAD_LETTERED,
+        dimensionsMap: { [DIMENSIONS.function]: name },
+        statistic: 'Sum',
+        period: PERIOD,
+      }),
+    );
+    once(
+      'dead-lettered-by-policy',
+      'records a destination refused or that were too large (or recordings not found) were written to the dead-letter bucket',
+      byPolicy(DEAD_LETTERED),
+    );
+    once(
+      'errors',
+      'Lambda errors (init failure, no policy or fingerprint key, timeout): the whole batch comes again',
+      fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+    );
+    this.alarm(`${name}-iterator-age`, {
+      alarmDescription: `flowguard ${name}: the oldest contact record not yet handled is over 5 minutes old for 15 minutes (held by failures, throttled, or too slow): records expire with the stream's retention`,
+      metric: fn.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum' }),
+      threshold: 5 * 60 * 1000,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
   }
 

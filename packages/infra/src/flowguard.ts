@@ -18,6 +18,7 @@ import {
   aws_s3 as s3,
   aws_secretsmanager as secretsmanager,
   aws_sns as sns,
+  aws_sqs as sqs,
   Token,
   Validations,
 } from 'aws-cdk-lib';
@@ -25,15 +26,28 @@ import { Construct } from 'constructs';
 import { FlowguardAlarms } from './alarms.js';
 import { AuditTrail, connectChangesRule } from './audit.js';
 import { type ActiveConnectKey, type ConnectKeyHandling, ConnectKeys } from './connect-keys.js';
+import {
+  type ContactRecordsProps,
+  EVENT_SOURCE,
+  keyArn,
+  objectsArn,
+  type PolicyGrants,
+  policyGrants,
+  resourceArn,
+  streamVariable,
+} from './contact-records.js';
 import { type FlowSpec, flowContent, invocationLimits } from './flows.js';
 import {
   type Access,
+  type DeployableFunctionName,
   FUNCTION_SPECS,
   type FunctionName,
   type FunctionSpec,
   LIVE_ALIAS,
   SETTING_VARIABLES,
   type Setting,
+  STREAM_FUNCTION_SPECS,
+  type StreamFunctionName,
 } from './functions.js';
 import { LogArchive } from './log-archive.js';
 import { DEFAULT_METRICS_NAMESPACE } from './metrics.js';
@@ -47,7 +61,13 @@ export interface FlowguardProps {
   /** The functions to deploy (default: all five). */
   readonly functions?: readonly FunctionName[];
   /** The code of a function: the bundler's zip, or anything Lambda accepts. */
-  readonly code: (name: FunctionName) => lambda.Code;
+  readonly code: (name: DeployableFunctionName) => lambda.Code;
+  /**
+   * Deploys forward-contact-records and forward-recordings on Connect's contact-record stream,
+   * each with an event source mapping and the grants its policy document names
+   * (docs/data-minimisation.md). Without it neither exists.
+   */
+  readonly contactRecords?: ContactRecordsProps;
   /** Flows to create, their placeholders filled with the aliases' ARNs, the key and `flowValues`. */
   readonly flows?: readonly FlowSpec[];
   /** Values for the flows' other placeholders, e.g. `QueueArn`. */
@@ -71,9 +91,9 @@ export interface FlowguardProps {
   readonly createTrail?: boolean;
   readonly logRetention?: logs.RetentionDays;
   /** Reserved concurrency by function, replacing the defaults in FUNCTION_SPECS. */
-  readonly reservedConcurrency?: Partial<Record<FunctionName, number>>;
+  readonly reservedConcurrency?: Partial<Record<DeployableFunctionName, number>>;
   /** Extra configuration by function (e.g. `FLOWGUARD_LIMITS`, `FLOWGUARD_FAIL_MODE`). */
-  readonly environment?: Partial<Record<FunctionName, Readonly<Record<string, string>>>>;
+  readonly environment?: Partial<Record<DeployableFunctionName, Readonly<Record<string, string>>>>;
   /** Invoke block time limit (s) for a function no given flow invokes (default 3, Connect's default). */
   readonly flowTimeLimitSeconds?: number;
   /** Prefix of function, alarm, rule and trail names (default `flowguard-`). */
@@ -94,7 +114,20 @@ const TABLE_ACTIONS: Readonly<Partial<Record<Access, readonly string[]>>> = {
 /** Keys of the encryption context every token carries (`tokenContext` in @flowguard/secure-input). */
 export const TOKEN_CONTEXT_KEYS = ['flowguard:contact-id', 'flowguard:purpose'] as const;
 
+/** Lambda takes 4 KB of environment variables in all: what is left for the policy beside the others. */
+const MAX_INLINE_POLICY_BYTES = 3072;
+
 const usesTable = (spec: FunctionSpec) => TABLE_ACTIONS[spec.access] !== undefined;
+
+type Network = { vpc: ec2.IVpc; vpcSubnets: ec2.SubnetSelection; securityGroups: ec2.ISecurityGroup[] };
+
+/** What every function shares: its log group's key and retention, the values the stack hands it. */
+interface FunctionContext {
+  readonly props: FlowguardProps;
+  readonly logsKey: kms.IKey;
+  readonly retention: logs.RetentionDays;
+  readonly settings: Readonly<Record<Setting, string | undefined>>;
+}
 
 /**
  * flowguard on AWS, for any CDK app: the table, one KMS key per purpose, the secrets, one Lambda
@@ -119,6 +152,13 @@ export class Flowguard extends Construct {
   /** The instance's security keys, when the construct owns them. */
   readonly connectKeys?: ConnectKeys;
   readonly flows = new Map<string, connect.CfnContactFlow>();
+  /** forward-contact-records and forward-recordings, with the `contactRecords` prop. */
+  readonly streamFunctions = new Map<StreamFunctionName, lambda.Function>();
+  readonly streamAliases = new Map<StreamFunctionName, lambda.Alias>();
+  /** Where the stream functions write records they cannot forward (given, or created). */
+  readonly deadLetterBucket?: s3.IBucket;
+  /** The stream event source mappings' on-failure destination: batches that ran out of retries. */
+  readonly failedBatchQueue?: sqs.Queue;
 
   private readonly stack: Stack;
   private readonly prefix: string;
@@ -135,17 +175,21 @@ export class Flowguard extends Construct {
 
     const logsKey = this.logsKey();
     if (specs.some(usesTable)) this.table = this.screeningTable();
-    if (specs.some((s) => s.access === 'secure-input')) {
+    const grants = props.contactRecords ? policyGrants(props.contactRecords.policy) : undefined;
+    const secureInput = specs.some((s) => s.access === 'secure-input');
+    if (secureInput || grants?.hashes) {
       const secretsKey = this.purposeKey(
         'SecretsKey',
         'flowguard: the Connect private keys and the fingerprint key',
       );
-      this.connectKeysSecret = this.secret('ConnectKeysSecret', secretsKey, {
-        description:
-          'flowguard: private keys for Connect-encrypted input ({"keys":[{"keyId","privateKey"}]})',
-        // Not a secret: the empty shape an operator fills with the keys.
-        secretStringValue: SecretValue.unsafePlainText('{"keys":[]}'),
-      });
+      if (secureInput) {
+        this.connectKeysSecret = this.secret('ConnectKeysSecret', secretsKey, {
+          description:
+            'flowguard: private keys for Connect-encrypted input ({"keys":[{"keyId","privateKey"}]})',
+          // Not a secret: the empty shape an operator fills with the keys.
+          secretStringValue: SecretValue.unsafePlainText('{"keys":[]}'),
+        });
+      }
       this.fingerprintSecret = this.secret('FingerprintSecret', secretsKey, {
         description:
           'flowguard: HMAC keys for fingerprints ({"key": base64} = version 1, or {"current": n, "keys": [{"version", "key"}]})',
@@ -165,9 +209,7 @@ export class Flowguard extends Construct {
     if (props.vpc) {
       this.vpc = props.vpc === 'create' ? functionsVpc(this, { logsKey, retention }) : props.vpc;
     }
-    let network:
-      | { vpc: ec2.IVpc; vpcSubnets: ec2.SubnetSelection; securityGroups: ec2.ISecurityGroup[] }
-      | undefined;
+    let network: Network | undefined;
     if (this.vpc) {
       const vpcSubnets = props.vpcSubnets ?? defaultSubnets(this.vpc);
       this.functionsSecurityGroup = new ec2.SecurityGroup(this, 'FunctionsSecurityGroup', {
@@ -185,7 +227,9 @@ export class Flowguard extends Construct {
       }
     }
 
-    const accessLogs = props.logArchive || props.createTrail ? this.accessLogsBucket() : undefined;
+    const ownDeadLetters = props.contactRecords !== undefined && !props.contactRecords.deadLetterBucket;
+    const accessLogs =
+      props.logArchive || props.createTrail || ownDeadLetters ? this.accessLogsBucket() : undefined;
     if (props.logArchive && accessLogs) this.logArchive = new LogArchive(this, 'LogArchive', { accessLogs });
 
     const settings: Record<Setting, string | undefined> = {
@@ -195,43 +239,17 @@ export class Flowguard extends Construct {
       tokenKey: this.tokenKey?.keyArn,
       metricsNamespace: namespace,
     };
+    const context: FunctionContext = { props, logsKey, retention, settings };
     const integrations = new Map<FunctionName, connect.CfnIntegrationAssociation>();
     const permissions = new Map<FunctionName, lambda.CfnPermission>();
     for (const spec of specs) {
-      const logGroup = new logs.LogGroup(this, `${spec.name}-logs`, {
-        retention,
-        encryptionKey: logsKey,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
-      this.logArchive?.subscribe(`${spec.name}-archive`, logGroup);
-      const environment: Record<string, string> = { NODE_OPTIONS: '--enable-source-maps' };
-      for (const setting of spec.settings) {
-        const value = settings[setting];
-        if (value !== undefined) environment[SETTING_VARIABLES[setting]] = value;
-      }
-      Object.assign(environment, props.environment?.[spec.name]);
-
-      const fn = new lambda.Function(this, spec.name, {
-        functionName: `${this.prefix}${spec.name}`,
-        description: `flowguard ${spec.name}`,
-        runtime: lambda.Runtime.NODEJS_22_X,
-        architecture: lambda.Architecture.ARM_64,
-        handler: 'index.handler',
-        code: props.code(spec.name),
-        memorySize: spec.memoryMb,
+      const { fn, alias } = this.deployFunction(spec, context, {
         // Above the function's own time budget (2-2.5 s), within the flow's 8 s maximum.
         timeout: Duration.seconds(5),
-        reservedConcurrentExecutions: props.reservedConcurrency?.[spec.name] ?? spec.reservedConcurrency,
-        role: this.functionRole(spec, logGroup, network !== undefined),
-        logGroup,
-        environment,
-        ...network,
-      });
-      this.acknowledgeFunction(fn);
-      const alias = new lambda.Alias(this, `${spec.name}-live`, {
-        aliasName: LIVE_ALIAS,
-        version: fn.currentVersion,
-        description: 'The version Connect invokes: moved by deploy:function after a smoke test',
+        environment: props.environment?.[spec.name],
+        reservedConcurrency: props.reservedConcurrency?.[spec.name],
+        network,
+        role: (logGroup) => this.functionRole(spec, logGroup, network !== undefined).role,
       });
       const permission = new lambda.CfnPermission(this, `${spec.name}-connect-invoke`, {
         functionName: alias.functionArn,
@@ -259,12 +277,28 @@ export class Flowguard extends Construct {
       });
     }
 
+    if (props.contactRecords && grants) {
+      const forwardingKey = this.purposeKey(
+        'ForwardingKey',
+        'flowguard: forwarding dead letters and the failed-batch queue',
+      );
+      const deadLetters =
+        props.contactRecords.deadLetterBucket ?? this.deadLetterBucketOf(forwardingKey, accessLogs);
+      this.deadLetterBucket = deadLetters;
+      this.failedBatchQueue = this.failedBatchesQueue(forwardingKey);
+      for (const spec of STREAM_FUNCTION_SPECS) {
+        this.streamFunction(spec, context, props.contactRecords, grants, deadLetters, this.failedBatchQueue);
+      }
+    }
+
     const limits = this.createFlows(props, this.connectKeys?.active, { integrations, permissions });
     this.alarms = new FlowguardAlarms(this, 'Alarms', {
       topic: this.alarmTopic,
       namePrefix: this.prefix,
       namespace,
       aliases: this.aliases,
+      streamFunctions: this.streamFunctions,
+      failedBatchQueue: this.failedBatchQueue,
       flowTimeLimits: new Map(
         specs.map((s) => [s.name, limits.get(s.placeholder) ?? props.flowTimeLimitSeconds ?? 3]),
       ),
@@ -273,6 +307,257 @@ export class Flowguard extends Construct {
     if (props.createTrail && accessLogs) {
       this.trail = new AuditTrail(this, 'Trail', { trailName: `${this.prefix}trail`, accessLogs });
     }
+  }
+
+  /** A function behind its `live` alias, logging to its own encrypted group: every function is made here. */
+  private deployFunction(
+    spec: FunctionSpec<DeployableFunctionName>,
+    { props, logsKey, retention, settings }: FunctionContext,
+    options: {
+      readonly timeout: Duration;
+      readonly environment?: Readonly<Record<string, string>>;
+      readonly reservedConcurrency?: number;
+      readonly network?: Network;
+      /** The settings to hand it (default: every one its variables name). */
+      readonly settings?: readonly Setting[];
+      readonly role: (logGroup: logs.LogGroup) => iam.IRole;
+      readonly aliasDescription?: string;
+    },
+  ): { fn: lambda.Function; alias: lambda.Alias } {
+    const logGroup = new logs.LogGroup(this, `${spec.name}-logs`, {
+      retention,
+      encryptionKey: logsKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.logArchive?.subscribe(`${spec.name}-archive`, logGroup);
+    const environment: Record<string, string> = { NODE_OPTIONS: '--enable-source-maps' };
+    for (const setting of options.settings ?? spec.settings) {
+      const value = settings[setting];
+      if (value !== undefined) environment[SETTING_VARIABLES[setting]] = value;
+    }
+    Object.assign(environment, options.environment);
+
+    const fn = new lambda.Function(this, spec.name, {
+      functionName: `${this.prefix}${spec.name}`,
+      description: `flowguard ${spec.name}`,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: props.code(spec.name),
+      memorySize: spec.memoryMb,
+      timeout: options.timeout,
+      reservedConcurrentExecutions: options.reservedConcurrency ?? spec.reservedConcurrency,
+      role: options.role(logGroup),
+      logGroup,
+      environment,
+      ...options.network,
+    });
+    const stream = spec.placeholder === '';
+    this.acknowledgeFunction(fn, stream);
+    const alias = new lambda.Alias(this, `${spec.name}-live`, {
+      aliasName: LIVE_ALIAS,
+      version: fn.currentVersion,
+      description:
+        options.aliasDescription ??
+        'The version Connect invokes: moved by deploy:function after a smoke test',
+    });
+    return { fn, alias };
+  }
+
+  /**
+   * forward-contact-records or forward-recordings: the function, its event source mapping on the
+   * contact-record stream, and exactly the grants the policy document names.
+   */
+  private streamFunction(
+    spec: FunctionSpec<StreamFunctionName>,
+    context: FunctionContext,
+    records: ContactRecordsProps,
+    grants: PolicyGrants,
+    deadLetters: s3.IBucket,
+    queue: sqs.Queue,
+  ): void {
+    const forwardsRecords = spec.access === 'forward-contact-records';
+    // Compact: Lambda allows 4 KB of variables in all.
+    const policyText = JSON.stringify(JSON.parse(records.policy));
+    if (Buffer.byteLength(policyText) > MAX_INLINE_POLICY_BYTES) {
+      throw new Error(
+        `contactRecords.policy: ${Buffer.byteLength(policyText)} bytes compacted, over the ${MAX_INLINE_POLICY_BYTES} that fit in a Lambda environment beside the other variables`,
+      );
+    }
+    const environment: Record<string, string> = {
+      [streamVariable(spec.name, 'policy')]: policyText,
+      [streamVariable(spec.name, 'deadLetterBucket')]: deadLetters.bucketName,
+    };
+    const deadLetterKey = deadLetters.encryptionKey;
+    if (deadLetterKey) environment[streamVariable(spec.name, 'deadLetterKey')] = deadLetterKey.keyArn;
+    Object.assign(environment, context.props.environment?.[spec.name]);
+    const readsFingerprints = forwardsRecords && grants.hashes;
+
+    let policy: iam.ManagedPolicy | undefined;
+    const { fn, alias } = this.deployFunction(spec, context, {
+      timeout: Duration.millis(spec.budgetMs),
+      environment,
+      reservedConcurrency: context.props.reservedConcurrency?.[spec.name],
+      // The fingerprint key only to the function that hashes, and only when a policy does.
+      settings: spec.settings.filter((s) => s !== 'fingerprintSecret' || readsFingerprints),
+      role: (logGroup) => {
+        const made = this.functionRole(spec, logGroup, false);
+        policy = made.policy;
+        return made.role;
+      },
+      aliasDescription:
+        'The version the contact-record stream invokes: moved by deploy:function after a smoke test',
+    });
+    if (!policy) throw new Error(`${spec.name}: no role policy`);
+    const rolePolicy = policy;
+    const { region } = this.stack;
+    const via = (service: string) => ({
+      StringEquals: { 'kms:ViaService': `${service}.${region}.amazonaws.com` },
+    });
+    const allow = (
+      actions: string[],
+      resources: string[],
+      conditions?: Record<string, Record<string, unknown>>,
+    ) => rolePolicy.addStatements(new iam.PolicyStatement({ actions, resources, conditions }));
+    const objectPrefix = (resource: string, what: string) =>
+      Validations.of(rolePolicy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResource(this.stack, resource)}]`,
+        reason: `Objects are written and read by key under a prefix: the grant covers ${what}, and nothing else`,
+      });
+
+    // What Lambda's event source mapping reads the stream with (ListStreams takes no stream ARN,
+    // and SubscribeToShard is for enhanced fan-out, which the mapping does not use).
+    allow(
+      [
+        'kinesis:DescribeStream',
+        'kinesis:DescribeStreamSummary',
+        'kinesis:GetRecords',
+        'kinesis:GetShardIterator',
+        'kinesis:ListShards',
+      ],
+      [records.streamArn],
+    );
+    if (records.streamKeyArn) allow(['kms:Decrypt'], [records.streamKeyArn], via('kinesis'));
+    // The mapping sends a batch that ran out of retries to the queue with the function's role.
+    allow(['sqs:SendMessage'], [queue.queueArn]);
+    if (queue.encryptionMasterKey) {
+      allow(['kms:GenerateDataKey', 'kms:Decrypt'], [queue.encryptionMasterKey.keyArn], via('sqs'));
+    }
+    const deadLetterObjects = deadLetters.arnForObjects('dead-letter/*');
+    allow(['s3:PutObject'], [deadLetterObjects]);
+    objectPrefix(deadLetterObjects, 'the dead letters under dead-letter/ in the dead-letter bucket');
+    if (deadLetterKey) allow(['kms:GenerateDataKey'], [deadLetterKey.keyArn], via('s3'));
+
+    if (readsFingerprints && this.fingerprintSecret) {
+      const secret = this.fingerprintSecret.secretArn;
+      allow(['secretsmanager:GetSecretValue'], [secret]);
+      const key = this.fingerprintSecret.encryptionKey;
+      if (key) {
+        allow(['kms:Decrypt'], [key.keyArn], {
+          StringEquals: {
+            'kms:ViaService': `secretsmanager.${region}.amazonaws.com`,
+            'kms:EncryptionContext:SecretARN': secret,
+          },
+        });
+      }
+    }
+    if (forwardsRecords) {
+      for (const d of grants.destinations) {
+        if (d.type === 'firehose') {
+          allow(['firehose:PutRecordBatch'], [resourceArn(this.stack, d.deliveryStream, 'firehose')]);
+        } else if (d.type === 'kinesis') {
+          allow(['kinesis:PutRecords'], [resourceArn(this.stack, d.stream, 'kinesis')]);
+        } else if (d.type === 'eventbridge') {
+          allow(['events:PutEvents'], [resourceArn(this.stack, d.eventBus, 'events')]);
+        } else {
+          const objects = objectsArn(this.stack, d.bucket, d.prefix);
+          allow(['s3:PutObject'], [objects]);
+          objectPrefix(objects, 'the objects under the prefix the policy sends to');
+          if (d.kmsKeyId)
+            allow(
+              ['kms:GenerateDataKey'],
+              [keyArn(this.stack, d.kmsKeyId, 'destination/kmsKeyId')],
+              via('s3'),
+            );
+        }
+      }
+    } else if (grants.recordings.length > 0) {
+      if (!records.recordingsBucketArn) {
+        throw new Error(
+          'contactRecords: a policy copies recordings: give recordingsBucketArn (-c recordingsBucketArn=...)',
+        );
+      }
+      for (const r of grants.recordings) {
+        const objects = objectsArn(this.stack, r.bucket, r.prefix);
+        // HeadObject on the copy (is it there already?), the copy, its tags.
+        allow(['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging'], [objects]);
+        objectPrefix(objects, 'the copies under the prefix the policy copies recordings to');
+        const bucket = r.bucket.startsWith('arn:')
+          ? r.bucket
+          : `arn:${this.stack.partition}:s3:::${r.bucket}`;
+        allow(['s3:ListBucket'], [bucket], { StringLike: { 's3:prefix': `${r.prefix}*` } });
+        allow(
+          ['kms:GenerateDataKey', 'kms:Decrypt'],
+          [keyArn(this.stack, r.kmsKeyId, 'recordings/kmsKeyId')],
+          via('s3'),
+        );
+      }
+      const source = `${records.recordingsBucketArn}/${records.recordingsPrefix ?? ''}*`;
+      allow(['s3:GetObject'], [source]);
+      objectPrefix(
+        source,
+        'the recordings and transcripts under the instance’s recordings prefix (the copy source)',
+      );
+      if (records.recordingsKeyArn) allow(['kms:Decrypt'], [records.recordingsKeyArn], via('s3'));
+    }
+
+    new lambda.CfnEventSourceMapping(this, `${spec.name}-stream`, {
+      functionName: alias.functionArn,
+      eventSourceArn: records.streamArn,
+      ...EVENT_SOURCE,
+      functionResponseTypes: ['ReportBatchItemFailures'],
+      destinationConfig: { onFailure: { destination: queue.queueArn } },
+    });
+    this.streamFunctions.set(spec.name, fn);
+    this.streamAliases.set(spec.name, alias);
+  }
+
+  /** The dead letters: raw contact records, kept as the contact-record stream is (docs/data-minimisation.md). */
+  private deadLetterBucketOf(key: kms.IKey, accessLogs: s3.Bucket | undefined): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'DeadLetters', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'dead-letters/',
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(90), noncurrentVersionExpiration: Duration.days(7) }],
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'NIST.800.53.R5-S3BucketReplicationEnabled',
+      reason:
+        'Dead letters are raw contact records: docs/data-minimisation.md asks that they not be replicated to wider audiences; they stay in the stream’s account and region',
+    });
+    return bucket;
+  }
+
+  /** The event source mappings' on-failure destination: where a batch that ran out of retries is named. */
+  private failedBatchesQueue(key: kms.IKey): sqs.Queue {
+    const queue = new sqs.Queue(this, 'FailedBatches', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter destination: the Kinesis event source mappings’ on-failure queue, holding the shard and sequence range of batches that ran out of retries, for an operator to replay from the stream',
+    });
+    return queue;
   }
 
   /** One customer-managed key for one purpose, rotated yearly and kept when the stack goes. */
@@ -430,7 +715,11 @@ export class Flowguard extends Construct {
   }
 
   /** A function's role: writing its own log group, and exactly the table, secret and key calls it makes. */
-  private functionRole(spec: FunctionSpec, logGroup: logs.LogGroup, inVpc: boolean): iam.Role {
+  private functionRole(
+    spec: FunctionSpec<DeployableFunctionName>,
+    logGroup: logs.LogGroup,
+    inVpc: boolean,
+  ): { role: iam.Role; policy: iam.ManagedPolicy } {
     const { region } = this.stack;
     const { role, policy } = roleWithPolicy(this, `${spec.name}-role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -519,10 +808,10 @@ export class Flowguard extends Construct {
         }),
       );
     }
-    return role;
+    return { role, policy };
   }
 
-  private acknowledgeFunction(fn: lambda.Function): void {
+  private acknowledgeFunction(fn: lambda.Function, stream: boolean): void {
     const acknowledge = (id: string, reason: string) => Validations.of(fn).acknowledge({ id, reason });
     acknowledge(
       'AwsSolutions-L1',
@@ -530,9 +819,16 @@ export class Flowguard extends Construct {
     );
     acknowledge(
       'NIST.800.53.R5-LambdaDLQ',
-      'Connect invokes the functions synchronously and branches on the answer; a dead-letter queue only applies to asynchronous invocations',
+      stream
+        ? 'A Kinesis event source mapping invokes this function synchronously; batches that run out of retries go to the mapping’s on-failure queue, and records it cannot forward to its dead-letter bucket (a function dead-letter queue only applies to asynchronous invocations)'
+        : 'Connect invokes the functions synchronously and branches on the answer; a dead-letter queue only applies to asynchronous invocations',
     );
-    if (!this.vpc) {
+    if (stream) {
+      acknowledge(
+        'NIST.800.53.R5-LambdaInsideVPC',
+        'The stream functions write to destinations the policy document names at run time (Firehose, Kinesis, EventBridge, S3, possibly in other accounts) over TLS with IAM; the stack does not yet create the VPC endpoints they would need, so they run outside the VPC even with -c createVpc=true',
+      );
+    } else if (!this.vpc) {
       acknowledge(
         'NIST.800.53.R5-LambdaInsideVPC',
         'The functions reach only AWS APIs (DynamoDB, Secrets Manager, KMS) over TLS with IAM: VPC placement is available (vpc prop, -c createVpc=true) where policy asks for it',
@@ -597,6 +893,20 @@ export class Flowguard extends Construct {
     }
     return limits;
   }
+}
+
+/** A resource as cdk-nag names it in a finding: `<LogicalId.Arn>` for a reference, `<AWS::Partition>` for a pseudo parameter. */
+function nagResource(stack: Stack, resource: string): string {
+  const resolved: unknown = stack.resolve(resource);
+  const part = (node: unknown): string => {
+    if (typeof node === 'string') return node;
+    const n = node as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]] };
+    if (n.Ref) return `<${n.Ref}>`;
+    if (n['Fn::GetAtt']) return `<${n['Fn::GetAtt'].join('.')}>`;
+    if (n['Fn::Join']) return n['Fn::Join'][1].map(part).join(n['Fn::Join'][0]);
+    return JSON.stringify(node);
+  };
+  return part(resolved);
 }
 
 function defaultSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {

@@ -2,32 +2,47 @@ import {
   FLOW_FUNCTION_NAMES,
   FLOW_FUNCTIONS,
   type FlowFunctionName,
+  STREAM_FUNCTION_NAMES,
+  STREAM_FUNCTIONS,
+  type StreamFunctionName,
   type VariableSpec,
 } from '@flowguard/functions/registry';
 
 // The functions, their memory, concurrency, budgets, placeholders and variables come from the
 // function registry (@flowguard/functions/registry); what is the stack's own is what each may touch.
-// The stack deploys the functions flows invoke; the contact-record stream's functions
-// (forward-contact-records, forward-recordings) are built and documented but not wired in it yet.
+// The stack deploys the functions flows invoke (FUNCTION_NAMES); the contact-record stream's
+// functions (forward-contact-records, forward-recordings) only with the `contactRecords` prop.
 export const FUNCTION_NAMES = FLOW_FUNCTION_NAMES;
 export type FunctionName = FlowFunctionName;
+export { STREAM_FUNCTION_NAMES, type StreamFunctionName };
+/** Any function the stack can deploy: the code prop is asked for each by this name. */
+export type DeployableFunctionName = FunctionName | StreamFunctionName;
 
 /** What a function may touch: each grant is listed by hand, no wildcard actions. */
-export type Access = 'screening' | 'flag' | 'validate' | 'secure-input' | 'encrypt-input';
+export type Access =
+  | 'screening'
+  | 'flag'
+  | 'validate'
+  | 'secure-input'
+  | 'encrypt-input'
+  | 'forward-contact-records'
+  | 'forward-recordings';
 
-const ACCESS: Readonly<Record<FunctionName, Access>> = {
+const ACCESS: Readonly<Record<DeployableFunctionName, Access>> = {
   'screen-caller': 'screening',
   'flag-caller': 'flag',
   'validate-input': 'validate',
   'secure-input': 'secure-input',
   'encrypt-input': 'encrypt-input',
+  'forward-contact-records': 'forward-contact-records',
+  'forward-recordings': 'forward-recordings',
 };
 
 /** A value the stack hands a function through its environment, from a resource it made. */
 export type Setting = NonNullable<VariableSpec['stack']>;
 
-export interface FunctionSpec {
-  readonly name: FunctionName;
+export interface FunctionSpec<N extends DeployableFunctionName = FunctionName> {
+  readonly name: N;
   readonly access: Access;
   readonly memoryMb: number;
   /** Concurrency reserved by default: a flood on one function cannot starve the others. */
@@ -51,9 +66,24 @@ export const FUNCTION_SPECS: readonly FunctionSpec[] = FLOW_FUNCTIONS.map((f) =>
   settings: f.variables.flatMap((v) => (v.stack ? [v.stack] : [])),
 }));
 
+/** The contact-record stream's functions, deployed with the `contactRecords` prop (no placeholder). */
+export const STREAM_FUNCTION_SPECS: readonly FunctionSpec<StreamFunctionName>[] = STREAM_FUNCTIONS.map(
+  (f) => ({
+    name: f.name,
+    access: ACCESS[f.name],
+    memoryMb: f.memoryMb,
+    reservedConcurrency: f.reservedConcurrency,
+    budgetMs: f.budgetMs,
+    placeholder: '',
+    settings: f.variables.flatMap((v) => (v.stack ? [v.stack] : [])),
+  }),
+);
+
 /** The environment variable each setting is read from (the handlers' and config readers' names). */
 export const SETTING_VARIABLES: Readonly<Record<Setting, string>> = Object.fromEntries(
-  FLOW_FUNCTIONS.flatMap((f) => f.variables.flatMap((v) => (v.stack ? [[v.stack, v.name]] : []))),
+  [...FLOW_FUNCTIONS, ...STREAM_FUNCTIONS].flatMap((f) =>
+    f.variables.flatMap((v) => (v.stack ? [[v.stack, v.name]] : [])),
+  ),
 ) as Record<Setting, string>;
 
 export function functionSpec(name: FunctionName): FunctionSpec {

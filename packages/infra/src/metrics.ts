@@ -26,3 +26,10 @@ export const OUTCOMES = {
   unknownKey: 'unknown_key',
   tokenFailed: 'token_failed',
 } as const;
+
+/** forward-contact-records, forward-recordings: per-policy lines carry `function` and this. */
+export const POLICY_DIMENSION = 'policy';
+/** Records (or copies) not delivered after retries, per policy (@flowguard/forwarding BatchMetrics). */
+export const FAILED = 'Failed';
+/** Dead letters written: per invocation (dimension `function`) and per policy. */
+export const DEAD_LETTERED = 'DeadLettered';

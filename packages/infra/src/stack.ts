@@ -8,9 +8,10 @@ import {
   type StackProps,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import type { ContactRecordsProps } from './contact-records.js';
 import { Flowguard } from './flowguard.js';
 import type { FlowSpec } from './flows.js';
-import type { FunctionName } from './functions.js';
+import type { DeployableFunctionName, FunctionName } from './functions.js';
 
 /**
  * A PEM block of `label` (CloudFormation patterns are Java regexes). A certificate may have its
@@ -35,7 +36,7 @@ export interface FlowguardStackProps extends StackProps {
   /** The functions to deploy (those with a handler). */
   readonly functions: readonly FunctionName[];
   /** The code of a function: the bundler's zip in the app, something small in tests. */
-  readonly code: (name: FunctionName) => lambda.Code;
+  readonly code: (name: DeployableFunctionName) => lambda.Code;
   readonly flows?: readonly FlowSpec[];
   /** Runs the functions in a VPC the stack creates, with the endpoints they need (`-c createVpc=true`). */
   readonly createVpc?: boolean;
@@ -43,6 +44,11 @@ export interface FlowguardStackProps extends StackProps {
   readonly logArchive?: boolean;
   /** Creates a multi-region trail for an account without one (`-c createTrail=true`). */
   readonly createTrail?: boolean;
+  /**
+   * forward-contact-records and forward-recordings on the contact-record stream
+   * (`-c contactRecordStreamArn=... -c forwardPolicyFile=...`).
+   */
+  readonly contactRecords?: ContactRecordsProps;
 }
 
 /**
@@ -124,6 +130,7 @@ export class FlowguardStack extends Stack {
       vpc: props.createVpc ? 'create' : undefined,
       logArchive: props.logArchive,
       createTrail: props.createTrail,
+      contactRecords: props.contactRecords,
     });
 
     new CfnOutput(this, 'AlarmTopicArn', {
@@ -148,6 +155,20 @@ export class FlowguardStack extends Stack {
         value: key.attrAssociationId,
       });
       output.condition = key.cfnOptions.condition;
+    }
+    if (this.flowguard.deadLetterBucket) {
+      new CfnOutput(this, 'DeadLetterBucketName', {
+        description:
+          'Where forward-contact-records and forward-recordings write records they cannot forward (dead-letter/)',
+        value: this.flowguard.deadLetterBucket.bucketName,
+      });
+    }
+    if (this.flowguard.failedBatchQueue) {
+      new CfnOutput(this, 'FailedBatchQueueUrl', {
+        description:
+          'The contact-record event source mappings’ on-failure queue: batches that ran out of retries',
+        value: this.flowguard.failedBatchQueue.queueUrl,
+      });
     }
     for (const [name, alias] of this.flowguard.aliases) {
       new CfnOutput(

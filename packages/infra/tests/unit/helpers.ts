@@ -11,6 +11,31 @@ export const FLOWS_DIR = new URL('../../../../flows/', import.meta.url);
 export const flows = shippedFlows(FLOWS_DIR);
 export const inlineCode = () => lambda.Code.fromInline('export const handler = async () => ({});');
 
+/** The contact-record stream's inputs the tests deploy the stream functions with. */
+export const STREAM_ARN = 'arn:aws:kinesis:us-east-1:123456789012:stream/connect-contact-records';
+export const RECORDINGS_BUCKET_ARN = 'arn:aws:s3:::connect-recordings-123456789012';
+export const RECORDINGS_KEY = 'arn:aws:kms:us-east-1:210987654321:key/11111111-2222-3333-4444-555555555555';
+
+/** docs/data-minimisation.md's first and third examples: Firehose with a hashed id, one queue's recordings. */
+export const POLICY = JSON.stringify({
+  version: 1,
+  policies: [
+    {
+      name: 'cards-analytics',
+      match: { queues: ['Cards Chat'] },
+      fields: ['Channel', 'Queue.Name'],
+      hash: ['customerId'],
+      destination: { type: 'firehose', deliveryStream: 'cards-analytics' },
+    },
+    {
+      name: 'complaints-recordings',
+      match: { queues: ['Complaints'] },
+      fields: ['Channel'],
+      recordings: { bucket: 'complaints-archive', prefix: 'connect/', kmsKeyId: RECORDINGS_KEY },
+    },
+  ],
+});
+
 export type Resource = { Type: string; Properties?: Record<string, unknown>; [key: string]: unknown };
 export type TemplateJson = {
   Parameters?: Record<string, Record<string, unknown>>;

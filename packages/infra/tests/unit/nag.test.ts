@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, aws_s3 as s3, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { flowguardApp } from '../../src/app.js';
-import { ALL, FLOWS_DIR, inlineCode } from './helpers.js';
+import { ALL, FLOWS_DIR, inlineCode, POLICY, RECORDINGS_BUCKET_ARN, STREAM_ARN } from './helpers.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -42,13 +42,29 @@ function acknowledgements(root: IConstruct): { id: string; reason: string; path:
   );
 }
 
+/** The contact-record stream's context values, the policy written to a file as `-c forwardPolicyFile` takes it. */
+function contactRecordContext(): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), 'flowguard-policy-'));
+  dirs.push(dir);
+  const forwardPolicyFile = join(dir, 'policy.json');
+  writeFileSync(forwardPolicyFile, POLICY);
+  return {
+    contactRecordStreamArn: STREAM_ARN,
+    forwardPolicyFile,
+    recordingsBucketArn: RECORDINGS_BUCKET_ARN,
+  };
+}
+
 describe('cdk-nag on the app', () => {
+  const contactRecords = contactRecordContext();
   const configurations: Record<string, string>[] = [
     {},
     { createVpc: 'true' },
     { logArchive: 'true' },
     { createTrail: 'true' },
     { createVpc: 'true', logArchive: 'true', createTrail: 'true' },
+    contactRecords,
+    { createVpc: 'true', logArchive: 'true', createTrail: 'true', ...contactRecords },
   ];
 
   it.each(configurations)(
@@ -61,7 +77,12 @@ describe('cdk-nag on the app', () => {
   );
 
   it('gives every acknowledged finding its reason', () => {
-    const { app } = synthApp({ createVpc: 'true', logArchive: 'true', createTrail: 'true' });
+    const { app } = synthApp({
+      createVpc: 'true',
+      logArchive: 'true',
+      createTrail: 'true',
+      ...contactRecords,
+    });
     const acknowledged = acknowledgements(app);
 
     expect(acknowledged.length).toBeGreaterThan(10);
@@ -79,10 +100,13 @@ describe('cdk-nag on the app', () => {
         'AwsSolutions-L1',
         'AwsSolutions-S1',
         'AwsSolutions-SMG4',
+        'AwsSolutions-SQS3',
         'CloudFormation-Validate::W1030',
         'NIST.800.53.R5-CloudTrailCloudWatchLogsEnabled',
         'NIST.800.53.R5-DynamoDBInBackupPlan',
         'NIST.800.53.R5-LambdaDLQ',
+        // The stream functions run outside the VPC the stack creates (flowguard.ts says why).
+        'NIST.800.53.R5-LambdaInsideVPC',
         'NIST.800.53.R5-S3BucketLoggingEnabled',
         'NIST.800.53.R5-S3BucketReplicationEnabled',
         'NIST.800.53.R5-S3DefaultEncryptionKMS',
