@@ -1,11 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  ListShardsCommand,
-  PutRecordsCommand,
-} from '@aws-sdk/client-kinesis';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import {
   GetObjectCommand,
   GetObjectTaggingCommand,
@@ -28,6 +23,7 @@ import {
   LOCAL_REGION,
   type LocalKinesis,
   type LocalS3,
+  lambdaKinesisEvent,
   startLocalAws,
 } from '@flowguard/local';
 import { REPO_ROOT } from './bundle.js';
@@ -427,42 +423,6 @@ const FORWARDING_POLICY = {
 
 type StreamEvent = Parameters<KinesisBatchHandler>[0];
 
-/** The stream's records as the KinesisStreamEvent Lambda's event source would hand the functions. */
-async function lambdaEvent(
-  kinesis: LocalKinesis,
-  stream: { streamName: string; streamArn: string },
-): Promise<StreamEvent> {
-  const { client } = kinesis;
-  const shards = await client.send(new ListShardsCommand({ StreamName: stream.streamName }));
-  const shardId = shards.Shards?.[0]?.ShardId ?? '';
-  const iterator = await client.send(
-    new GetShardIteratorCommand({
-      StreamName: stream.streamName,
-      ShardId: shardId,
-      ShardIteratorType: 'TRIM_HORIZON',
-    }),
-  );
-  const out = await client.send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 100 }));
-  return {
-    Records: (out.Records ?? []).map((record) => ({
-      kinesis: {
-        kinesisSchemaVersion: '1.0',
-        partitionKey: record.PartitionKey ?? '',
-        sequenceNumber: record.SequenceNumber ?? '',
-        data: Buffer.from(record.Data ?? []).toString('base64'),
-        approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? 0) / 1000,
-      },
-      eventSource: 'aws:kinesis',
-      eventVersion: '1.0',
-      eventID: `${shardId}:${record.SequenceNumber}`,
-      eventName: 'aws:kinesis:record',
-      invokeIdentityArn: 'arn:aws:iam::000000000000:role/flowguard-forwarding',
-      awsRegion: 'us-east-1',
-      eventSourceARN: stream.streamArn,
-    })),
-  };
-}
-
 interface BucketObject {
   readonly key: string;
   readonly etag: string;
@@ -536,7 +496,7 @@ async function forwardingScenario(
     `    attribute businessUnit as is, customerId hashed; records to s3://${EXTERNAL_BUCKET}/contact-records/, recordings to s3://${EXTERNAL_BUCKET}/recordings/ (SSE-KMS)`,
   );
 
-  const event = await lambdaEvent(kinesis, stream);
+  const event: StreamEvent = await lambdaKinesisEvent(kinesis.client, stream, { limit: 100 });
   const env = {
     FLOWGUARD_FORWARD_POLICY: JSON.stringify(FORWARDING_POLICY),
     FLOWGUARD_FORWARD_DEAD_LETTER_BUCKET: DEAD_LETTER_BUCKET,

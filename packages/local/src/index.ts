@@ -1,4 +1,5 @@
 export { startLocalDynamoDBProcess } from './dynalite-process.js';
+export { type LambdaKinesisEvent, type LambdaKinesisRecord, lambdaKinesisEvent } from './kinesis-event.js';
 export { type LocalAws, type LocalAwsOptions, startLocalAws } from './local-aws.js';
 export {
   AwsJsonError,

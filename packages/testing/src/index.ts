@@ -19,6 +19,7 @@ export {
   type LocalS3Options,
   type LocalSecretsManager,
   type LocalSecretsManagerOptions,
+  lambdaKinesisEvent,
   type RequestCounter,
   type SecretsManagerFaults,
   type ServiceFaults,

@@ -9,7 +9,8 @@ import {
   type PutRecordsCommandInput,
   type PutRecordsCommandOutput,
 } from '@aws-sdk/client-kinesis';
-import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { lambdaKinesisEvent } from '@flowguard/testing';
+import type { KinesisStreamEvent } from 'aws-lambda';
 
 /** Puts each record (an object as JSON, a string as it is) with its contact id as partition key. */
 export async function putContactRecords(
@@ -52,27 +53,11 @@ export async function lambdaEvent(
   streamName: string,
   streamArn: string,
 ): Promise<KinesisStreamEvent> {
-  const { shardId, records } = await readStream(client, streamName);
-  return {
-    Records: records.map(
-      (record): KinesisStreamRecord => ({
-        kinesis: {
-          kinesisSchemaVersion: '1.0',
-          partitionKey: record.PartitionKey ?? '',
-          sequenceNumber: record.SequenceNumber ?? '',
-          data: Buffer.from(record.Data ?? []).toString('base64'),
-          approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? 0) / 1000,
-        },
-        eventSource: 'aws:kinesis',
-        eventVersion: '1.0',
-        eventID: `${shardId}:${record.SequenceNumber}`,
-        eventName: 'aws:kinesis:record',
-        invokeIdentityArn: 'arn:aws:iam::000000000000:role/forwarding',
-        awsRegion: 'us-east-1',
-        eventSourceARN: streamArn,
-      }),
-    ),
-  };
+  return lambdaKinesisEvent(
+    client,
+    { streamName, streamArn },
+    { role: 'arn:aws:iam::000000000000:role/forwarding' },
+  );
 }
 
 /** The JSON of every record on a stream, with its partition key. */
