@@ -18,7 +18,7 @@ import {
 } from '@flowguard/forwarding';
 import { type FingerprintKeys, fingerprintKeysOf } from '@flowguard/secure-input';
 import { build } from 'esbuild';
-import { reportRows } from '../lib/bench-rows.js';
+import { printAndReport } from '../lib/bench-rows.js';
 import { coldImports } from '../lib/cold-import.js';
 
 const FORWARDING = fileURLToPath(new URL('../../packages/forwarding/', import.meta.url));
@@ -338,23 +338,5 @@ throughput();
 memory();
 await policyCheckColdImport();
 
-const header = ['forwarding benchmark', 'measured', 'target', 'note', 'verdict'];
-const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => row[i]?.length ?? 0)));
-for (const row of [header, ...rows])
-  console.log(
-    row
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd(),
-  );
-console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
-reportRows(
-  rows.map(([name = '', measured = '', target = '', note = '', verdict = '']) => ({
-    group: 'forwarding',
-    name,
-    measured: `${measured}${note ? ` (${note})` : ''}`,
-    target,
-    verdict: verdict === 'ok' || verdict === 'MISSED' ? verdict : '',
-  })),
-);
+printAndReport('forwarding', rows);
 if (failed) process.exitCode = 1;

@@ -13,7 +13,7 @@ import {
   voiceEvent,
   writeUnits,
 } from '@flowguard/testing';
-import { reportRows } from '../lib/bench-rows.js';
+import { printAndReport } from '../lib/bench-rows.js';
 import { bundleFunction } from '../lib/bundle.js';
 
 const config = readScreeningConfig({ FLOWGUARD_LIMITS: '3/10m,20/1d', FLOWGUARD_AUTO_BLOCK_FACTOR: '0' });
@@ -178,23 +178,5 @@ await requestsPerDecision();
 await persistentCaller();
 await warmOverhead();
 
-const header = ['screening benchmark', 'measured', 'target', 'note', 'verdict'];
-const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => row[i]?.length ?? 0)));
-for (const row of [header, ...rows])
-  console.log(
-    row
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd(),
-  );
-console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
-reportRows(
-  rows.map(([name = '', measured = '', target = '', note = '', verdict = '']) => ({
-    group: 'screening',
-    name,
-    measured: `${measured}${note ? ` (${note})` : ''}`,
-    target,
-    verdict: verdict === 'ok' || verdict === 'MISSED' ? verdict : '',
-  })),
-);
+printAndReport('screening', rows);
 if (failed) process.exitCode = 1;

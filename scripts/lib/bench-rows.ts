@@ -17,3 +17,29 @@ export function reportRows(rows: readonly BenchRow[]): void {
   if (!file) return;
   appendFileSync(file, rows.map((row) => `${JSON.stringify(row)}\n`).join(''));
 }
+
+/**
+ * Prints a benchmark's rows (`[name, measured, target, note, verdict]`) as an aligned table and
+ * reports them for the combined table under `group`.
+ */
+export function printAndReport(group: string, rows: readonly (readonly string[])[]): void {
+  const header = [`${group} benchmark`, 'measured', 'target', 'note', 'verdict'];
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => row[i]?.length ?? 0)));
+  for (const row of [header, ...rows])
+    console.log(
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    );
+  console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
+  reportRows(
+    rows.map(([name = '', measured = '', target = '', note = '', verdict = '']) => ({
+      group,
+      name,
+      measured: `${measured}${note ? ` (${note})` : ''}`,
+      target,
+      verdict: verdict === 'ok' || verdict === 'MISSED' ? verdict : '',
+    })),
+  );
+}
