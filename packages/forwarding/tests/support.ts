@@ -21,6 +21,20 @@ export function loadContactRecord(name: Fixture): Record<string, unknown> & { Co
   };
 }
 
+/**
+ * Contact records as published by others (tests/fixtures/published/, provenance in
+ * tests/fixtures/README.md): real records as Connect emits them, nulls and all.
+ */
+export const PUBLISHED = ['voicebase-quickstart-voice'] as const;
+export type Published = (typeof PUBLISHED)[number];
+
+/** A fresh copy of a published contact record, exactly as published (parsed anew each call). */
+export function loadPublishedRecord(name: Published): Record<string, unknown> & { ContactId: string } {
+  return JSON.parse(readFileSync(`${folder}published/${name}.json`, 'utf8')) as Record<string, unknown> & {
+    ContactId: string;
+  };
+}
+
 /** A voice record like the documented sample, with its own contact id and fields changed. */
 export function voiceRecord(
   overrides: Record<string, unknown> = {},
