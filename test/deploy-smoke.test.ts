@@ -1,20 +1,47 @@
 // The deploy smoke test's cases, run against the real functions wired to local AWS: every case
 // passes on a healthy deployment, and the failures it exists for are recognised.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { type LocalContactCenter, startLocalContactCenter } from '@flowguard/cli';
 import { flowHandler } from '@flowguard/contact';
-import { FLOW_FUNCTION_NAMES } from '@flowguard/functions/registry';
-import { HANDLERS_DIR, listFunctions } from '@flowguard/scripts/bundle';
+import {
+  type ForwardingClients,
+  forwardContactRecords,
+  forwardRecordings,
+  type KinesisBatchHandler,
+  matcher,
+  type PolicyMatch,
+  readForwardingConfig,
+  readRecordingsForwardingConfig,
+  validatePolicyDocument,
+} from '@flowguard/forwarding';
+import { FLOW_FUNCTION_NAMES, FUNCTION_NAMES, STREAM_FUNCTION_NAMES } from '@flowguard/functions/registry';
+import { HANDLERS_DIR, listFunctions, REPO_ROOT } from '@flowguard/scripts/bundle';
 import {
   checkAnswer,
+  checkStreamAnswer,
+  EVENTS_DIR,
   type Invocation,
+  inertStreamEvent,
   runSmoke,
   SMOKE_SPECS,
   type SmokeCase,
   type SmokeSpec,
+  STREAM_SMOKE_EVENT,
   smokeEvent,
+  streamSmokeEvent,
 } from '@flowguard/scripts/smoke';
 import { ConnectDecryptor, secureInput } from '@flowguard/secure-input';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type LocalS3,
+  type LocalSecretsManager,
+  startLocalS3,
+  startLocalSecretsManager,
+} from '@flowguard/testing';
+import fc from 'fast-check';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const arn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:flowguard-${name}`;
 const answer = (fields: Record<string, unknown>): Invocation => ({ payload: JSON.stringify(fields) });
@@ -33,9 +60,11 @@ describe('smoke cases against the real functions', () => {
   });
 
   it('has cases for every function there is', async () => {
-    // Every function a flow invokes; the stream functions answer no flow (docs/deploy.md).
-    expect(Object.keys(SMOKE_SPECS).sort()).toEqual([...FLOW_FUNCTION_NAMES].sort());
-    expect(await listFunctions(HANDLERS_DIR)).toEqual(expect.arrayContaining([...FLOW_FUNCTION_NAMES]));
+    // Every function in the registry, the stream functions included (SmokeSpecs is keyed by FunctionName).
+    expect(Object.keys(SMOKE_SPECS).sort()).toEqual([...FUNCTION_NAMES].sort());
+    expect(await listFunctions(HANDLERS_DIR)).toEqual(expect.arrayContaining([...FUNCTION_NAMES]));
+    for (const name of FUNCTION_NAMES) expect(SMOKE_SPECS[name].cases.length).toBeGreaterThan(0);
+    for (const name of STREAM_FUNCTION_NAMES) expect(SMOKE_SPECS[name].kind).toBe('stream');
   });
 
   it.each(FLOW_FUNCTION_NAMES)('%s passes every case on a healthy deployment', async (name) => {
@@ -153,5 +182,314 @@ describe('checkAnswer', () => {
 
     expect(event.Details.Parameters).toEqual({ schema: 'amount' });
     expect(recorded.Details.Parameters.policy).toBe('default');
+  });
+});
+
+// The stream smoke: the real forward-contact-records and forward-recordings, configured as the stack
+// configures them with the policies of docs/data-minimisation.md, on local S3 and Secrets Manager.
+describe('the stream smoke against the real stream functions', () => {
+  const DEAD_LETTERS = 'flowguard-dead-letters';
+  const FINGERPRINT_SECRET = 'flowguard/fingerprint';
+  const VOICE = join(REPO_ROOT, 'packages/forwarding/tests/fixtures/contact-record-voice.json');
+  let s3: LocalS3;
+  let secrets: LocalSecretsManager;
+  /** Every request any client of the functions sent, as `client:Operation`. */
+  const sent: string[] = [];
+  const logs: string[] = [];
+
+  /** Every policy of the documentation's examples, in one document. */
+  const documentedPolicies = () => {
+    const doc = readFileSync(join(REPO_ROOT, 'docs/data-minimisation.md'), 'utf8');
+    const policies = new Map<string, unknown>();
+    for (const [, json] of doc.matchAll(/```json\n([\s\S]*?)```/g)) {
+      const block = JSON.parse(json ?? '') as { policies?: { name: string }[] };
+      for (const policy of block.policies ?? []) policies.set(policy.name, policy);
+    }
+    return validatePolicyDocument({ version: 1, policies: [...policies.values()] });
+  };
+
+  /** Counts what a real client sends, before it is sent. */
+  const recorded = <T extends { middlewareStack: { add(m: unknown, o: unknown): void } }>(
+    name: string,
+    client: T,
+  ): T => {
+    client.middlewareStack.add(
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+        async (args: unknown) => {
+          sent.push(`${name}:${String(context.commandName).replace(/Command$/, '')}`);
+          return next(args);
+        },
+      { step: 'initialize', name: 'deploySmokeRecorder' },
+    );
+    return client;
+  };
+  /** A destination with no local server: it records what it is asked to send, and fails it. */
+  const refusing = (name: string) => ({
+    send: async (command: object) => {
+      sent.push(`${name}:${command.constructor.name.replace(/Command$/, '')}`);
+      throw Object.assign(new Error('no such destination here'), { name: 'ResourceNotFoundException' });
+    },
+  });
+  let clients: Partial<ForwardingClients>;
+
+  const env = () => ({
+    FLOWGUARD_FORWARD_POLICY: JSON.stringify(documentedPolicies()),
+    FLOWGUARD_FORWARD_DEAD_LETTER_BUCKET: DEAD_LETTERS,
+    FLOWGUARD_FINGERPRINT_SECRET_ID: FINGERPRINT_SECRET,
+  });
+  const deps = () => ({
+    clients,
+    logSink: (line: string) => logs.push(line),
+    metricSink: () => undefined,
+    sleep: async () => undefined,
+  });
+  const handlers: Record<(typeof STREAM_FUNCTION_NAMES)[number], () => KinesisBatchHandler> = {
+    'forward-contact-records': () =>
+      forwardContactRecords({ config: readForwardingConfig(env()), ...deps() }),
+    'forward-recordings': () =>
+      forwardRecordings({ config: readRecordingsForwardingConfig(env()), ...deps() }),
+  };
+  const context = { awsRequestId: 'deploy-smoke', getRemainingTimeInMillis: () => 60_000 };
+  /** Through JSON, as Lambda hands the function the Invoke payload and the deploy its answer. */
+  const invokeWith =
+    (handler: KinesisBatchHandler) =>
+    async (event: Record<string, unknown>): Promise<Invocation> => ({
+      payload: JSON.stringify(await handler(JSON.parse(JSON.stringify(event)), context)),
+    });
+  /** The smoke event carrying another record instead (raw text, as a stream could hold it). */
+  const eventCarrying = async (record: string) => {
+    const event = (await streamSmokeEvent({ event: STREAM_SMOKE_EVENT, proves: '' })) as {
+      Records: { kinesis: { data: string } }[];
+    };
+    for (const r of event.Records) r.kinesis.data = Buffer.from(record).toString('base64');
+    return event;
+  };
+  const smokeRecord = () => {
+    const event = JSON.parse(readFileSync(join(EVENTS_DIR, `${STREAM_SMOKE_EVENT}.json`), 'utf8')) as {
+      Records: { kinesis: { data: string } }[];
+    };
+    return JSON.parse(Buffer.from(event.Records[0]?.kinesis.data ?? '', 'base64').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+  };
+
+  beforeAll(async () => {
+    [s3, secrets] = await Promise.all([
+      startLocalS3({ buckets: [DEAD_LETTERS, 'vendor-quality-drop', 'vendor-recordings'] }),
+      startLocalSecretsManager(),
+    ]);
+    await secrets.client.send(
+      new CreateSecretCommand({
+        Name: FINGERPRINT_SECRET,
+        SecretString: JSON.stringify({
+          current: 1,
+          keys: [{ version: 1, key: randomBytes(32).toString('base64') }],
+        }),
+      }),
+    );
+    clients = {
+      s3: recorded('s3', s3.client),
+      secretsManager: recorded('secretsManager', secrets.client),
+      firehose: refusing('firehose') as unknown as ForwardingClients['firehose'],
+      eventBridge: refusing('eventBridge') as unknown as ForwardingClients['eventBridge'],
+      kinesis: refusing('kinesis') as unknown as ForwardingClients['kinesis'],
+      ssm: refusing('ssm') as unknown as ForwardingClients['ssm'],
+    };
+  });
+
+  afterAll(async () => {
+    await Promise.all([s3?.stop(), secrets?.stop()]);
+  });
+
+  beforeEach(() => {
+    sent.length = 0;
+    logs.length = 0;
+  });
+
+  it('sends one Kinesis record, as Lambda delivers it, whose contact record has nothing a policy matches', async () => {
+    const event = (await streamSmokeEvent({ event: STREAM_SMOKE_EVENT, proves: '' })) as {
+      Records: Record<string, unknown>[];
+    };
+
+    expect(event.Records).toHaveLength(1);
+    expect(event.Records[0]).toEqual({
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: '00000000-0000-4000-8000-000000000000',
+        sequenceNumber: expect.stringMatching(/^\d{56}$/),
+        data: expect.any(String),
+        approximateArrivalTimestamp: expect.any(Number),
+      },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: expect.stringMatching(/^shardId-000000000000:\d{56}$/),
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: expect.stringMatching(/^arn:aws:iam::\d{12}:role\//),
+      awsRegion: 'us-east-1',
+      eventSourceARN: expect.stringMatching(/^arn:aws:kinesis:us-east-1:\d{12}:stream\//),
+    });
+    expect(smokeRecord()).toMatchObject({
+      ContactId: '00000000-0000-4000-8000-000000000000',
+      AWSContactTraceRecordFormatVersion: '2017-03-10',
+      Queue: null,
+      Agent: null,
+      Channel: null,
+      Attributes: {},
+      Recording: null,
+      Recordings: [],
+    });
+    expect(inertStreamEvent(event)).toEqual([]);
+  });
+
+  it.each(STREAM_FUNCTION_NAMES)(
+    '%s answers {batchItemFailures: []} with the documented policies, and sends, copies and writes nothing',
+    async (name) => {
+      const handler = handlers[name]();
+      const event = await streamSmokeEvent({ event: STREAM_SMOKE_EVENT, proves: '' });
+
+      expect(await handler(JSON.parse(JSON.stringify(event)), context)).toEqual({ batchItemFailures: [] });
+      expect(await runSmoke(invokeWith(handler), SMOKE_SPECS[name])).toEqual([]);
+
+      // forward-contact-records reads the fingerprint key (the documented policies hash); nothing else went out.
+      expect(sent.filter((request) => request !== 'secretsManager:GetSecretValue')).toEqual([]);
+      if (name === 'forward-contact-records') expect(sent).toContain('secretsManager:GetSecretValue');
+      // Every policy the function runs saw the record and filtered it.
+      const closing = logs
+        .map((line) => JSON.parse(line) as { message?: string; batch?: unknown; policies?: unknown })
+        .filter((line) => line.message === 'batch forwarded');
+      expect(closing).toHaveLength(2);
+      const policies = documentedPolicies().policies.filter((p) =>
+        name === 'forward-recordings' ? p.recordings : p.destination,
+      );
+      expect(policies.length).toBeGreaterThan(0);
+      for (const line of closing) {
+        expect(line.batch).toEqual({ RecordsIn: 1 });
+        expect(line.policies).toEqual(
+          Object.fromEntries(policies.map((p) => [p.name, { RecordsIn: 1, Filtered: 1 }])),
+        );
+      }
+    },
+  );
+
+  it.each(STREAM_FUNCTION_NAMES)(
+    '%s would send or write for a record a policy matches: what the smoke record must never be',
+    async (name) => {
+      const handler = handlers[name]();
+      const event = await eventCarrying(readFileSync(VOICE, 'utf8'));
+
+      await handler(event as unknown as Parameters<KinesisBatchHandler>[0], context);
+
+      // Sends to the destinations (forward-contact-records), or heads, copies and dead letters (forward-recordings).
+      expect(sent.filter((request) => request !== 'secretsManager:GetSecretValue')).not.toEqual([]);
+      expect(inertStreamEvent(event)).toEqual([
+        'its contact record sets Queue: a policy could match it',
+        'its contact record sets Agent: a policy could match it',
+        'its contact record sets Channel: a policy could match it',
+        'its contact record has attributes: a policy could match them',
+        'its contact record names a recording: forward-recordings could copy it',
+      ]);
+    },
+  );
+
+  it('refuses a smoke event that would be dead-lettered, or that is not one Kinesis record', async () => {
+    expect(inertStreamEvent(await eventCarrying('{"Channel": null}'))).toEqual([
+      'its contact record does not parse (not_a_contact_record: ContactId: missing): the function would write it to a dead letter',
+    ]);
+    expect(inertStreamEvent(await eventCarrying('not json'))).toEqual([
+      'its contact record does not parse (not_json: data): the function would write it to a dead letter',
+    ]);
+    expect(inertStreamEvent({ Records: [] })).toEqual(['it does not hold exactly one record']);
+    expect(inertStreamEvent(await smokeEvent({ event: 'voice-inbound', proves: '' }))).toEqual([
+      'it does not hold exactly one record',
+    ]);
+  });
+
+  it('no valid policy matches the smoke record, while the same conditions match a real record', () => {
+    const smoke = smokeRecord();
+    const voice = JSON.parse(readFileSync(VOICE, 'utf8')) as Parameters<ReturnType<typeof matcher>>[0];
+    const valid = (match: unknown) =>
+      validatePolicyDocument({
+        version: 1,
+        policies: [{ name: 'p', match, destination: { type: 'kinesis', stream: 's' } }],
+      }).policies[0]?.match as PolicyMatch;
+    const matching: PolicyMatch[] = [
+      { queues: ['Cards'] },
+      { queues: [(voice.Queue as { ARN: string }).ARN] },
+      { routingProfiles: ['Cards Agents'] },
+      { channels: ['VOICE', 'CHAT', 'TASK', 'EMAIL'] },
+      { hierarchyGroups: ['Cards'] },
+      { attributes: { businessUnit: ['cards'] } },
+    ];
+    for (const match of matching) {
+      expect(matcher(valid(match))(voice)).toBe(true);
+      expect(matcher(valid(match))(smoke as typeof voice)).toBe(false);
+    }
+    for (const policy of documentedPolicies().policies) {
+      expect(matcher(policy.match)(smoke as typeof voice)).toBe(false);
+    }
+    // What would match everything is not a valid policy.
+    for (const empty of [
+      {},
+      { queues: [] },
+      { channels: [] },
+      { attributes: {} },
+      { attributes: { a: [] } },
+    ]) {
+      expect(() => valid(empty)).toThrow(/invalid policy/);
+    }
+
+    const names = fc.array(fc.string({ minLength: 1, maxLength: 20 }), { minLength: 1, maxLength: 3 });
+    const match = fc.record(
+      {
+        queues: names,
+        routingProfiles: names,
+        hierarchyGroups: names,
+        channels: fc.array(fc.stringMatching(/^[A-Z][A-Z_]{0,31}$/), { minLength: 1, maxLength: 3 }),
+        attributes: fc.dictionary(fc.stringMatching(/^[A-Za-z0-9_-]{1,128}$/), names, {
+          minKeys: 1,
+          maxKeys: 3,
+        }),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(match, (candidate) => {
+        let policy: PolicyMatch;
+        try {
+          policy = valid(candidate);
+        } catch {
+          return true;
+        }
+        return !matcher(policy)(smoke as typeof voice);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('recognises an answer with a batch item failure, a throw, or another shape', () => {
+    const failed = { payload: JSON.stringify({ batchItemFailures: [{ itemIdentifier: '4963000001' }] }) };
+
+    expect(checkStreamAnswer({ payload: '{"batchItemFailures":[]}' })).toEqual([]);
+    expect(checkStreamAnswer(failed)).toEqual([
+      '1 batch item failure(s): the new version did not finish the smoke record, which Lambda would send again (see its log group)',
+    ]);
+    expect(
+      checkStreamAnswer({
+        functionError: 'Unhandled',
+        payload: JSON.stringify({ errorType: 'PolicyError', errorMessage: 'parameter /p: invalid policy' }),
+      }),
+    ).toEqual([
+      'the function threw (PolicyError) instead of answering; a stream function throws when its policy or fingerprint key cannot be had (see its log group)',
+    ]);
+    expect(checkStreamAnswer({ payload: 'null' })).toEqual([
+      'the answer is not a partial batch response ({"batchItemFailures": [...]})',
+    ]);
+    expect(checkStreamAnswer({ payload: '{}' })).toEqual(['batchItemFailures is missing or not a list']);
+    expect(checkStreamAnswer({ payload: '{"batchItemFailures":[],"decision":"ALLOW","a b":1}' })).toEqual([
+      'keys outside the partial batch response: decision, 1 other(s)',
+    ]);
+    expect(checkStreamAnswer({ payload: '' })).toEqual(['the answer is not JSON']);
+    expect(checkStreamAnswer(failed).join('\n')).not.toContain('4963000001');
   });
 });

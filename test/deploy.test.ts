@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +18,15 @@ import {
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
+import {
+  type ForwardingClients,
+  forwardContactRecords,
+  forwardRecordings,
+  type KinesisBatchHandler,
+  readForwardingConfig,
+  readRecordingsForwardingConfig,
+} from '@flowguard/forwarding';
+import { STREAM_FUNCTION_NAMES, type StreamFunctionName } from '@flowguard/functions/registry';
 import { bundleFunction } from '@flowguard/scripts/bundle';
 import { type CanaryCounts, DEFAULT_CANARY_RULE, judgeCanary } from '@flowguard/scripts/canary';
 import {
@@ -28,7 +37,8 @@ import {
   rollbackFunction,
 } from '@flowguard/scripts/deploy';
 import { parseDeployCommand } from '@flowguard/scripts/deploy-command';
-import type { SmokeSpec } from '@flowguard/scripts/smoke';
+import { EVENTS_DIR, type SmokeSpec, STREAM_SMOKE_EVENT } from '@flowguard/scripts/smoke';
+import { fingerprintKeysOf } from '@flowguard/secure-input';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -782,6 +792,177 @@ describe('deployFunction', () => {
         /deploy:function uses lambda:GetFunctionConfiguration, lambda:GetAlias, lambda:ListVersionsByFunction, lambda:UpdateFunctionCode, lambda:PublishVersion, lambda:InvokeFunction, lambda:UpdateAlias, cloudwatch:GetMetricData/,
       );
     });
+  });
+});
+
+describe('deployFunction: a stream function', () => {
+  let outDir: string;
+  let fn: FakeFunction;
+  const log: string[] = [];
+  /** Every request the function's clients were asked to send, as `client:Operation`. */
+  const sent: string[] = [];
+  const refusing = (name: string) =>
+    ({
+      send: async (command: object) => {
+        sent.push(`${name}:${command.constructor.name.replace(/Command$/, '')}`);
+        throw Object.assign(new Error('not in this test'), { name: 'AccessDeniedException' });
+      },
+    }) as never;
+  const functionClients: Partial<ForwardingClients> = {
+    firehose: refusing('firehose'),
+    kinesis: refusing('kinesis'),
+    eventBridge: refusing('eventBridge'),
+    s3: refusing('s3'),
+    ssm: refusing('ssm'),
+    secretsManager: refusing('secretsManager'),
+  };
+  // The first example of docs/data-minimisation.md: a queue to Firehose, the customer id hashed.
+  const env = {
+    FLOWGUARD_FORWARD_POLICY: JSON.stringify({
+      version: 1,
+      policies: [
+        {
+          name: 'cards-analytics',
+          match: { queues: ['Cards', 'Cards Chat'] },
+          fields: ['Channel', 'Queue.Name', 'InitiationTimestamp'],
+          attributes: ['businessUnit'],
+          hash: ['customerId'],
+          destination: { type: 'firehose', deliveryStream: 'cards-analytics' },
+          recordings: { bucket: 'vendor-recordings', prefix: 'cards/', kmsKeyId: 'alias/vendor' },
+        },
+      ],
+    }),
+    FLOWGUARD_FORWARD_DEAD_LETTER_BUCKET: 'flowguard-dead-letters',
+    FLOWGUARD_FINGERPRINT_SECRET_ID: 'flowguard/fingerprint',
+    FLOWGUARD_LOG_LEVEL: 'silent',
+  };
+  /** The real handler, run in-process as the new version, its clients refusing and recording. */
+  const realHandler = (name: StreamFunctionName): KinesisBatchHandler => {
+    const deps = { clients: functionClients, metricSink: () => undefined, sleep: async () => undefined };
+    return name === 'forward-contact-records'
+      ? forwardContactRecords({
+          config: readForwardingConfig(env),
+          fingerprintKeys: {
+            get: async () => fingerprintKeysOf({ key: randomBytes(32).toString('base64') }),
+          },
+          ...deps,
+        })
+      : forwardRecordings({ config: readRecordingsForwardingConfig(env), ...deps });
+  };
+  const options = (name: StreamFunctionName, extra: Partial<DeployOptions> = {}): DeployOptions => ({
+    name,
+    bundle: { outDir },
+    pollMs: 1,
+    clock: fakeClock(),
+    log: (line: string) => log.push(line),
+    ...extra,
+  });
+  const failure = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (error: unknown) => error as DeployError,
+    );
+  const invokedEvents = () =>
+    lambda
+      .commandCalls(InvokeCommand)
+      .map(
+        (call) => JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)) as unknown,
+      );
+
+  beforeAll(async () => {
+    outDir = await mkdtemp(join(tmpdir(), 'flowguard-deploy-stream-'));
+  });
+
+  afterAll(async () => {
+    await rm(outDir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    lambda.reset();
+    log.length = 0;
+    sent.length = 0;
+    fn = new FakeFunction(async () => ({ payload: { batchItemFailures: [] } }));
+    fn.install();
+  });
+
+  it.each(STREAM_FUNCTION_NAMES)(
+    'deploys %s: its own smoke event to the new version, the real handler answers no failure and sends nothing, live moves',
+    async (name) => {
+      const handler = realHandler(name);
+      fn.answerWith(async (event) => ({
+        payload: await handler(event as Parameters<KinesisBatchHandler>[0]),
+      }));
+
+      const result = await deployFunction(clients, options(name));
+
+      expect(result).toMatchObject({ functionName: `flowguard-${name}`, action: 'deployed', version: '2' });
+      expect(fn.alias.FunctionVersion).toBe('2');
+      expect(lambda.commandCalls(InvokeCommand).map((call) => call.args[0].input.Qualifier)).toEqual(['2']);
+      const smokeEvent = JSON.parse(await readFile(join(EVENTS_DIR, `${STREAM_SMOKE_EVENT}.json`), 'utf8'));
+      expect(invokedEvents()).toEqual([smokeEvent]);
+      expect(sent).toEqual([]);
+      expect(log.join('\n')).toMatch(
+        /smoke test of version 2: 1 recorded events\n {2}ok {3}kinesis-contact-record\.json/,
+      );
+    },
+  );
+
+  it.each([
+    [
+      'a batch item failure',
+      {
+        payload: {
+          batchItemFailures: [{ itemIdentifier: '49630000000000000000000000000000000000000000000000000001' }],
+        },
+      },
+      /kinesis-contact-record\.json: 1 batch item failure\(s\): the new version did not finish the smoke record/,
+    ],
+    [
+      'a FunctionError',
+      {
+        payload: { errorType: 'PolicyError', errorMessage: 'parameter /flowguard/policy: invalid policy' },
+        functionError: 'Unhandled',
+      },
+      /kinesis-contact-record\.json: the function threw \(PolicyError\) instead of answering/,
+    ],
+    ['null', { payload: null }, /not a partial batch response/],
+    [
+      'a flow answer',
+      { payload: { decision: 'ALLOW', error: '' } },
+      /keys outside the partial batch response: decision, error/,
+    ],
+  ])('leaves live where it was when the new version answers %s', async (_, answer, problem) => {
+    fn.answerWith(async () => answer);
+
+    const error = await failure(deployFunction(clients, options('forward-contact-records')));
+
+    expect(error).toBeInstanceOf(DeployError);
+    expect(error?.exitCode).toBe(1);
+    expect(error?.message).toMatch(/the smoke test of version 2 failed; live stays on version 1/);
+    expect(error?.message).toMatch(problem);
+    expect(error?.message).not.toMatch(/4963000|flowguard\/policy/);
+    expect(lambda.commandCalls(UpdateAliasCommand)).toHaveLength(0);
+    expect(fn.alias.FunctionVersion).toBe('1');
+  });
+
+  it('refuses a smoke event a policy could match before any AWS call', async () => {
+    const eventsDir = join(outDir, 'events');
+    const event = JSON.parse(await readFile(join(EVENTS_DIR, `${STREAM_SMOKE_EVENT}.json`), 'utf8')) as {
+      Records: { kinesis: { data: string } }[];
+    };
+    const record = JSON.parse(Buffer.from(event.Records[0]?.kinesis.data ?? '', 'base64').toString('utf8'));
+    const queued = { ...record, Queue: { Name: 'Cards' } };
+    for (const r of event.Records) r.kinesis.data = Buffer.from(JSON.stringify(queued)).toString('base64');
+    await rm(eventsDir, { recursive: true, force: true });
+    await mkdir(eventsDir, { recursive: true });
+    await writeFile(join(eventsDir, `${STREAM_SMOKE_EVENT}.json`), JSON.stringify(event));
+
+    const error = await failure(deployFunction(clients, options('forward-recordings', { eventsDir })));
+
+    expect(error?.message).toBe(
+      "the smoke test's event kinesis-contact-record.json could leave something in production, so it is not sent: its contact record sets Queue: a policy could match it",
+    );
+    expect(lambda.calls()).toHaveLength(0);
   });
 });
 

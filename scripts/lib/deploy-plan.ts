@@ -3,7 +3,7 @@
 import { type FunctionConfiguration, paginateListVersionsByFunction } from '@aws-sdk/client-lambda';
 import { STEPS } from './deploy-errors.js';
 import { type FunctionSession, LATEST, type LiveState } from './function-session.js';
-import type { SmokeSpec } from './smoke.js';
+import type { FunctionSmokeSpec } from './smoke.js';
 
 /** Moves the alias with routing weights first, then promotes or rolls back by the metrics. */
 export interface CanarySettings {
@@ -139,7 +139,13 @@ function moveLine(canary: CanarySettings | undefined, alias: string, from: strin
 export function describePlan(
   plan: Plan,
   state: LiveState,
-  context: { alias: string; codeSha256: string; zipKiB: string; spec: SmokeSpec; canary?: CanarySettings },
+  context: {
+    alias: string;
+    codeSha256: string;
+    zipKiB: string;
+    spec: FunctionSmokeSpec;
+    canary?: CanarySettings;
+  },
 ): string[] {
   const { alias, spec } = context;
   const current = `version ${state.aliasVersion}`;
@@ -176,7 +182,7 @@ export function fullPlan(context: {
   functionName: string;
   alias: string;
   codeSha256: string;
-  spec: SmokeSpec;
+  spec: FunctionSmokeSpec;
   canary?: CanarySettings;
 }): string[] {
   return [

@@ -8,7 +8,7 @@ import {
   PublishVersionCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
-import { isFlowFunctionName } from '@flowguard/functions/registry';
+import { isFunctionName } from '@flowguard/functions/registry';
 import { type BundleOptions, bundleFunction, listFunctions } from './bundle.js';
 import {
   baselineWindow,
@@ -39,7 +39,7 @@ import {
   weightsOf,
   withPrevious,
 } from './function-session.js';
-import { runSmoke, SMOKE_SPECS, type SmokeSpec } from './smoke.js';
+import { type FunctionSmokeSpec, runSmoke, SMOKE_SPECS, streamSmokeEvent } from './smoke.js';
 
 export { CanaryRolledBackError, DeployError } from './deploy-errors.js';
 export type { CanarySettings } from './deploy-plan.js';
@@ -61,7 +61,7 @@ export interface DeployOptions {
   readonly bundle?: BundleOptions;
   readonly canary?: CanarySettings;
   /** The smoke test (default: the function's cases in `SMOKE_SPECS`). */
-  readonly smoke?: SmokeSpec;
+  readonly smoke?: FunctionSmokeSpec;
   /** Where the recorded events are (default `test/events`). */
   readonly eventsDir?: string;
   /** Polls while Lambda applies the code; bounded. */
@@ -154,9 +154,13 @@ export async function deployFunction(
   const log = options.log ?? (() => {});
   const alias = await checkName(options);
   checkCanary(options.canary);
-  const spec = options.smoke ?? (isFlowFunctionName(options.name) ? SMOKE_SPECS[options.name] : undefined);
+  const spec = options.smoke ?? (isFunctionName(options.name) ? SMOKE_SPECS[options.name] : undefined);
   if (!spec)
     throw new DeployError(`no smoke test for ${options.name}: add its cases to scripts/lib/smoke.ts`);
+  if (spec.kind === 'stream') {
+    // A stream event that could forward, copy or dead-letter something stops the run before anything changes.
+    for (const smokeCase of spec.cases) await streamSmokeEvent(smokeCase, options.eventsDir);
+  }
   const functionName = `${options.prefix ?? 'flowguard-'}${options.name}`;
   const bundle = await bundleFunction(options.name, options.bundle);
   const zip = await readFile(bundle.zip);
@@ -272,7 +276,7 @@ export async function deployFunction(
 async function smokeTest(
   session: FunctionSession,
   version: string,
-  spec: SmokeSpec,
+  spec: FunctionSmokeSpec,
   context: { alias: string; previous: string; eventsDir?: string; log: (line: string) => void },
 ): Promise<void> {
   context.log(`smoke test of version ${version}: ${spec.cases.length} recorded events`);

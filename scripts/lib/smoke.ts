@@ -1,9 +1,16 @@
 // The smoke test a new version passes before `live` moves: recorded Connect events from
-// test/events/, the answer checked against the function's contract (docs/deploy.md).
+// test/events/ for the flow functions, a Kinesis event of one contact record no policy can match
+// for the stream functions; the answer checked against the function's contract (docs/deploy.md).
 import { generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type FlowFunctionName, flowFunctionDefinition } from '@flowguard/functions/registry';
+import { decodeContactRecord } from '@flowguard/forwarding';
+import {
+  type FlowFunctionName,
+  type FunctionName,
+  flowFunctionDefinition,
+  type StreamFunctionName,
+} from '@flowguard/functions/registry';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
 import { REPO_ROOT } from './bundle.js';
 import { DeployError } from './deploy-errors.js';
@@ -34,13 +41,50 @@ export interface SmokeCase {
   readonly proves: string;
 }
 
+/** A flow function's smoke test: flat answers checked against its declared keys. */
 export interface SmokeSpec {
+  readonly kind?: 'flow';
   /** The keys the function may answer with (the function registry's `outputs`), besides `error`. */
   readonly outputs: readonly string[];
   /** The keys every answer carries, fail-mode answers included. */
   readonly required: readonly string[];
   readonly cases: readonly SmokeCase[];
 }
+
+/** One Lambda Kinesis event sent to a stream function's new version. */
+export interface StreamSmokeCase {
+  /** `test/events/<event>.json`: a Kinesis event as Lambda's event source delivers it. */
+  readonly event: string;
+  /** What a passing answer proves. */
+  readonly proves: string;
+}
+
+/**
+ * A stream function's smoke test: every answer must be exactly `{"batchItemFailures": []}` (the
+ * ReportBatchItemFailures contract, nothing to resend), and every event must be inert (see
+ * `inertStreamEvent`), or it is not sent.
+ */
+export interface StreamSmokeSpec {
+  readonly kind: 'stream';
+  readonly cases: readonly StreamSmokeCase[];
+}
+
+export type FunctionSmokeSpec = SmokeSpec | StreamSmokeSpec;
+
+/**
+ * A spec for every function in the registry: a function added without one does not compile, and
+ * neither does one of a new kind of trigger (`never`) until the smoke test knows how to call it.
+ */
+export type SmokeSpecs = {
+  readonly [Name in FunctionName]: Name extends FlowFunctionName
+    ? SmokeSpec
+    : Name extends StreamFunctionName
+      ? StreamSmokeSpec
+      : never;
+};
+
+/** The one stream event: a contact record that matches no valid policy and names no recording. */
+export const STREAM_SMOKE_EVENT = 'kinesis-contact-record';
 
 const DECISIONS = ['ALLOW', 'THROTTLE', 'BLOCK'];
 const screened = (callerType: string) => ({ decision: DECISIONS, callerType: [callerType] });
@@ -64,10 +108,11 @@ async function secureInputProbe(): Promise<SmokeParameters> {
 
 /**
  * Which recorded events each function gets. Screening sees every channel a flow screens (voice,
- * chat, email; a task has no caller); the other functions get one or two events with the
- * parameters their flow blocks pass.
+ * chat, email; a task has no caller); the other flow functions get one or two events with the
+ * parameters their flow blocks pass; the stream functions get one contact record that no policy
+ * can match, so nothing is forwarded, copied or dead-lettered.
  */
-export const SMOKE_SPECS: Readonly<Record<FlowFunctionName, SmokeSpec>> = {
+export const SMOKE_SPECS: SmokeSpecs = {
   'screen-caller': {
     outputs: outputsOf('screen-caller'),
     required: outputsOf('screen-caller'),
@@ -161,6 +206,26 @@ export const SMOKE_SPECS: Readonly<Record<FlowFunctionName, SmokeSpec>> = {
         expect: { valid: ['true'] },
         nonEmpty: ['masked', 'token'],
         proves: 'a token is made under the token KMS key (token_failed otherwise)',
+      },
+    ],
+  },
+  'forward-contact-records': {
+    kind: 'stream',
+    cases: [
+      {
+        event: STREAM_SMOKE_EVENT,
+        proves:
+          'the function starts with its configuration, reads its policy (and fingerprint key when a policy hashes) and answers the partial batch response; the record matches no policy, so nothing is sent',
+      },
+    ],
+  },
+  'forward-recordings': {
+    kind: 'stream',
+    cases: [
+      {
+        event: STREAM_SMOKE_EVENT,
+        proves:
+          'the function starts with its configuration, reads its policy and answers the partial batch response; the record matches no policy and names no recording, so nothing is copied',
       },
     ],
   },
@@ -282,26 +347,133 @@ export function checkAnswer(invocation: Invocation, spec: SmokeSpec, smokeCase: 
   return problems;
 }
 
+async function readEvent(name: string, eventsDir: string): Promise<unknown> {
+  const file = join(eventsDir, `${name}.json`);
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch {
+    throw new DeployError(`the smoke test's event ${name}.json is missing or not JSON (${eventsDir})`);
+  }
+}
+
 /** The recorded event for a case, with the case's parameters in place of the recorded ones. */
 export async function smokeEvent(
   smokeCase: SmokeCase,
   eventsDir = EVENTS_DIR,
 ): Promise<Record<string, unknown>> {
-  const file = join(eventsDir, `${smokeCase.event}.json`);
-  let event: { Details?: Record<string, unknown> };
-  try {
-    event = JSON.parse(await readFile(file, 'utf8')) as typeof event;
-  } catch {
-    throw new DeployError(
-      `the smoke test's event ${smokeCase.event}.json is missing or not JSON (${eventsDir})`,
-    );
-  }
+  const event = (await readEvent(smokeCase.event, eventsDir)) as { Details?: Record<string, unknown> };
   if (smokeCase.parameters !== undefined && event.Details) {
     const parameters =
       typeof smokeCase.parameters === 'function' ? await smokeCase.parameters() : smokeCase.parameters;
     event.Details.Parameters = { ...parameters };
   }
   return event;
+}
+
+/** The contact-record fields a policy matches on (the agent's holds its routing profile and groups). */
+const MATCHED_ON = ['Queue', 'Agent', 'Channel'] as const;
+
+/**
+ * What would make a stream smoke event leave something in production, in words that never repeat
+ * a value from it. It must be one Kinesis record as Lambda delivers it, whose contact record
+ * parses (one that does not goes to the dead-letter bucket) and has nothing a policy matches on:
+ * no queue, no agent (its routing profile and hierarchy groups), no channel, no attribute. A valid
+ * policy has at least one condition and each condition needs its field, so no policy matches it
+ * (docs/deploy.md). No recording either: forward-recordings would have nothing to copy anyway.
+ */
+export function inertStreamEvent(event: unknown): string[] {
+  const records = (event as { Records?: unknown } | null)?.Records;
+  if (!Array.isArray(records) || records.length !== 1) return ['it does not hold exactly one record'];
+  const record = records[0] as {
+    eventSource?: unknown;
+    eventName?: unknown;
+    kinesis?: { data?: unknown; sequenceNumber?: unknown } | null;
+  } | null;
+  if (record?.eventSource !== 'aws:kinesis' || record.eventName !== 'aws:kinesis:record') {
+    return ['its record is not a Kinesis record (eventSource aws:kinesis, eventName aws:kinesis:record)'];
+  }
+  if (typeof record.kinesis?.data !== 'string' || typeof record.kinesis.sequenceNumber !== 'string') {
+    return ['its record has no kinesis.data or kinesis.sequenceNumber'];
+  }
+  let contact: ReturnType<typeof decodeContactRecord>;
+  try {
+    contact = decodeContactRecord(record.kinesis.data);
+  } catch (error) {
+    // A RecordParseError's message is a reason code and a field path, never a value.
+    const reason = (error as Error)?.name === 'RecordParseError' ? (error as Error).message : 'unknown';
+    return [`its contact record does not parse (${reason}): the function would write it to a dead letter`];
+  }
+  const problems: string[] = [];
+  for (const field of MATCHED_ON) {
+    if (contact[field] !== undefined && contact[field] !== null) {
+      problems.push(`its contact record sets ${field}: a policy could match it`);
+    }
+  }
+  if (contact.Attributes && Object.keys(contact.Attributes).length > 0) {
+    problems.push('its contact record has attributes: a policy could match them');
+  }
+  if (
+    (contact.Recording !== undefined && contact.Recording !== null) ||
+    (contact.Recordings?.length ?? 0) > 0
+  ) {
+    problems.push('its contact record names a recording: forward-recordings could copy it');
+  }
+  return problems;
+}
+
+/** A stream case's event, refused unless it is inert (see `inertStreamEvent`). */
+export async function streamSmokeEvent(
+  smokeCase: StreamSmokeCase,
+  eventsDir = EVENTS_DIR,
+): Promise<Record<string, unknown>> {
+  const event = await readEvent(smokeCase.event, eventsDir);
+  const problems = inertStreamEvent(event);
+  if (problems.length > 0) {
+    throw new DeployError(
+      `the smoke test's event ${smokeCase.event}.json could leave something in production, so it is not sent: ${problems.join('; ')}`,
+    );
+  }
+  return event as Record<string, unknown>;
+}
+
+/**
+ * What is wrong with a stream function's answer, in words that never repeat a value from it: it
+ * must be Lambda's partial batch response with no item to resend, `{"batchItemFailures": []}`.
+ */
+export function checkStreamAnswer(invocation: Invocation): string[] {
+  if (invocation.functionError) {
+    return [
+      `${thrown(invocation)}; a stream function throws when its policy or fingerprint key cannot be had (see its log group)`,
+    ];
+  }
+  let answer: unknown;
+  try {
+    answer = JSON.parse(invocation.payload ?? '');
+  } catch {
+    return ['the answer is not JSON'];
+  }
+  if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) {
+    return ['the answer is not a partial batch response ({"batchItemFailures": [...]})'];
+  }
+  const fields = answer as Record<string, unknown>;
+  const problems: string[] = [];
+  const extra = Object.keys(fields).filter((key) => key !== 'batchItemFailures');
+  if (extra.length > 0) {
+    const named = extra.filter((key) => KEY.test(key));
+    const others = extra.length - named.length;
+    problems.push(
+      `keys outside the partial batch response: ${[...named, ...(others > 0 ? [`${others} other(s)`] : [])].join(', ')}`,
+    );
+  }
+  const failures = fields.batchItemFailures;
+  if (!Array.isArray(failures)) {
+    problems.push('batchItemFailures is missing or not a list');
+  } else if (failures.length > 0) {
+    problems.push(
+      `${failures.length} batch item failure(s): the new version did not finish the smoke record, which Lambda would send again (see its log group)`,
+    );
+  }
+  return problems;
 }
 
 export interface SmokeFailure {
@@ -313,13 +485,24 @@ export interface SmokeFailure {
 /** Sends each case's event through `invoke` and returns the cases whose answer failed. */
 export async function runSmoke(
   invoke: (event: Record<string, unknown>) => Promise<Invocation>,
-  spec: SmokeSpec,
+  spec: FunctionSmokeSpec,
   options: { eventsDir?: string; log?: (line: string) => void } = {},
 ): Promise<SmokeFailure[]> {
+  const steps =
+    spec.kind === 'stream'
+      ? spec.cases.map((smokeCase) => ({
+          smokeCase,
+          event: () => streamSmokeEvent(smokeCase, options.eventsDir),
+          check: checkStreamAnswer,
+        }))
+      : spec.cases.map((smokeCase) => ({
+          smokeCase,
+          event: () => smokeEvent(smokeCase, options.eventsDir),
+          check: (invocation: Invocation) => checkAnswer(invocation, spec, smokeCase),
+        }));
   const failures: SmokeFailure[] = [];
-  for (const smokeCase of spec.cases) {
-    const event = await smokeEvent(smokeCase, options.eventsDir);
-    const problems = checkAnswer(await invoke(event), spec, smokeCase);
+  for (const { smokeCase, event, check } of steps) {
+    const problems = check(await invoke(await event()));
     options.log?.(
       `  ${problems.length === 0 ? 'ok  ' : 'FAIL'} ${smokeCase.event}.json: ${smokeCase.proves}`,
     );
