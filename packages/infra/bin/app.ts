@@ -5,7 +5,8 @@
 //   -c createTrail=true  a multi-region CloudTrail trail, for an account without one
 //   -c contactRecordStreamArn=<ARN> -c forwardPolicyFile=<path>  forward-contact-records and
 //      forward-recordings on the contact-record stream (also recordingsBucketArn, recordingsPrefix,
-//      recordingsKeyArn, contactRecordStreamKeyArn; docs/data-minimisation.md)
+//      recordingsKeyArn, contactRecordStreamKeyArn, forwardPolicySource=inline|parameter,
+//      deadLetterPrefix; docs/data-minimisation.md)
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { App, aws_lambda as lambda } from 'aws-cdk-lib';

@@ -17,6 +17,8 @@ export const CONTACT_RECORD_CONTEXT = [
   'contactRecordStreamArn',
   'contactRecordStreamKeyArn',
   'forwardPolicyFile',
+  'forwardPolicySource',
+  'deadLetterPrefix',
   'recordingsBucketArn',
   'recordingsPrefix',
   'recordingsKeyArn',
@@ -36,10 +38,16 @@ export function contactRecordsFromContext(app: App): ContactRecordsProps | undef
       'give -c contactRecordStreamArn=<stream ARN> and -c forwardPolicyFile=<policy JSON> together',
     );
   }
+  const source = value('forwardPolicySource');
+  if (source !== undefined && source !== 'inline' && source !== 'parameter') {
+    throw new Error('-c forwardPolicySource takes inline (the default) or parameter');
+  }
   return {
     streamArn,
     streamKeyArn: value('contactRecordStreamKeyArn'),
     policy: readFileSync(policyFile, 'utf8'),
+    policySource: source,
+    deadLetterPrefix: value('deadLetterPrefix'),
     recordingsBucketArn: value('recordingsBucketArn'),
     recordingsPrefix: value('recordingsPrefix'),
     recordingsKeyArn: value('recordingsKeyArn'),

@@ -3,6 +3,7 @@ import { TABLE_KEYS } from '@flowguard/table';
 import {
   Annotations,
   CfnCondition,
+  CfnRule,
   aws_connect as connect,
   Duration,
   aws_dynamodb as dynamodb,
@@ -19,6 +20,7 @@ import {
   aws_secretsmanager as secretsmanager,
   aws_sns as sns,
   aws_sqs as sqs,
+  aws_ssm as ssm,
   Token,
   Validations,
 } from 'aws-cdk-lib';
@@ -28,12 +30,17 @@ import { AuditTrail, connectChangesRule } from './audit.js';
 import { type ActiveConnectKey, type ConnectKeyHandling, ConnectKeys } from './connect-keys.js';
 import {
   type ContactRecordsProps,
+  compactPolicy,
+  deadLetterPrefixOf,
   EVENT_SOURCE,
   keyArn,
+  namedRegions,
   objectsArn,
   type PolicyGrants,
   policyGrants,
+  policyPlacement,
   resourceArn,
+  streamEndpointServices,
   streamVariable,
 } from './contact-records.js';
 import { type FlowSpec, flowContent, invocationLimits } from './flows.js';
@@ -52,7 +59,12 @@ import {
 import { LogArchive } from './log-archive.js';
 import { DEFAULT_METRICS_NAMESPACE } from './metrics.js';
 import { logicalId } from './nag.js';
-import { addServiceEndpoints, functionsVpc } from './network.js';
+import {
+  addServiceEndpoints,
+  type EndpointService,
+  FLOW_ENDPOINT_SERVICES,
+  functionsVpc,
+} from './network.js';
 import { roleWithPolicy } from './policies.js';
 
 export interface FlowguardProps {
@@ -83,7 +95,11 @@ export interface FlowguardProps {
   readonly vpc?: ec2.IVpc | 'create';
   /** Subnets of `vpc` for the functions (default: its isolated subnets, else its private ones). */
   readonly vpcSubnets?: ec2.SubnetSelection;
-  /** Creates the DynamoDB, Secrets Manager, KMS, Logs and Monitoring endpoints in `vpc` (default true). */
+  /**
+   * Creates the endpoints the deployed functions call in `vpc` (default true): for the flow
+   * functions DynamoDB, Secrets Manager, KMS, Logs and Monitoring; for the stream functions S3 and
+   * those their policy needs (Firehose, Kinesis, EventBridge, Secrets Manager, SSM).
+   */
   readonly vpcEndpoints?: boolean;
   /** Archives every function log line to S3 through Firehose. */
   readonly logArchive?: boolean;
@@ -114,12 +130,22 @@ const TABLE_ACTIONS: Readonly<Partial<Record<Access, readonly string[]>>> = {
 /** Keys of the encryption context every token carries (`tokenContext` in @flowguard/secure-input). */
 export const TOKEN_CONTEXT_KEYS = ['flowguard:contact-id', 'flowguard:purpose'] as const;
 
-/** Lambda takes 4 KB of environment variables in all: what is left for the policy beside the others. */
-const MAX_INLINE_POLICY_BYTES = 3072;
-
 const usesTable = (spec: FunctionSpec) => TABLE_ACTIONS[spec.access] !== undefined;
 
 type Network = { vpc: ec2.IVpc; vpcSubnets: ec2.SubnetSelection; securityGroups: ec2.ISecurityGroup[] };
+
+/** What both stream functions are made with. */
+interface StreamContext {
+  readonly records: ContactRecordsProps;
+  readonly grants: PolicyGrants;
+  readonly deadLetters: s3.IBucket;
+  /** `''`, or a validated prefix ending in `/`. */
+  readonly deadLetterPrefix: string;
+  readonly queue: sqs.Queue;
+  /** The compacted document (inline), or the parameter holding it. */
+  readonly policy: string | ssm.StringParameter;
+  readonly network?: Network;
+}
 
 /** What every function shares: its log group's key and retention, the values the stack hands it. */
 interface FunctionContext {
@@ -159,6 +185,8 @@ export class Flowguard extends Construct {
   readonly deadLetterBucket?: s3.IBucket;
   /** The stream event source mappings' on-failure destination: batches that ran out of retries. */
   readonly failedBatchQueue?: sqs.Queue;
+  /** The policy document, with `policySource: 'parameter'`. */
+  readonly policyParameter?: ssm.StringParameter;
 
   private readonly stack: Stack;
   private readonly prefix: string;
@@ -212,6 +240,9 @@ export class Flowguard extends Construct {
     let network: Network | undefined;
     if (this.vpc) {
       const vpcSubnets = props.vpcSubnets ?? defaultSubnets(this.vpc);
+      if (props.contactRecords && grants) {
+        this.refuseUnreachableRegions(grants, props.vpc === 'create' || isolated(this.vpc, vpcSubnets));
+      }
       this.functionsSecurityGroup = new ec2.SecurityGroup(this, 'FunctionsSecurityGroup', {
         vpc: this.vpc,
         description: 'flowguard functions: no inbound; out to the VPC endpoints and the DynamoDB gateway',
@@ -219,10 +250,16 @@ export class Flowguard extends Construct {
       });
       network = { vpc: this.vpc, vpcSubnets, securityGroups: [this.functionsSecurityGroup] };
       if (props.vpcEndpoints !== false) {
+        const services = new Set<EndpointService>(specs.length > 0 ? FLOW_ENDPOINT_SERVICES : []);
+        if (props.contactRecords && grants) {
+          const source = props.contactRecords.policySource ?? 'inline';
+          for (const service of streamEndpointServices(grants, source)) services.add(service);
+        }
         addServiceEndpoints(this, {
           vpc: this.vpc,
           subnets: vpcSubnets,
           clients: this.functionsSecurityGroup,
+          services,
         });
       }
     }
@@ -286,9 +323,30 @@ export class Flowguard extends Construct {
         props.contactRecords.deadLetterBucket ?? this.deadLetterBucketOf(forwardingKey, accessLogs);
       this.deadLetterBucket = deadLetters;
       this.failedBatchQueue = this.failedBatchesQueue(forwardingKey);
-      for (const spec of STREAM_FUNCTION_SPECS) {
-        this.streamFunction(spec, context, props.contactRecords, grants, deadLetters, this.failedBatchQueue);
+      const policy = compactPolicy(props.contactRecords.policy);
+      const placement = policyPlacement(policy.bytes, props.contactRecords.policySource ?? 'inline');
+      if (placement.kind === 'parameter') {
+        this.policyParameter = new ssm.StringParameter(this, 'ForwardPolicy', {
+          parameterName: `${this.prefix}forward-policy`,
+          description:
+            'flowguard: the forwarding policy of forward-contact-records and forward-recordings (set by the stack: edit the policy file and deploy)',
+          stringValue: policy.text,
+          tier: placement.tier === 'Advanced' ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
+        });
       }
+      const stream: StreamContext = {
+        records: props.contactRecords,
+        grants,
+        deadLetters,
+        deadLetterPrefix:
+          props.contactRecords.deadLetterPrefix === undefined
+            ? ''
+            : deadLetterPrefixOf(props.contactRecords.deadLetterPrefix),
+        queue: this.failedBatchQueue,
+        policy: this.policyParameter ?? policy.text,
+        network,
+      };
+      for (const spec of STREAM_FUNCTION_SPECS) this.streamFunction(spec, context, stream);
     }
 
     const limits = this.createFlows(props, this.connectKeys?.active, { integrations, permissions });
@@ -371,23 +429,15 @@ export class Flowguard extends Construct {
   private streamFunction(
     spec: FunctionSpec<StreamFunctionName>,
     context: FunctionContext,
-    records: ContactRecordsProps,
-    grants: PolicyGrants,
-    deadLetters: s3.IBucket,
-    queue: sqs.Queue,
+    { records, grants, deadLetters, deadLetterPrefix, queue, policy: policySource, network }: StreamContext,
   ): void {
     const forwardsRecords = spec.access === 'forward-contact-records';
-    // Compact: Lambda allows 4 KB of variables in all.
-    const policyText = JSON.stringify(JSON.parse(records.policy));
-    if (Buffer.byteLength(policyText) > MAX_INLINE_POLICY_BYTES) {
-      throw new Error(
-        `contactRecords.policy: ${Buffer.byteLength(policyText)} bytes compacted, over the ${MAX_INLINE_POLICY_BYTES} that fit in a Lambda environment beside the other variables`,
-      );
-    }
-    const environment: Record<string, string> = {
-      [streamVariable(spec.name, 'policy')]: policyText,
-      [streamVariable(spec.name, 'deadLetterBucket')]: deadLetters.bucketName,
-    };
+    const environment: Record<string, string> =
+      typeof policySource === 'string'
+        ? { [streamVariable(spec.name, 'policy')]: policySource }
+        : { [streamVariable(spec.name, 'policyParameter')]: policySource.parameterName };
+    environment[streamVariable(spec.name, 'deadLetterBucket')] = deadLetters.bucketName;
+    if (deadLetterPrefix) environment[streamVariable(spec.name, 'deadLetterPrefix')] = deadLetterPrefix;
     const deadLetterKey = deadLetters.encryptionKey;
     if (deadLetterKey) environment[streamVariable(spec.name, 'deadLetterKey')] = deadLetterKey.keyArn;
     Object.assign(environment, context.props.environment?.[spec.name]);
@@ -400,8 +450,9 @@ export class Flowguard extends Construct {
       reservedConcurrency: context.props.reservedConcurrency?.[spec.name],
       // The fingerprint key only to the function that hashes, and only when a policy does.
       settings: spec.settings.filter((s) => s !== 'fingerprintSecret' || readsFingerprints),
+      network,
       role: (logGroup) => {
-        const made = this.functionRole(spec, logGroup, false);
+        const made = this.functionRole(spec, logGroup, network !== undefined);
         policy = made.policy;
         return made.role;
       },
@@ -443,9 +494,17 @@ export class Flowguard extends Construct {
     if (queue.encryptionMasterKey) {
       allow(['kms:GenerateDataKey', 'kms:Decrypt'], [queue.encryptionMasterKey.keyArn], via('sqs'));
     }
-    const deadLetterObjects = deadLetters.arnForObjects('dead-letter/*');
+    // The function writes `<prefix>dead-letter/...` (FLOWGUARD_FORWARD_DEAD_LETTER_PREFIX).
+    const deadLetterObjects = deadLetters.arnForObjects(`${deadLetterPrefix}dead-letter/*`);
     allow(['s3:PutObject'], [deadLetterObjects]);
-    objectPrefix(deadLetterObjects, 'the dead letters under dead-letter/ in the dead-letter bucket');
+    objectPrefix(
+      deadLetterObjects,
+      `the dead letters under ${deadLetterPrefix}dead-letter/ in the dead-letter bucket`,
+    );
+    if (typeof policySource !== 'string') {
+      // A String parameter (CloudFormation makes no SecureString): no key to decrypt.
+      allow(['ssm:GetParameter'], [policySource.parameterArn]);
+    }
     if (deadLetterKey) allow(['kms:GenerateDataKey'], [deadLetterKey.keyArn], via('s3'));
 
     if (readsFingerprints && this.fingerprintSecret) {
@@ -520,6 +579,42 @@ export class Flowguard extends Construct {
     });
     this.streamFunctions.set(spec.name, fn);
     this.streamAliases.set(spec.name, alias);
+  }
+
+  /**
+   * A destination in another region is out of reach from subnets with no route out: an endpoint
+   * serves its own region only. Refused at synth when the stack's region is known (or the policy
+   * names two regions); when it is not (an environment-agnostic stack), a template rule refuses
+   * the deploy, before anything is created, in any region but the one the policy names.
+   */
+  private refuseUnreachableRegions(grants: PolicyGrants, noEgress: boolean): void {
+    if (!noEgress) return;
+    const named = namedRegions(grants);
+    if (named.length === 0) return;
+    const { region } = this.stack;
+    const fail = (path: string, other: string, here: string): never => {
+      throw new Error(
+        `contactRecords.policy: ${path}: names region ${other}, but the stream functions run in subnets of a VPC in ${here} with no route out, where endpoints reach their own region only: name a destination in ${here}, or give subnets with a NAT route (vpcSubnets)`,
+      );
+    };
+    if (!Token.isUnresolved(region)) {
+      const foreign = named.find((n) => n.region !== region);
+      if (foreign) fail(foreign.path, foreign.region, region);
+      return;
+    }
+    const [first] = named;
+    if (!first) return;
+    const other = named.find((n) => n.region !== first.region);
+    if (other)
+      fail(other.path, other.region, `the stack's region (also named by ${first.path}: ${first.region})`);
+    new CfnRule(this, 'DestinationsInStackRegion', {
+      assertions: [
+        {
+          assert: Fn.conditionEquals(Fn.ref('AWS::Region'), first.region),
+          assertDescription: `contactRecords.policy: ${first.path} names region ${first.region}: the stream functions run in subnets with no route out, where endpoints reach their own region only; deploy this stack in ${first.region}`,
+        },
+      ],
+    });
   }
 
   /** The dead letters: raw contact records, kept as the contact-record stream is (docs/data-minimisation.md). */
@@ -823,10 +918,10 @@ export class Flowguard extends Construct {
         ? 'A Kinesis event source mapping invokes this function synchronously; batches that run out of retries go to the mapping’s on-failure queue, and records it cannot forward to its dead-letter bucket (a function dead-letter queue only applies to asynchronous invocations)'
         : 'Connect invokes the functions synchronously and branches on the answer; a dead-letter queue only applies to asynchronous invocations',
     );
-    if (stream) {
+    if (stream && !this.vpc) {
       acknowledge(
         'NIST.800.53.R5-LambdaInsideVPC',
-        'The stream functions write to destinations the policy document names at run time (Firehose, Kinesis, EventBridge, S3, possibly in other accounts) over TLS with IAM; the stack does not yet create the VPC endpoints they would need, so they run outside the VPC even with -c createVpc=true',
+        'The stream functions reach only AWS APIs (S3, the Firehose, Kinesis, EventBridge destinations the policy names, Secrets Manager, SSM) over TLS with IAM: VPC placement, with endpoints for exactly those, is available (vpc prop, -c createVpc=true) where policy asks for it',
       );
     } else if (!this.vpc) {
       acknowledge(
@@ -907,6 +1002,13 @@ function nagResource(stack: Stack, resource: string): string {
     return JSON.stringify(node);
   };
   return part(resolved);
+}
+
+/** Whether the chosen subnets are all isolated ones (no NAT, no internet route): nothing outside the VPC is reached but through its endpoints. */
+function isolated(vpc: ec2.IVpc, selection: ec2.SubnetSelection): boolean {
+  const ids = new Set(vpc.isolatedSubnets.map((s) => s.subnetId));
+  const chosen = vpc.selectSubnets(selection).subnets;
+  return chosen.length > 0 && chosen.every((s) => ids.has(s.subnetId));
 }
 
 function defaultSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {

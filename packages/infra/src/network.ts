@@ -11,35 +11,76 @@ import type { Construct } from 'constructs';
 import { logicalId } from './nag.js';
 import { roleWithPolicy } from './policies.js';
 
+/** An AWS API a function in the VPC calls, hence an endpoint it needs without a NAT. */
+export type EndpointService =
+  | 'dynamodb'
+  | 's3'
+  | 'secretsmanager'
+  | 'kms'
+  | 'logs'
+  | 'monitoring'
+  | 'firehose'
+  | 'kinesis'
+  | 'events'
+  | 'ssm';
+
+/** What the flow functions have always been given in a VPC (docs/deploy.md, "VPC mode"). */
+export const FLOW_ENDPOINT_SERVICES: readonly EndpointService[] = [
+  'dynamodb',
+  'secretsmanager',
+  'kms',
+  'logs',
+  'monitoring',
+];
+
+/** Gateway endpoints: a route in the subnets' route tables, no network interface, no charge. */
+const GATEWAYS: Partial<Record<EndpointService, [string, ec2.GatewayVpcEndpointAwsService]>> = {
+  dynamodb: ['DynamoDbEndpoint', ec2.GatewayVpcEndpointAwsService.DYNAMODB],
+  s3: ['S3Endpoint', ec2.GatewayVpcEndpointAwsService.S3],
+};
+
+const INTERFACES: Partial<Record<EndpointService, [string, ec2.InterfaceVpcEndpointAwsService]>> = {
+  secretsmanager: ['SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
+  kms: ['KmsEndpoint', ec2.InterfaceVpcEndpointAwsService.KMS],
+  logs: ['LogsEndpoint', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
+  monitoring: ['MonitoringEndpoint', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING],
+  firehose: ['FirehoseEndpoint', ec2.InterfaceVpcEndpointAwsService.KINESIS_FIREHOSE],
+  kinesis: ['KinesisEndpoint', ec2.InterfaceVpcEndpointAwsService.KINESIS_STREAMS],
+  events: ['EventBridgeEndpoint', ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE],
+  ssm: ['SsmEndpoint', ec2.InterfaceVpcEndpointAwsService.SSM],
+};
+
 /**
- * The private endpoints a function in a VPC needs to reach what it calls without a NAT: a gateway
- * endpoint for DynamoDB, interface endpoints for Secrets Manager and KMS, and for CloudWatch Logs
- * and Monitoring (the CLI and any agent in the VPC reach them the same way). The interface
- * endpoints accept HTTPS from the functions' security group only.
+ * The private endpoints functions in a VPC need to reach what they call without a NAT, one per
+ * service in `services` and no other: gateway endpoints for DynamoDB and S3, interface endpoints
+ * (private DNS on) for the rest. The interface endpoints accept HTTPS from the functions' security
+ * group only. An endpoint reaches its service in the VPC's region, for resources of any account
+ * the roles and resource policies allow (the endpoint policy is the default, full access).
  */
 export function addServiceEndpoints(
   scope: Construct,
-  options: { vpc: ec2.IVpc; subnets: ec2.SubnetSelection; clients: ec2.ISecurityGroup },
+  options: {
+    vpc: ec2.IVpc;
+    subnets: ec2.SubnetSelection;
+    clients: ec2.ISecurityGroup;
+    services: ReadonlySet<EndpointService>;
+  },
 ): void {
-  const { vpc, subnets, clients } = options;
-  new ec2.GatewayVpcEndpoint(scope, 'DynamoDbEndpoint', {
-    vpc,
-    service: ec2.GatewayVpcEndpointAwsService.DYNAMODB,
-    subnets: [subnets],
-  });
+  const { vpc, subnets, clients, services } = options;
+  for (const [name, [id, service]] of Object.entries(GATEWAYS)) {
+    if (services.has(name as EndpointService)) {
+      new ec2.GatewayVpcEndpoint(scope, id, { vpc, service, subnets: [subnets] });
+    }
+  }
+  const interfaces = Object.entries(INTERFACES).filter(([name]) => services.has(name as EndpointService));
+  if (interfaces.length === 0) return;
   const endpoints = new ec2.SecurityGroup(scope, 'EndpointsSecurityGroup', {
     vpc,
     description: 'flowguard: VPC interface endpoints, HTTPS from the functions only',
     allowAllOutbound: false,
   });
   endpoints.addIngressRule(clients, ec2.Port.tcp(443), 'HTTPS from the flowguard functions');
-  const interfaces = {
-    SecretsManagerEndpoint: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-    KmsEndpoint: ec2.InterfaceVpcEndpointAwsService.KMS,
-    LogsEndpoint: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
-    MonitoringEndpoint: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
-  };
-  for (const [id, service] of Object.entries(interfaces)) {
+  for (const [, [id, service]] of interfaces) {
     new ec2.InterfaceVpcEndpoint(scope, id, {
       vpc,
       service,

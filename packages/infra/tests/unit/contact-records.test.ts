@@ -309,7 +309,13 @@ describe('the policy document at synth', () => {
 
   it('reads what the grants need and names a JSON path, never a value, when it is missing', () => {
     expect(policyGrants(POLICY)).toEqual({
-      destinations: [{ type: 'firehose', deliveryStream: 'cards-analytics' }],
+      destinations: [
+        {
+          type: 'firehose',
+          deliveryStream: 'cards-analytics',
+          path: '/policies/0/destination/deliveryStream',
+        },
+      ],
       recordings: [{ bucket: 'complaints-archive', prefix: 'connect/', kmsKeyId: RECORDINGS_KEY }],
       hashes: true,
     });
