@@ -1,5 +1,6 @@
 import { ConfigError, type Env, envEnum, envInt, envString, readDefaultCountry } from '@flowguard/contact';
 import { type CountryCode, isSupportedCountry } from 'libphonenumber-js/max';
+import { EDGE_SIGNING_SECRET_VARIABLE } from './contract.js';
 import type { CallerClass } from './identity.js';
 import { LimitSyntaxError, parseDuration, parseLimits, type Window } from './limits.js';
 
@@ -109,4 +110,24 @@ export function limitsFor(
     default:
       return [];
   }
+}
+
+/** What screen-caller reads to trust start-contact's signed identities (SIGNED_IDENTITY_VARIABLES). */
+export interface SignedIdentityConfig {
+  /** Unset: `trustSignedIdentity` answers `error=not_configured`. */
+  readonly secretId: string | undefined;
+  readonly maxAgeSeconds: number;
+}
+
+export function readSignedIdentityConfig(env: Env = process.env): SignedIdentityConfig {
+  const secretId = envString(EDGE_SIGNING_SECRET_VARIABLE, { env, default: '' });
+  return {
+    secretId: secretId === '' ? undefined : secretId,
+    maxAgeSeconds: envInt('FLOWGUARD_SIGNED_IDENTITY_MAX_AGE_SECONDS', {
+      env,
+      min: 10,
+      max: 900,
+      default: 120,
+    }),
+  };
 }

@@ -140,3 +140,26 @@ export const SCREENING_VARIABLES: readonly VariableSpec[] = [
     meaning: 'DynamoDB attempts per request',
   },
 ];
+
+/** The Secrets Manager secret whose value (at least 32 bytes) signs the edge's identities. */
+export const EDGE_SIGNING_SECRET_VARIABLE = 'FLOWGUARD_EDGE_SIGNING_SECRET_ID';
+
+/**
+ * What screen-caller reads besides {@link SCREENING_VARIABLES} to trust start-contact's signed
+ * identities (`trustSignedIdentity`, docs/screening.md "Screening at the edge").
+ */
+export const SIGNED_IDENTITY_VARIABLES: readonly VariableSpec[] = [
+  {
+    name: EDGE_SIGNING_SECRET_VARIABLE,
+    values: 'secret id or ARN',
+    default: 'none: `trustSignedIdentity` answers `error=not_configured`',
+    meaning:
+      'the key start-contact signs the identities it screened with (AWSCURRENT; AWSPREVIOUS is also accepted during a rotation)',
+  },
+  {
+    name: 'FLOWGUARD_SIGNED_IDENTITY_MAX_AGE_SECONDS',
+    values: '10..900',
+    default: '120',
+    meaning: "how long after start-contact screened it a contact's flow may present the signed identity",
+  },
+];

@@ -1,11 +1,25 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { type Contact, type FlowFunction, type InvocationContext, stringParameter } from '@flowguard/contact';
+import {
+  booleanParameter,
+  type Contact,
+  type FlowFunction,
+  type InvocationContext,
+  stringParameter,
+} from '@flowguard/contact';
 import { ACTIONS, type ClassAction, type ScreeningConfig } from './config.js';
 import { FLAG_CALLER_OUTPUTS, SCREEN_CALLER_OUTPUTS, SCREENING_BUDGET_MS } from './contract.js';
 import { ScreeningInputError } from './errors.js';
 import { LimitSyntaxError, parseDuration } from './limits.js';
 import type { CallSignals } from './rules.js';
 import type { Screener, ScreeningResult } from './screener.js';
+import { type SigningKeys, verifySignedIdentity } from './signed-identity.js';
+
+/** What screen-caller trusts the edge's signed identities with (`trustSignedIdentity`). */
+export interface SignedIdentityKeys {
+  readonly keys: SigningKeys;
+  /** How long after the edge screened it a contact may present its identity, seconds. */
+  readonly maxAgeSeconds: number;
+}
 
 /**
  * A DynamoDB client whose timeouts and retries fit inside a function's time budget, so a slow or
@@ -92,8 +106,51 @@ class StoreDeadlineError extends Error {
 /** Kept at the end of the budget for the in-memory limits to answer when the store has not. */
 const STORE_MARGIN_MS = 150;
 
-/** `screen-caller`: ALLOW / THROTTLE / BLOCK for the contact's caller. */
-export function screenCaller(screener: Screener): FlowFunction {
+/** The signed identity's answer, or null when the contact is to be screened as any other. */
+async function signedAnswer(
+  contact: Contact,
+  screener: Screener,
+  signing: SignedIdentityKeys | undefined,
+  context: InvocationContext,
+  options: { policy?: string; signal: AbortSignal },
+): Promise<ScreeningResult | null> {
+  if (!signing)
+    throw new ScreeningInputError(
+      'not_configured',
+      'parameter trustSignedIdentity: no signing key is configured (FLOWGUARD_EDGE_SIGNING_SECRET_ID)',
+    );
+  const unreadable = () => {
+    throw new ScreeningInputError('key_unavailable', 'the signing key could not be read');
+  };
+  const verify = (key: Uint8Array) =>
+    verifySignedIdentity([key], contact.attributes, {
+      nowSeconds: screener.nowSeconds(),
+      maxAgeSeconds: signing.maxAgeSeconds,
+    });
+  let check = verify(await signing.keys.current(options.signal).catch(unreadable));
+  if (!check.ok && check.reason === 'forged') {
+    // Signed just before a rotation moved AWSCURRENT: the previous key is asked for only then.
+    const previous = await signing.keys.previous(options.signal);
+    if (previous) check = verify(previous);
+  }
+  if (!check.ok) {
+    // A forged or stale signature is no identity; `absent` is a contact the edge did not start.
+    if (check.reason !== 'absent') context.addMetric(`Identity_signature_${check.reason}`);
+    return null;
+  }
+  const result = await screener.screenSigned(check.identity, contact.initialContactId, {
+    ...options,
+    maxAgeSeconds: signing.maxAgeSeconds,
+  });
+  if (result === null) context.addMetric('Identity_signature_replayed');
+  return result;
+}
+
+/**
+ * `screen-caller`: ALLOW / THROTTLE / BLOCK for the contact's caller. With `signing`, a flow may
+ * pass `trustSignedIdentity=true` for contacts that start-contact started.
+ */
+export function screenCaller(screener: Screener, signing?: SignedIdentityKeys): FlowFunction {
   const failDecision = screener.config.failMode === 'open' ? 'ALLOW' : 'BLOCK';
   return {
     name: 'screen-caller',
@@ -124,6 +181,14 @@ export function screenCaller(screener: Screener): FlowFunction {
         Math.max(1, context.deadline - Date.now() - STORE_MARGIN_MS),
       );
       try {
+        const signed = booleanParameter(contact, 'trustSignedIdentity', false)
+          ? await signedAnswer(contact, screener, signing, context, { policy, signal: stop.signal })
+          : null;
+        if (signed) {
+          context.addMetric(DECISION_METRIC[signed.decision]);
+          if (signed.error && signed.decision === 'ALLOW') context.addMetric(FAIL_OPEN_METRIC);
+          return screeningAnswer(signed);
+        }
         const rules = await screener.currentRules(stop.signal);
         const result = await screener.screen(contact, {
           policy,

@@ -625,3 +625,56 @@ export function callerIdentity(contact: Contact, options: IdentityOptions = {}):
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Requests (a website's backend, before any contact exists) and signed identities
+
+/** What a web request identifies its sender by: the client IP the edge saw, a verified customer id. */
+export interface RequestIdentityInput {
+  readonly ip?: string;
+  readonly customerId?: string;
+}
+
+/** Which of a request's identities is counted; the other is checked against caller rules only. */
+export type RequestKeyBy = 'ip' | 'customer';
+
+/**
+ * The identities of a web request, the counted one first: by `keyBy` when it is usable, else the
+ * other. An IP that does not parse is `unidentified` with `unusable: 'ip'` when no customer id
+ * stands in for it, as in a chat whose IP attribute is malformed. Never throws.
+ */
+export function requestIdentities(
+  input: RequestIdentityInput,
+  keyBy: RequestKeyBy = 'ip',
+  options: Pick<IdentityOptions, 'nat64Prefixes'> = {},
+): { readonly counted: CallerIdentity; readonly other: CallerIdentity | null } {
+  const ip = input.ip === undefined ? null : parseIp(input.ip, options);
+  const ipIdentity = ip?.key ? keyed('ip', ip.key) : null;
+  const id = input.customerId?.trim() ? customerKey(input.customerId) : undefined;
+  const customer =
+    id === undefined
+      ? null
+      : id === null
+        ? none('unidentified', '', 'customer_id_too_long')
+        : keyed('customer', id);
+  const usableCustomer = customer?.key ? customer : null;
+  const [first, second] = keyBy === 'ip' ? [ipIdentity, usableCustomer] : [usableCustomer, ipIdentity];
+  const warning = ip && !ip.key ? ip.warning : (customer?.warning ?? '');
+  if (first) return { counted: withWarning(first, warning), other: second };
+  if (second) return { counted: withWarning(second, warning), other: null };
+  if (ip && !ip.key) return { counted: none('unidentified', 'ip', ip.warning), other: null };
+  return { counted: customer ?? none('unidentified'), other: null };
+}
+
+/**
+ * The identity behind a store key that a signed identity carries (`ip:...` or `cust:...`), or
+ * null for any other key: only the edge's two kinds of key are ever signed.
+ */
+export function signedKeyIdentity(key: string): CallerIdentity | null {
+  if (key.startsWith('ip:')) {
+    const reparsed = parseIp(key.slice(3).replace(/::\/64$/, '::'));
+    return reparsed.key === key ? keyed('ip', key) : null;
+  }
+  if (key.startsWith('cust:')) return customerKey(key.slice(5)) === key ? keyed('customer', key) : null;
+  return null;
+}

@@ -3,19 +3,31 @@ export {
   type FailMode,
   limitsFor,
   readScreeningConfig,
+  readSignedIdentityConfig,
   type ScreeningConfig,
+  type SignedIdentityConfig,
 } from './config.js';
 export {
+  EDGE_SIGNING_SECRET_VARIABLE,
   FLAG_CALLER_OUTPUTS,
   SCREEN_CALLER_OUTPUTS,
   SCREENING_BUDGET_MS,
   SCREENING_VARIABLES,
+  SIGNED_IDENTITY_VARIABLES,
   TABLE_VARIABLE,
 } from './contract.js';
+export {
+  type RequestKeyBy,
+  type RequestScreening,
+  type ScreenRequestInput,
+  type ScreenRequestOptions,
+  screenRequest,
+} from './edge.js';
 export { ScreeningInputError, StoreUnavailableError } from './errors.js';
 export {
   FAIL_OPEN_METRIC,
   flagCaller,
+  type SignedIdentityKeys,
   screenCaller,
   screeningDynamoClient,
 } from './functions.js';
@@ -27,6 +39,8 @@ export {
   ipKey,
   isWithheld,
   phoneIdentity,
+  requestIdentities,
+  signedKeyIdentity,
 } from './identity.js';
 export { CallerKeyError, callerKey, countryCode, exportedNumber } from './keys.js';
 export {
@@ -62,11 +76,31 @@ export {
   RuleSet,
   type RuleType,
 } from './rules.js';
-export { type Decision, Screener, type ScreeningResult, type ScreenOptions } from './screener.js';
+export {
+  type Decision,
+  EDGE_CONTACT_PREFIX,
+  Screener,
+  type ScreeningResult,
+  type ScreenOptions,
+} from './screener.js';
+export {
+  newNonce,
+  SIGNED_IDENTITY_ATTRIBUTES,
+  type SignatureRefusal,
+  type SignedIdentity,
+  type SignedIdentityCheck,
+  SigningKeys,
+  type SigningSecretSource,
+  signIdentity,
+  signingKeyOf,
+  type VerifyOptions,
+  verifySignedIdentity,
+} from './signed-identity.js';
 export {
   type AuditEntry,
   type BlockInput,
   type BlockOutcome,
+  type ClaimInput,
   type CountOutcome,
   DynamoScreeningStore,
   type ScreeningStore,

@@ -15,6 +15,7 @@ import type {
   BlockManyOptions,
   BlockManyResult,
   BlockOutcome,
+  ClaimInput,
   CountOutcome,
   ScreeningStore,
   UnblockInput,
@@ -59,6 +60,14 @@ export class MemoryScreeningStore implements ScreeningStore {
     });
     // The counters are read now; the slots only for a duplicate, which gets a copy above.
     return { kind: 'counted', state: stateOf(input.key, item) };
+  }
+
+  private readonly claims = new Map<string, string>();
+
+  async claim(input: ClaimInput): Promise<'claimed' | 'replayed'> {
+    const owner = this.claims.get(input.nonce) ?? input.contact;
+    this.claims.set(input.nonce, owner);
+    return owner === input.contact ? 'claimed' : 'replayed';
   }
 
   async getState(key: string): Promise<CallerState | null> {

@@ -6,6 +6,7 @@ import {
   callerIdentity,
   type IdentityOptions,
   phoneIdentity,
+  signedKeyIdentity,
   WEB_INITIATED,
 } from './identity.js';
 import {
@@ -21,13 +22,17 @@ import {
 import { keySeed, type PhasedWindow, phaseWindows, type Window } from './limits.js';
 import { LocalLimiter } from './local-limiter.js';
 import { type CallSignals, RuleSet } from './rules.js';
+import type { SignedIdentity } from './signed-identity.js';
 import type { ScreeningStore } from './store.js';
+
+/** What the edge's counts are remembered by: `edge:<nonce>`, never a Connect contact id (a UUID). */
+export const EDGE_CONTACT_PREFIX = 'edge:';
 
 export type Decision = 'ALLOW' | 'THROTTLE' | 'BLOCK';
 
 export interface ScreeningResult {
   readonly decision: Decision;
-  /** `ok`, `allowlisted`, `blocklisted`, `rule`, `rate_limited`, `auto_blocked`, `withheld`, `invalid_number`, `no_identity` */
+  /** `ok`, `allowlisted`, `blocklisted`, `rule`, `rate_limited`, `auto_blocked`, `withheld`, `invalid_number`, `no_identity`, `edge_screened` */
   readonly reason: string;
   readonly callerType: string;
   readonly lineType: string;
@@ -109,7 +114,8 @@ export class Screener {
     };
   }
 
-  private nowSeconds(): number {
+  /** The screener's clock, epoch seconds. */
+  nowSeconds(): number {
     return Math.floor(this.clock() / 1000);
   }
 
@@ -184,7 +190,19 @@ export class Screener {
   }
 
   async screen(contact: Contact, options: ScreenOptions = {}): Promise<ScreeningResult> {
-    const identity = this.identify(contact);
+    return this.screenIdentity(this.identify(contact), contact.initialContactId, options);
+  }
+
+  /**
+   * The decision for a caller already identified, counted as contact `contactId` (a flow's
+   * InitialContactId; the edge's `edge:<nonce>`): a second decision for the same `contactId` is
+   * not counted again.
+   */
+  async screenIdentity(
+    identity: CallerIdentity,
+    contactId: string,
+    options: ScreenOptions & { readonly alsoRuledOut?: CallerIdentity | null } = {},
+  ): Promise<ScreeningResult> {
     const now = this.nowSeconds();
     const base = {
       callerType: identity.class,
@@ -212,9 +230,19 @@ export class Screener {
     }
     const key = identity.key;
 
-    const verdict = (await this.currentRules(options.signal)).evaluate(identity, options.signals);
+    const rules = await this.currentRules(options.signal);
+    const verdict = rules.evaluate(identity, options.signals);
     if (verdict?.action === 'BLOCK')
       return { ...base, decision: 'BLOCK', reason: 'rule', rule: verdict.rule };
+    // A request's other identity (its customer id when counted by IP, ...): its blocks count too.
+    const other = options.alsoRuledOut;
+    if (other?.key) {
+      const otherVerdict = rules.evaluate(other, options.signals);
+      if (otherVerdict?.action === 'BLOCK')
+        return { ...base, decision: 'BLOCK', reason: 'rule', rule: otherVerdict.rule };
+      const otherBlock = this.cachedBlock(other.key, now);
+      if (otherBlock) return this.blocked(base, otherBlock.until, otherBlock.reason, now);
+    }
 
     const cached = this.cachedBlock(key, now);
     if (cached) return this.blocked(base, cached.until, cached.reason, now);
@@ -240,7 +268,7 @@ export class Screener {
     const windows = this.windowsFor(key, limits);
     const input: CountInput = {
       key,
-      contact: contactToken(contact.initialContactId),
+      contact: contactToken(contactId),
       nowSeconds: now,
       windows,
     };
@@ -262,6 +290,56 @@ export class Screener {
       }
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
+      return this.withoutStore(input, base, error);
+    }
+  }
+
+  /**
+   * The decision for a contact the edge (start-contact) screened and admitted: its signed identity,
+   * already verified, is claimed for this contact in one request and, when this contact owns it,
+   * the edge's ALLOW stands (`reason=edge_screened`) and nothing is counted again. A block that
+   * came since (a rule, a block this instance knows) still wins. `null` when the identity is not
+   * one the edge signs, or another contact claimed it first (a replay): the caller then screens
+   * the contact as one with no signed identity.
+   */
+  async screenSigned(
+    signed: SignedIdentity,
+    contactId: string,
+    options: ScreenOptions & { readonly maxAgeSeconds: number },
+  ): Promise<ScreeningResult | null> {
+    const identity = signedKeyIdentity(signed.key);
+    if (identity?.key == null) return null;
+    const key = identity.key;
+    const now = this.nowSeconds();
+    const base: Base = {
+      callerType: identity.class,
+      lineType: identity.lineType,
+      callerCountry: identity.country,
+      retryAfterSeconds: 0,
+      blockedUntil: 0,
+      rule: '',
+    };
+    const verdict = (await this.currentRules(options.signal)).evaluate(identity);
+    if (verdict?.action === 'BLOCK')
+      return { ...base, decision: 'BLOCK', reason: 'rule', rule: verdict.rule };
+    const cached = this.cachedBlock(key, now);
+    if (cached) return this.blocked(base, cached.until, cached.reason, now);
+    const nonce = contactToken(`${EDGE_CONTACT_PREFIX}${signed.nonce}`);
+    try {
+      const claim = await this.store.claim(
+        {
+          nonce,
+          contact: contactToken(contactId),
+          expiresAt: signed.issuedAt + options.maxAgeSeconds + 60,
+        },
+        options.signal,
+      );
+      if (claim === 'replayed') return null;
+      return { ...base, decision: 'ALLOW', reason: 'edge_screened' };
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      const limits = limitsFor(this.config, identity.class, options.policy) ?? [];
+      const input = { key, contact: nonce, nowSeconds: now, windows: this.windowsFor(key, limits) };
       return this.withoutStore(input, base, error);
     }
   }

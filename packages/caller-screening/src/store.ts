@@ -83,6 +83,16 @@ export interface AuditEntry {
   readonly until: number;
 }
 
+/** A signed identity's nonce claimed for a contact (`ScreeningStore.claim`). */
+export interface ClaimInput {
+  /** The nonce's token (`contactToken` of `edge:<nonce>`). */
+  readonly nonce: string;
+  /** The claiming contact's token (`contactToken` of its InitialContactId). */
+  readonly contact: string;
+  /** Epoch seconds after which no contact can present the nonce any more (TTL cleans up). */
+  readonly expiresAt: number;
+}
+
 export interface UnblockInput {
   readonly key: string;
   readonly by: string;
@@ -119,6 +129,12 @@ export interface ScreeningStore {
   /** Every caller with a live block (a table scan: an admin operation). */
   listBlocked(nowSeconds: number, signal?: AbortSignal): AsyncGenerator<CallerState>;
   loadRules(signal?: AbortSignal): Promise<Rule[]>;
+  /**
+   * Claims a signed identity's nonce for a contact in one request: the first contact to present it
+   * owns it, and the same contact again (a Connect retry, a transfer: same InitialContactId) is
+   * its owner; `replayed` when another contact claimed it first.
+   */
+  claim(input: ClaimInput, signal?: AbortSignal): Promise<'claimed' | 'replayed'>;
   putRule(rule: Rule, signal?: AbortSignal): Promise<void>;
   deleteRule(type: string, value: string, signal?: AbortSignal): Promise<boolean>;
 }
@@ -126,6 +142,9 @@ export interface ScreeningStore {
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_KEYS;
 const STATE = 'state';
 const RULES_PK = 'rules';
+/** Claims of signed identities' nonces: `pk=claim#<token>`, `sk=claim` (caller keys all start `<type>:`). */
+const CLAIM_PREFIX = 'claim#';
+const CLAIM = 'claim';
 const BLOCK_FIELDS = ['blockedUntil', 'blockReason', 'blockedBy', 'blockedAt'] as const;
 /**
  * A block's item stays past the block's end by this much: past the longest window's counts too
@@ -368,6 +387,27 @@ export class DynamoScreeningStore implements ScreeningStore {
       if (!isConditionFailure(error)) throw error;
     });
     return true;
+  }
+
+  async claim(input: ClaimInput, signal?: AbortSignal): Promise<'claimed' | 'replayed'> {
+    const x = new Expression();
+    const contact = x.name('contact');
+    const expires = x.name(TTL);
+    const result = await this.send('claim', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [PK]: `${CLAIM_PREFIX}${input.nonce}`, [SK]: CLAIM },
+          // Unconditional, so a claim never fails on a condition: the owner is whoever wrote first.
+          UpdateExpression: `SET ${contact} = if_not_exists(${contact}, ${x.value(input.contact)}), ${expires} = if_not_exists(${expires}, ${x.value(input.expiresAt)})`,
+          ExpressionAttributeNames: x.names,
+          ExpressionAttributeValues: x.values,
+          ReturnValues: 'ALL_NEW',
+        }),
+        { abortSignal: signal },
+      ),
+    );
+    return result.Attributes?.contact === input.contact ? 'claimed' : 'replayed';
   }
 
   async getState(key: string, signal?: AbortSignal): Promise<CallerState | null> {

@@ -78,6 +78,7 @@ export class FaultyStore implements ScreeningStore {
   }
 
   count: ScreeningStore['count'] = (input, signal) => this.inner.count(input, signal);
+  claim: ScreeningStore['claim'] = (input, signal) => this.inner.claim(input, signal);
   getState = (key: string, signal?: AbortSignal): Promise<CallerState | null> =>
     this.inner.getState(key, signal);
   unblock: ScreeningStore['unblock'] = (input, signal) => this.inner.unblock(input, signal);
