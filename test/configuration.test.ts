@@ -25,6 +25,10 @@ const GIVEN: Record<string, string> = {
     ],
   }),
   FLOWGUARD_FORWARD_DEAD_LETTER_BUCKET: 'flowguard-dead-letters',
+  FLOWGUARD_CONNECT_INSTANCE_ID: '00000000-0000-4000-8000-000000000000',
+  FLOWGUARD_EDGE_FLOWS: 'support=00000000-0000-4000-8000-000000000001',
+  FLOWGUARD_EDGE_ALLOWED_ORIGINS: 'https://www.example.com',
+  FLOWGUARD_EDGE_SIGNING_SECRET_ID: 'flowguard/edge-signing',
   AWS_REGION: 'us-east-1',
 };
 

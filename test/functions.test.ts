@@ -114,6 +114,7 @@ describe('function bundles', () => {
       'forward-recordings': ['S3', 'SSM', 'Secrets Manager'],
       'screen-caller': ['DynamoDB'],
       'secure-input': ['KMS', 'Secrets Manager'],
+      'start-contact': ['Connect', 'DynamoDB', 'Secrets Manager'],
       'validate-input': [],
     });
   });

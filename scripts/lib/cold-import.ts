@@ -11,6 +11,11 @@ export const DEPLOYED_ENV: Readonly<Record<string, string>> = {
   FLOWGUARD_CONNECT_KEYS_SECRET_ID: 'flowguard/connect-keys',
   FLOWGUARD_FINGERPRINT_SECRET_ID: 'flowguard/fingerprint',
   FLOWGUARD_TOKEN_KMS_KEY_ID: 'alias/flowguard-tokens',
+  // start-contact (docs/screening.md, "Screening at the edge"): the instance, its flows, the website.
+  FLOWGUARD_CONNECT_INSTANCE_ID: '00000000-0000-4000-8000-000000000000',
+  FLOWGUARD_EDGE_FLOWS: 'support=00000000-0000-4000-8000-000000000001',
+  FLOWGUARD_EDGE_ALLOWED_ORIGINS: 'https://www.example.com',
+  FLOWGUARD_EDGE_SIGNING_SECRET_ID: 'flowguard/edge-signing',
 };
 
 /** Milliseconds to import a module in a fresh Node process (process start-up not included). */

@@ -36,8 +36,16 @@ function functionTable(): string {
     ],
     FUNCTIONS.map((f) => [
       code(f.name),
-      f.trigger === 'connect-flow' ? `flows: ${code(`\${${f.placeholder}}`)}` : 'the contact-record stream',
-      f.trigger === 'connect-flow' ? f.outputs.map(code).join(', ') : 'batch item failures (Kinesis)',
+      f.trigger === 'connect-flow'
+        ? `flows: ${code(`\${${f.placeholder}}`)}`
+        : f.trigger === 'http'
+          ? 'a website (Function URL or HTTP API)'
+          : 'the contact-record stream',
+      f.trigger === 'connect-flow'
+        ? f.outputs.map(code).join(', ')
+        : f.trigger === 'http'
+          ? `HTTP ${f.answers.join(', ')}`
+          : 'batch item failures (Kinesis)',
       f.clients.join(', ') || 'none',
       `${f.budgetMs} ms`,
       `${f.memoryMb} MB`,

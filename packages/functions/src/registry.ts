@@ -13,6 +13,7 @@ import {
   TABLE_VARIABLE,
 } from '@flowguard/caller-screening/contract';
 import { HANDLER_VARIABLES, type VariableSpec } from '@flowguard/contact';
+import { EDGE_VARIABLES, START_CONTACT, START_CONTACT_BUDGET_MS } from '@flowguard/edge/contract';
 import {
   FORWARD_CONTACT_RECORDS,
   FORWARD_CONTACT_RECORDS_VARIABLES,
@@ -50,9 +51,17 @@ export type FlowFunctionName = (typeof FLOW_FUNCTION_NAMES)[number];
 export const STREAM_FUNCTION_NAMES = [FORWARD_CONTACT_RECORDS, FORWARD_RECORDINGS] as const;
 export type StreamFunctionName = (typeof STREAM_FUNCTION_NAMES)[number];
 
+/** The functions a website calls over HTTP (a Function URL or an API Gateway HTTP API). */
+export const HTTP_FUNCTION_NAMES = [START_CONTACT] as const;
+export type HttpFunctionName = (typeof HTTP_FUNCTION_NAMES)[number];
+
 /** Every function flowguard builds. */
-export const FUNCTION_NAMES = [...FLOW_FUNCTION_NAMES, ...STREAM_FUNCTION_NAMES] as const;
-export type FunctionName = FlowFunctionName | StreamFunctionName;
+export const FUNCTION_NAMES = [
+  ...FLOW_FUNCTION_NAMES,
+  ...STREAM_FUNCTION_NAMES,
+  ...HTTP_FUNCTION_NAMES,
+] as const;
+export type FunctionName = FlowFunctionName | StreamFunctionName | HttpFunctionName;
 
 /** The AWS SDK clients a function builds (its IAM grants and cold-import floor follow from them). */
 export type AwsClient =
@@ -63,7 +72,8 @@ export type AwsClient =
   | 's3'
   | 'kinesis'
   | 'firehose'
-  | 'eventbridge';
+  | 'eventbridge'
+  | 'connect';
 
 /** The bundle a function's cold import is measured against: the least code its clients need. */
 export type ColdImportFloor = 'floor-empty' | 'floor-dynamodb' | 'floor-secrets-manager';
@@ -110,7 +120,18 @@ export interface StreamFunctionDefinition extends CommonDefinition {
   readonly name: StreamFunctionName;
 }
 
-export type FunctionDefinition = FlowFunctionDefinition | StreamFunctionDefinition;
+/**
+ * A function behind an HTTP endpoint (Lambda Function URL, or API Gateway HTTP API with payload
+ * format 2.0 or 1.0): status codes, not a flat answer.
+ */
+export interface HttpFunctionDefinition extends CommonDefinition {
+  readonly trigger: 'http';
+  readonly name: HttpFunctionName;
+  /** The HTTP answers it gives, for the docs: `status: meaning`. */
+  readonly answers: readonly string[];
+}
+
+export type FunctionDefinition = FlowFunctionDefinition | StreamFunctionDefinition | HttpFunctionDefinition;
 
 const handlerVariables = (budgetMs: number): VariableSpec[] =>
   HANDLER_VARIABLES.map((v) => (v.name === 'FLOWGUARD_BUDGET_MS' ? { ...v, default: `\`${budgetMs}\`` } : v));
@@ -244,7 +265,37 @@ export const STREAM_FUNCTIONS: readonly StreamFunctionDefinition[] = [
   },
 ];
 
-export const FUNCTIONS: readonly FunctionDefinition[] = [...FLOW_FUNCTIONS, ...STREAM_FUNCTIONS];
+/** The functions websites call. */
+export const HTTP_FUNCTIONS: readonly HttpFunctionDefinition[] = [
+  {
+    trigger: 'http',
+    name: START_CONTACT,
+    summary:
+      "starts a website's chat, web call or task after screening its client IP or verified customer id by the flows' rules, limits and blocklist",
+    doc: 'docs/screening.md',
+    entry: `src/handlers/${START_CONTACT}.ts`,
+    answers: ['200', '400', '401', '403', '405', '413', '415', '429', '502', '503'],
+    variables: [
+      ...handlerVariables(START_CONTACT_BUDGET_MS),
+      TABLE_VARIABLE,
+      ...SCREENING_VARIABLES,
+      ...EDGE_VARIABLES,
+    ],
+    clients: ['dynamodb', 'secrets-manager', 'connect'],
+    failMode:
+      'store down: `FLOWGUARD_EDGE_FAIL_MODE=open` (default) follows the in-memory limits, `closed` answers 503 with `Retry-After`; any other failure 502 or 503 with a generic body, never 500',
+    budgetMs: START_CONTACT_BUDGET_MS,
+    memoryMb: 512,
+    reservedConcurrency: 50,
+    coldImport: { floor: 'floor-dynamodb' },
+  },
+];
+
+export const FUNCTIONS: readonly FunctionDefinition[] = [
+  ...FLOW_FUNCTIONS,
+  ...STREAM_FUNCTIONS,
+  ...HTTP_FUNCTIONS,
+];
 
 /** The definition of a function; throws naming the known ones for any other name. */
 export function functionDefinition(name: string): FunctionDefinition {
