@@ -112,7 +112,7 @@ describe('function bundles', () => {
       'flag-caller': ['DynamoDB'],
       'forward-contact-records': ['EventBridge', 'Firehose', 'Kinesis', 'S3', 'SSM', 'Secrets Manager'],
       'forward-recordings': ['S3', 'SSM', 'Secrets Manager'],
-      'screen-caller': ['DynamoDB'],
+      'screen-caller': ['DynamoDB', 'Secrets Manager'],
       'secure-input': ['KMS', 'Secrets Manager'],
       'start-contact': ['Connect', 'DynamoDB', 'Secrets Manager'],
       'validate-input': [],

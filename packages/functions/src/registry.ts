@@ -10,6 +10,7 @@ import {
   SCREEN_CALLER_OUTPUTS,
   SCREENING_BUDGET_MS,
   SCREENING_VARIABLES,
+  SIGNED_IDENTITY_VARIABLES,
   TABLE_VARIABLE,
 } from '@flowguard/caller-screening/contract';
 import { HANDLER_VARIABLES, type VariableSpec } from '@flowguard/contact';
@@ -137,6 +138,7 @@ const handlerVariables = (budgetMs: number): VariableSpec[] =>
   HANDLER_VARIABLES.map((v) => (v.name === 'FLOWGUARD_BUDGET_MS' ? { ...v, default: `\`${budgetMs}\`` } : v));
 
 const screening = [...handlerVariables(SCREENING_BUDGET_MS), TABLE_VARIABLE, ...SCREENING_VARIABLES];
+const screenCallerVariables = [...screening, ...SIGNED_IDENTITY_VARIABLES];
 
 export const FLOW_FUNCTIONS: readonly FlowFunctionDefinition[] = [
   {
@@ -148,8 +150,9 @@ export const FLOW_FUNCTIONS: readonly FlowFunctionDefinition[] = [
     placeholder: 'ScreenCallerFunctionArn',
     outputs: SCREEN_CALLER_OUTPUTS,
     sensitiveOutputs: [],
-    variables: screening,
-    clients: ['dynamodb'],
+    variables: screenCallerVariables,
+    // Secrets Manager only with FLOWGUARD_EDGE_SIGNING_SECRET_ID, and loaded only then.
+    clients: ['dynamodb', 'secrets-manager'],
     failMode:
       'store down: `FLOWGUARD_FAIL_MODE=open` (default) answers from in-memory limits, `closed` answers `BLOCK`; a bad event answers by the fail mode with its `error`',
     budgetMs: SCREENING_BUDGET_MS,
