@@ -5,11 +5,20 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 
+/** The destination services a policy may name by an ARN of another region. */
+export type RegionalService = 'firehose' | 'kinesis' | 'eventBridge';
+
+/** A client of `service` in `region`: for a destination named by an ARN of that region. */
+export type RegionalClients = <K extends RegionalService>(service: K, region: string) => ForwardingClients[K];
+
 /** The AWS clients the forwarding functions use; tests and handlers pass their own. */
 export interface ForwardingClients {
+  /** The destination clients in the function's own region. */
   readonly firehose: FirehoseClient;
   readonly kinesis: KinesisClient;
   readonly eventBridge: EventBridgeClient;
+  /** The destination clients of other regions. */
+  readonly regional: RegionalClients;
   readonly s3: S3Client;
   readonly ssm: SSMClient;
   readonly secretsManager: SecretsManagerClient;
@@ -35,6 +44,7 @@ export function lazyClients(
     'firehose',
     'kinesis',
     'eventBridge',
+    'regional',
     's3',
     'ssm',
     'secretsManager',
@@ -53,4 +63,29 @@ export function lazyClients(
     });
   }
   return clients;
+}
+
+/**
+ * Destination clients for other regions, each made on first use and kept (one per service and
+ * region). Made like the default ones but with the region set; an endpoint override
+ * (`AWS_ENDPOINT_URL_FIREHOSE`, ...) is read from the environment by each client, so it holds for
+ * these too.
+ */
+export function regionalClients(
+  make: {
+    readonly [K in RegionalService]?: (region: string) => ForwardingClients[K];
+  },
+): RegionalClients {
+  const made = new Map<string, unknown>();
+  return ((service: RegionalService, region: string) => {
+    const key = `${service}\u0000${region}`;
+    let client = made.get(key);
+    if (client === undefined) {
+      const factory = make[service];
+      if (!factory) throw new Error(`this function has no ${service} client`);
+      client = factory(region);
+      made.set(key, client);
+    }
+    return client;
+  }) as RegionalClients;
 }

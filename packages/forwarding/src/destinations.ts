@@ -6,7 +6,9 @@ import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventb
 import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { RegionalClients } from './clients.js';
 import { asPrefix } from './config.js';
+import { ForwardingError } from './errors.js';
 import type { Destination, DestinationType } from './policy.js';
 
 /** One minimised record on its way out. */
@@ -110,14 +112,86 @@ function failure(entry: OutgoingEntry, code: string | undefined): EntryFailure {
   return { entry, code: known, retryable: !REJECTED_CODES.has(known) };
 }
 
-/** `arn:aws:firehose:...:deliverystream/name` → `name`: PutRecordBatch takes names only. */
-function streamName(nameOrArn: string, marker: string): string {
-  const at = nameOrArn.indexOf(marker);
-  return nameOrArn.startsWith('arn:') && at >= 0 ? nameOrArn.slice(at + marker.length) : nameOrArn;
+/** What a destination ARN names: `arn:<partition>:<service>:<region>:<account>:<resource>`. */
+export interface ArnParts {
+  readonly region: string;
+  readonly account: string;
+  readonly resource: string;
 }
 
-export function firehoseSender(client: FirehoseClient, deliveryStream: string): DestinationSender {
-  const DeliveryStreamName = streamName(deliveryStream, ':deliverystream/');
+/** The parts of an ARN; `undefined` for a name (the policy schema holds ARNs to their shape). */
+export function arnParts(value: string): ArnParts | undefined {
+  if (!value.startsWith('arn:')) return undefined;
+  const [, , , region, account, ...resource] = value.split(':');
+  if (!region || !account || resource.length === 0) return undefined;
+  return { region, account, resource: resource.join(':') };
+}
+
+/** The function's account from Lambda's `invokedFunctionArn`; `undefined` outside Lambda. */
+export function accountOfFunctionArn(arn: string | undefined): string | undefined {
+  const account = arn === undefined ? undefined : arnParts(arn)?.account;
+  return account && /^[0-9]{12}$/.test(account) ? account : undefined;
+}
+
+interface RegionConfigured {
+  readonly config: { readonly region: unknown };
+}
+
+/** The region a client was made for; `undefined` when it has none. */
+async function regionOf(client: RegionConfigured): Promise<string | undefined> {
+  try {
+    const region = client.config.region;
+    const value: unknown = typeof region === 'function' ? await (region as () => unknown)() : region;
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The client for a destination: `own` for a name or an ARN of `own`'s region, else a client of the
+ * ARN's region. The SDK sends every request to its client's region, whatever ARN the request
+ * carries: a Firehose request (a stream name only) would reach another stream, a Kinesis or
+ * EventBridge one the wrong regional endpoint. Chosen on the first send and kept.
+ */
+function clientFor<C extends RegionConfigured>(
+  own: C,
+  region: string | undefined,
+  inRegion: ((region: string) => C) | undefined,
+): () => Promise<C> {
+  if (region === undefined) return async () => own;
+  let chosen: Promise<C> | undefined;
+  const choose = async (): Promise<C> => {
+    if ((await regionOf(own)) === region) return own;
+    if (!inRegion) {
+      throw new ForwardingError('no_client', `no client for the destination's region ${region}`);
+    }
+    return inRegion(region);
+  };
+  return () => {
+    chosen ??= choose().catch((error: unknown) => {
+      chosen = undefined;
+      throw error;
+    });
+    return chosen;
+  };
+}
+
+/**
+ * Firehose: PutRecordBatch takes the stream's name and nothing else (no ARN, no account), so a
+ * stream named by ARN is reached through a client of the ARN's region, in the caller's own account.
+ * A stream of another account cannot be reached this way; the policy check refuses one
+ * (`firehoseAccountIssues`).
+ * https://docs.aws.amazon.com/firehose/latest/APIReference/API_PutRecordBatch.html
+ */
+export function firehoseSender(
+  client: FirehoseClient,
+  deliveryStream: string,
+  inRegion?: (region: string) => FirehoseClient,
+): DestinationSender {
+  const arn = arnParts(deliveryStream);
+  const DeliveryStreamName = arn ? arn.resource.replace(/^deliverystream\//, '') : deliveryStream;
+  const target = clientFor(client, arn?.region, inRegion);
   // A newline after each record: Firehose concatenates, and S3 then holds JSON Lines.
   const NEWLINE = 1;
   return {
@@ -125,7 +199,7 @@ export function firehoseSender(client: FirehoseClient, deliveryStream: string): 
     limits: FIREHOSE_LIMITS,
     entryBytes: (entry) => entry.bytes.length + NEWLINE,
     async send(entries, signal) {
-      const out = await client.send(
+      const out = await (await target()).send(
         new PutRecordBatchCommand({
           DeliveryStreamName,
           Records: entries.map((e) => ({ Data: Buffer.concat([e.bytes, Buffer.from('\n')]) })),
@@ -142,14 +216,21 @@ export function firehoseSender(client: FirehoseClient, deliveryStream: string): 
   };
 }
 
-export function kinesisSender(client: KinesisClient, stream: string): DestinationSender {
-  const target = stream.startsWith('arn:') ? { StreamARN: stream } : { StreamName: stream };
+/** Kinesis: a stream ARN goes as `StreamARN` (another account's, with its resource policy), through a client of its region. */
+export function kinesisSender(
+  client: KinesisClient,
+  stream: string,
+  inRegion?: (region: string) => KinesisClient,
+): DestinationSender {
+  const arn = arnParts(stream);
+  const target = arn ? { StreamARN: stream } : { StreamName: stream };
+  const clientOf = clientFor(client, arn?.region, inRegion);
   return {
     type: 'kinesis',
     limits: KINESIS_LIMITS,
     entryBytes: (entry) => entry.bytes.length + Buffer.byteLength(entry.partitionKey, 'utf8'),
     async send(entries, signal) {
-      const out = await client.send(
+      const out = await (await clientOf()).send(
         new PutRecordsCommand({
           ...target,
           Records: entries.map((e) => ({ Data: e.bytes, PartitionKey: e.partitionKey })),
@@ -169,17 +250,20 @@ export function kinesisSender(client: KinesisClient, stream: string): Destinatio
 /** Time counts 14 bytes in EventBridge's entry size. */
 const EVENT_TIME_BYTES = 14;
 
+/** EventBridge: a bus ARN goes as `EventBusName` (another account's, with its resource policy), through a client of its region. */
 export function eventBridgeSender(
   client: EventBridgeClient,
   target: { readonly eventBus: string; readonly source: string; readonly detailType: string },
+  inRegion?: (region: string) => EventBridgeClient,
 ): DestinationSender {
+  const clientOf = clientFor(client, arnParts(target.eventBus)?.region, inRegion);
   const fixed = Buffer.byteLength(target.source, 'utf8') + Buffer.byteLength(target.detailType, 'utf8');
   return {
     type: 'eventbridge',
     limits: EVENTBRIDGE_LIMITS,
     entryBytes: (entry) => fixed + entry.bytes.length + (entry.time ? EVENT_TIME_BYTES : 0),
     async send(entries, signal) {
-      const out = await client.send(
+      const out = await (await clientOf()).send(
         new PutEventsCommand({
           Entries: entries.map((e) => ({
             EventBusName: target.eventBus,
@@ -249,6 +333,7 @@ export interface DestinationClients {
   readonly firehose: FirehoseClient;
   readonly kinesis: KinesisClient;
   readonly eventBridge: EventBridgeClient;
+  readonly regional: RegionalClients;
   readonly s3: S3Client;
 }
 
@@ -256,11 +341,17 @@ export interface DestinationClients {
 export function senderFor(destination: Destination, clients: DestinationClients): DestinationSender {
   switch (destination.type) {
     case 'firehose':
-      return firehoseSender(clients.firehose, destination.deliveryStream);
+      return firehoseSender(clients.firehose, destination.deliveryStream, (region) =>
+        clients.regional('firehose', region),
+      );
     case 'kinesis':
-      return kinesisSender(clients.kinesis, destination.stream);
+      return kinesisSender(clients.kinesis, destination.stream, (region) =>
+        clients.regional('kinesis', region),
+      );
     case 'eventbridge':
-      return eventBridgeSender(clients.eventBridge, destination);
+      return eventBridgeSender(clients.eventBridge, destination, (region) =>
+        clients.regional('eventBridge', region),
+      );
     case 's3':
       return s3Sender(clients.s3, destination);
   }

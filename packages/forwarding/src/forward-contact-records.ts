@@ -10,13 +10,22 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { errorAttributes } from '@flowguard/contact';
 import { BatchMetrics } from './batch-metrics.js';
-import { type ClientFactories, FORWARDING_CLIENT_OPTIONS } from './clients.js';
-import type { CompiledPolicy } from './compile.js';
+import { type ClientFactories, FORWARDING_CLIENT_OPTIONS, regionalClients } from './clients.js';
+import type { CompiledPolicies, CompiledPolicy } from './compile.js';
 import { FORWARD_CONTACT_RECORDS } from './contract.js';
 import { arrivalMs, shardIdOf } from './dead-letter.js';
 import { DeliveryLedger, deliverChunk, runInOrder, type Task } from './delivery.js';
-import { chunkEntries, type DestinationSender, type OutgoingEntry, senderFor } from './destinations.js';
+import {
+  accountOfFunctionArn,
+  chunkEntries,
+  type DestinationSender,
+  type OutgoingEntry,
+  senderFor,
+} from './destinations.js';
+import { PolicyError } from './errors.js';
 import { type MinimisedEntry, minimiseBatch, type PolicyBatch } from './minimise.js';
+import { firehoseAccountIssues } from './policy.js';
+import { policySourceName } from './policy-source.js';
 import {
   batchResponse,
   type DecodedRecord,
@@ -38,13 +47,24 @@ import {
 export interface ForwardContactRecordsDeps extends ForwardingDeps {
   /** What this instance delivered, by policy and record (default: one per handler, 20,000 keys). */
   readonly ledger?: DeliveryLedger;
+  /**
+   * The function's AWS account, which a Firehose stream named by ARN must be in. Default: the
+   * account of the Lambda context's `invokedFunctionArn`; outside Lambda (no context) unchecked.
+   */
+  readonly account?: string;
 }
 
-/** Every destination, the dead letters (S3), and the policy's and key's homes. */
+/** Every destination (in this region and, for one named by ARN, in its own), the dead letters (S3), and the policy's and key's homes. */
 const CLIENTS: ClientFactories = {
   firehose: () => new FirehoseClient(FORWARDING_CLIENT_OPTIONS),
   kinesis: () => new KinesisClient(FORWARDING_CLIENT_OPTIONS),
   eventBridge: () => new EventBridgeClient(FORWARDING_CLIENT_OPTIONS),
+  regional: () =>
+    regionalClients({
+      firehose: (region) => new FirehoseClient({ ...FORWARDING_CLIENT_OPTIONS, region }),
+      kinesis: (region) => new KinesisClient({ ...FORWARDING_CLIENT_OPTIONS, region }),
+      eventBridge: (region) => new EventBridgeClient({ ...FORWARDING_CLIENT_OPTIONS, region }),
+    }),
   s3: () => new S3Client(FORWARDING_CLIENT_OPTIONS),
   ssm: () => new SSMClient(FORWARDING_CLIENT_OPTIONS),
   secretsManager: () => new SecretsManagerClient(FORWARDING_CLIENT_OPTIONS),
@@ -149,12 +169,27 @@ export function forwardContactRecords(deps: ForwardContactRecordsDeps): KinesisB
     }
     return sender as DestinationSender;
   };
+  // The account is known from the first invocation's context (Lambda gives no account at init): a
+  // Firehose stream of another account is refused then, as a policy that does not validate is,
+  // before anything is sent. Checked once per compiled policy.
+  const accountChecked = new WeakMap<CompiledPolicies, PolicyError | null>();
+  const checkAccount = (account: string | undefined) => (policies: CompiledPolicies) => {
+    if (account === undefined) return;
+    let problem = accountChecked.get(policies);
+    if (problem === undefined) {
+      const issues = firehoseAccountIssues(policies.document, account);
+      problem = issues.length > 0 ? new PolicyError(policySourceName(runtime.config), issues) : null;
+      accountChecked.set(policies, problem);
+    }
+    if (problem) throw problem;
+  };
 
   return async (event, context) => {
     const clock = invocationClock(runtime, context);
     try {
       // A policy or key that cannot be had fails the invocation: the whole batch comes again.
-      const policies = await policiesOrThrow(runtime, clock);
+      const account = deps.account ?? accountOfFunctionArn(context?.invokedFunctionArn);
+      const policies = await policiesOrThrow(runtime, clock, checkAccount(account));
       const keys = policies.needsFingerprintKey ? await keysOrThrow(runtime, clock) : undefined;
       const decoded = decodeBatch(event);
       const metrics = new BatchMetrics();

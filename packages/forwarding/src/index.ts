@@ -1,5 +1,11 @@
 export { type BatchMetric, BatchMetrics, type PolicyMetric } from './batch-metrics.js';
-export { type ClientFactories, FORWARDING_CLIENT_OPTIONS, type ForwardingClients } from './clients.js';
+export {
+  type ClientFactories,
+  FORWARDING_CLIENT_OPTIONS,
+  type ForwardingClients,
+  type RegionalClients,
+  type RegionalService,
+} from './clients.js';
 export {
   type AttributeForm,
   type AttributeRule,
@@ -75,6 +81,7 @@ export {
   type DestinationType,
   type EventBridgeDestination,
   type FirehoseDestination,
+  firehoseAccountIssues,
   type KinesisDestination,
   type Policy,
   type PolicyDocument,

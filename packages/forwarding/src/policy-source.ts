@@ -6,6 +6,7 @@ import type { SecretCache } from '@flowguard/secrets';
 import { type FingerprintKeys, fingerprintKeysOf } from '@flowguard/secure-input';
 import { type CompiledPolicies, compilePolicies } from './compile.js';
 import { type ForwardingConfig, missingFingerprintKey } from './config.js';
+import { POLICY_VARIABLE } from './contract.js';
 import { ForwardingError, PolicyError } from './errors.js';
 import { type PolicyDocument, parsePolicyDocument, validatePolicyDocument } from './policy.js';
 
@@ -116,6 +117,19 @@ export function parameterPolicySource(
       }
     },
   };
+}
+
+/** How errors name where the policy came from (`FLOWGUARD_FORWARD_POLICY`, `secret <id>`, `parameter <name>`). */
+export function policySourceName(config: ForwardingConfig): string {
+  const { policy } = config;
+  switch (policy.kind) {
+    case 'inline':
+      return POLICY_VARIABLE;
+    case 'secret':
+      return `secret ${policy.secretId}`;
+    case 'parameter':
+      return `parameter ${policy.name}`;
+  }
 }
 
 /** The policy source the configuration names. */

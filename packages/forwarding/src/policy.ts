@@ -170,6 +170,28 @@ function ruleIssues(document: PolicyDocument): PolicyIssue[] {
 }
 
 /**
+ * Firehose streams named by an ARN of an account other than `account` (the function's own). Firehose's
+ * PutRecordBatch takes a stream name and nothing else: the call reaches a stream of that name in
+ * the caller's own account, so another account's stream cannot be written without assuming a role
+ * there, which the function does not do. Kinesis streams and event buses of other accounts are
+ * fine: their calls take the ARN, and the owner's resource policy decides.
+ */
+export function firehoseAccountIssues(document: PolicyDocument, account: string): PolicyIssue[] {
+  return document.policies.flatMap((policy, i) => {
+    const destination = policy.destination;
+    if (destination?.type !== 'firehose' || !destination.deliveryStream.startsWith('arn:')) return [];
+    if (destination.deliveryStream.split(':')[4] === account) return [];
+    return [
+      {
+        path: `/policies/${i}/destination/deliveryStream`,
+        message:
+          "names a stream of another account than this function's: Firehose takes a stream name, which reaches the caller's own account only; name a stream in this function's account",
+      },
+    ];
+  });
+}
+
+/**
  * Validates a policy document (parsed JSON) and returns it typed. Throws `PolicyError` listing
  * every problem by JSON path (`/policies/0/destination/type: must be one of firehose, kinesis,
  * eventbridge, s3`); `source` names where the document came from.

@@ -5,6 +5,7 @@ import { SecretCache } from '@flowguard/secrets';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { BatchMetrics } from './batch-metrics.js';
 import { type ClientFactories, type ForwardingClients, lazyClients } from './clients.js';
+import type { CompiledPolicies } from './compile.js';
 import type { ForwardingConfig } from './config.js';
 import { type ContactRecord, decodeContactRecord } from './contact-record.js';
 import { type DeadLetter, DeadLetterWriter } from './dead-letter.js';
@@ -17,9 +18,10 @@ import {
   secretFingerprintKeys,
 } from './policy-source.js';
 
-/** The parts of the Lambda context used: the time left. */
+/** The parts of the Lambda context used: the time left, the function's ARN (its account). */
 export interface LambdaContextLike {
   readonly awsRequestId?: string;
+  readonly invokedFunctionArn?: string;
   getRemainingTimeInMillis?(): number;
 }
 
@@ -120,10 +122,19 @@ export function runtimeOf(
   };
 }
 
-/** The policy for this invocation; a failure is logged (paths and codes only) and thrown. */
-export async function policiesOrThrow(runtime: Runtime, clock: InvocationClock) {
+/**
+ * The policy for this invocation, put through `check` (what can be checked only once the function
+ * runs); a failure is logged (paths and codes only) and thrown.
+ */
+export async function policiesOrThrow(
+  runtime: Runtime,
+  clock: InvocationClock,
+  check?: (policies: CompiledPolicies) => void,
+) {
   try {
-    return await runtime.policies.get(clock.signal);
+    const policies = await runtime.policies.get(clock.signal);
+    check?.(policies);
+    return policies;
   } catch (error) {
     runtime.logger.error('no usable policy: the batch comes again', errorAttributes(error));
     throw error;

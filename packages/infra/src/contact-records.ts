@@ -267,6 +267,26 @@ export function arnRegion(value: string): string | undefined {
   return region ? region : undefined;
 }
 
+/** The account an ARN names (`arn:partition:service:region:account:...`), when it names one. */
+export function arnAccount(value: string): string | undefined {
+  if (!value.startsWith('arn:') || Token.isUnresolved(value)) return undefined;
+  const account = value.split(':')[4];
+  return account ? account : undefined;
+}
+
+/**
+ * The Firehose streams the policy names by ARN, with the account each names, by JSON path. A
+ * Firehose stream must be in the function's account: PutRecordBatch takes a stream name, which
+ * reaches the caller's own account only, and the function assumes no role. (Kinesis streams and
+ * event buses are called by ARN and may be in other accounts, with a resource policy.)
+ */
+export function firehoseAccounts(grants: PolicyGrants): { path: string; account: string }[] {
+  return grants.destinations.flatMap((d) => {
+    const account = d.type === 'firehose' ? arnAccount(d.deliveryStream) : undefined;
+    return account ? [{ path: d.path, account }] : [];
+  });
+}
+
 /** The destinations the policy names by an ARN with a region (S3 bucket ARNs carry none), by JSON path. */
 export function namedRegions(grants: PolicyGrants): { path: string; region: string }[] {
   return grants.destinations.flatMap((d) => {

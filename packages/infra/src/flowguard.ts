@@ -33,6 +33,7 @@ import {
   compactPolicy,
   deadLetterPrefixOf,
   EVENT_SOURCE,
+  firehoseAccounts,
   keyArn,
   namedRegions,
   objectsArn,
@@ -204,6 +205,7 @@ export class Flowguard extends Construct {
     const logsKey = this.logsKey();
     if (specs.some(usesTable)) this.table = this.screeningTable();
     const grants = props.contactRecords ? policyGrants(props.contactRecords.policy) : undefined;
+    if (grants) this.refuseFirehoseOfOtherAccounts(grants);
     const secureInput = specs.some((s) => s.access === 'secure-input');
     if (secureInput || grants?.hashes) {
       const secretsKey = this.purposeKey(
@@ -579,6 +581,43 @@ export class Flowguard extends Construct {
     });
     this.streamFunctions.set(spec.name, fn);
     this.streamAliases.set(spec.name, alias);
+  }
+
+  /**
+   * A Firehose stream of another account cannot be written: PutRecordBatch takes a stream name,
+   * which reaches the caller's own account only (the grant would name the other account's stream,
+   * and be denied). Refused at synth when the stack's account is known (or the policy names two
+   * accounts); when it is not, a template rule refuses the deploy in any other account.
+   */
+  private refuseFirehoseOfOtherAccounts(grants: PolicyGrants): void {
+    const named = firehoseAccounts(grants);
+    if (named.length === 0) return;
+    const { account } = this.stack;
+    const why =
+      "PutRecordBatch takes a stream name, which reaches the caller's own account only, and flowguard assumes no role in another";
+    const fail = (path: string, other: string, here: string): never => {
+      throw new Error(
+        `contactRecords.policy: ${path}: names a Firehose stream of account ${other}, but it must be in ${here}: ${why}; name a stream of this account (any region), or a Kinesis stream or event bus of the other account (called by ARN, allowed by its resource policy)`,
+      );
+    };
+    if (!Token.isUnresolved(account)) {
+      const foreign = named.find((n) => n.account !== account);
+      if (foreign) fail(foreign.path, foreign.account, `the stack's account ${account}`);
+      return;
+    }
+    const [first] = named;
+    if (!first) return;
+    const other = named.find((n) => n.account !== first.account);
+    if (other)
+      fail(other.path, other.account, `the stack's account (also named by ${first.path}: ${first.account})`);
+    new CfnRule(this, 'FirehoseInStackAccount', {
+      assertions: [
+        {
+          assert: Fn.conditionEquals(Fn.ref('AWS::AccountId'), first.account),
+          assertDescription: `contactRecords.policy: ${first.path} names a Firehose stream of account ${first.account}: ${why}; deploy this stack in ${first.account}`,
+        },
+      ],
+    });
   }
 
   /**

@@ -104,7 +104,7 @@ describe('the senders', () => {
       ],
     });
     const sender = firehoseSender(
-      new FirehoseClient({}),
+      new FirehoseClient({ region: 'us-east-1' }),
       'arn:aws:firehose:us-east-1:123456789012:deliverystream/cards',
     );
     const failures = await sender.send(entries(3));
@@ -127,7 +127,10 @@ describe('the senders', () => {
         { ErrorCode: 'InternalFailure' },
       ],
     });
-    const sender = kinesisSender(new KinesisClient({}), 'arn:aws:kinesis:us-east-1:123456789012:stream/out');
+    const sender = kinesisSender(
+      new KinesisClient({ region: 'us-east-1' }),
+      'arn:aws:kinesis:us-east-1:123456789012:stream/out',
+    );
     const failures = await sender.send(entries(3));
     const input = mock.commandCalls(PutRecordsCommand)[0]?.args[0].input;
     expect(input?.StreamARN).toBe('arn:aws:kinesis:us-east-1:123456789012:stream/out');
@@ -181,5 +184,85 @@ describe('the senders', () => {
   it('S3 keys are the same for the same records, so a redelivery overwrites', () => {
     expect(s3ObjectKey('', entries(3))).toBe(s3ObjectKey('', entries(3)));
     expect(s3ObjectKey('a/', entries(2))).not.toBe(s3ObjectKey('a/', entries(3)));
+  });
+});
+
+/** The region of the client a mocked call was sent through. */
+const regionOfCall = async (call: { thisValue: unknown }) =>
+  (call.thisValue as { config: { region: () => Promise<string> } }).config.region();
+
+describe('the region a destination is sent to', () => {
+  it('Firehose: a stream named by an ARN of another region goes through a client of that region, by its name', async () => {
+    const mock = mockClient(FirehoseClient);
+    mock.on(PutRecordBatchCommand).resolves({ FailedPutCount: 0, RequestResponses: [{ RecordId: 'r0' }] });
+    const own = new FirehoseClient({ region: 'us-east-1' });
+    const made: string[] = [];
+    const inRegion = (region: string) => {
+      made.push(region);
+      return new FirehoseClient({ region });
+    };
+    const sender = firehoseSender(
+      own,
+      'arn:aws:firehose:eu-west-1:123456789012:deliverystream/cards',
+      inRegion,
+    );
+    await sender.send(entries(1));
+    await sender.send(entries(1));
+    const calls = mock.commandCalls(PutRecordBatchCommand);
+    expect(calls.map((c) => c.args[0].input.DeliveryStreamName)).toEqual(['cards', 'cards']);
+    expect(await Promise.all(calls.map(regionOfCall))).toEqual(['eu-west-1', 'eu-west-1']);
+    expect(calls.every((c) => c.thisValue !== own)).toBe(true);
+    expect(made).toEqual(['eu-west-1']); // made once, kept
+
+    // A name, or an ARN of the function's own region: the function's own client.
+    mock.resetHistory();
+    await firehoseSender(own, 'cards', inRegion).send(entries(1));
+    await firehoseSender(own, 'arn:aws:firehose:us-east-1:123456789012:deliverystream/cards', inRegion).send(
+      entries(1),
+    );
+    expect(mock.commandCalls(PutRecordBatchCommand).map((c) => c.thisValue === own)).toEqual([true, true]);
+    expect(made).toEqual(['eu-west-1']);
+    mock.restore();
+  });
+
+  it('Firehose: with no client for the ARN’s region, the chunk fails rather than going to a stream of that name here', async () => {
+    const mock = mockClient(FirehoseClient);
+    mock.on(PutRecordBatchCommand).resolves({ FailedPutCount: 0, RequestResponses: [{ RecordId: 'r0' }] });
+    const sender = firehoseSender(
+      new FirehoseClient({ region: 'us-east-1' }),
+      'arn:aws:firehose:eu-west-1:123456789012:deliverystream/cards',
+    );
+    await expect(sender.send(entries(1))).rejects.toThrow("no client for the destination's region eu-west-1");
+    expect(mock.commandCalls(PutRecordBatchCommand)).toHaveLength(0);
+    mock.restore();
+  });
+
+  it('Kinesis and EventBridge: an ARN of another region goes through a client of that region (the SDK would use its own)', async () => {
+    const kinesis = mockClient(KinesisClient);
+    kinesis
+      .on(PutRecordsCommand)
+      .resolves({ FailedRecordCount: 0, Records: [{ SequenceNumber: '1', ShardId: 's' }] });
+    const events = mockClient(EventBridgeClient);
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+    const streamArn = 'arn:aws:kinesis:eu-west-1:111122223333:stream/out';
+    await kinesisSender(
+      new KinesisClient({ region: 'us-east-1' }),
+      streamArn,
+      (region) => new KinesisClient({ region }),
+    ).send(entries(1));
+    const busArn = 'arn:aws:events:ap-southeast-2:111122223333:event-bus/crm';
+    await eventBridgeSender(
+      new EventBridgeClient({ region: 'us-east-1' }),
+      { eventBus: busArn, source: 's', detailType: 'd' },
+      (region) => new EventBridgeClient({ region }),
+    ).send(entries(1));
+    const put = kinesis.commandCalls(PutRecordsCommand)[0];
+    expect(put?.args[0].input.StreamARN).toBe(streamArn);
+    expect(put && (await regionOfCall(put))).toBe('eu-west-1');
+    const event = events.commandCalls(PutEventsCommand)[0];
+    expect(event?.args[0].input.Entries?.[0]?.EventBusName).toBe(busArn);
+    expect(event && (await regionOfCall(event))).toBe('ap-southeast-2');
+    kinesis.restore();
+    events.restore();
   });
 });

@@ -9,11 +9,13 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  compilePolicies,
   DeliveryLedger,
   type ForwardContactRecordsDeps,
   forwardContactRecords,
   PolicyError,
   type PolicySource,
+  validatePolicyDocument,
 } from '../../src/index.js';
 import {
   configFor,
@@ -519,5 +521,106 @@ describe('the event shape', () => {
     expect(JSON.parse(String(h.s3.commandCalls(PutObjectCommand)[0]?.args[0].input.Body)).reason).toBe(
       'bad_base64',
     );
+  });
+});
+
+describe('a Firehose stream named by ARN', () => {
+  const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:flowguard-forward-contact-records';
+  const policyTo = (deliveryStream: string) => ({
+    version: 1,
+    policies: [
+      {
+        name: 'cards-analytics',
+        match: { attributes: { businessUnit: ['cards'] } },
+        fields: ['Channel'],
+        destination: { type: 'firehose', deliveryStream },
+      },
+    ],
+  });
+
+  /** Every Firehose client, the function's own and the ones it makes, mocked at the class. */
+  function handlerTo(deliveryStream: string, overrides: Partial<ForwardContactRecordsDeps> = {}) {
+    const firehose = mockClient(FirehoseClient);
+    firehose.on(PutRecordBatchCommand).callsFake((input: { Records: unknown[] }) => ({
+      FailedPutCount: 0,
+      RequestResponses: input.Records.map((_, i) => ({ RecordId: `r${i}` })),
+    }));
+    const logs = lineSink();
+    const handler = forwardContactRecords({
+      config: configFor(policyTo(deliveryStream)),
+      clients: {
+        firehose: new FirehoseClient({ region: 'us-east-1' }),
+        s3: new S3Client({ region: 'us-east-1' }),
+      },
+      logSink: logs.sink,
+      metricSink: lineSink().sink,
+      sleep: noSleep,
+      ...overrides,
+    });
+    return { firehose, handler, logs };
+  }
+
+  const regionsOf = (firehose: AwsClientStub<FirehoseClient>) =>
+    Promise.all(
+      firehose
+        .commandCalls(PutRecordBatchCommand)
+        .map((c) => (c.thisValue as FirehoseClient).config.region()),
+    );
+
+  it('is written in the ARN’s region, by its name, from a client made for that region', async () => {
+    const { firehose, handler } = handlerTo('arn:aws:firehose:eu-west-1:123456789012:deliverystream/cards');
+    const context = { invokedFunctionArn: FUNCTION_ARN };
+    expect(await handler(kinesisEvent([loadContactRecord('contact-record-voice')]), context)).toEqual({
+      batchItemFailures: [],
+    });
+    await handler(kinesisEvent([voiceRecord({ ContactId: 'contact-2' })], 2), context);
+    const calls = firehose.commandCalls(PutRecordBatchCommand);
+    expect(calls.map((c) => c.args[0].input.DeliveryStreamName)).toEqual(['cards', 'cards']);
+    expect(await regionsOf(firehose)).toEqual(['eu-west-1', 'eu-west-1']);
+    expect(calls[0]?.thisValue).toBe(calls[1]?.thisValue); // one client for the region, kept
+    firehose.restore();
+  });
+
+  it('of the function’s own region uses the function’s client', async () => {
+    const { firehose, handler } = handlerTo('arn:aws:firehose:us-east-1:123456789012:deliverystream/cards');
+    await handler(kinesisEvent([loadContactRecord('contact-record-voice')]), {
+      invokedFunctionArn: FUNCTION_ARN,
+    });
+    expect(await regionsOf(firehose)).toEqual(['us-east-1']);
+    firehose.restore();
+  });
+
+  it('of another account is refused as an invalid policy, naming its JSON path: nothing is sent, the batch comes again', async () => {
+    const { firehose, handler, logs } = handlerTo(
+      'arn:aws:firehose:us-east-1:111122223333:deliverystream/cards',
+    );
+    const event = kinesisEvent([loadContactRecord('contact-record-voice')]);
+    const refused = handler(event, { invokedFunctionArn: FUNCTION_ARN });
+    await expect(refused).rejects.toBeInstanceOf(PolicyError);
+    await expect(refused).rejects.toThrow(
+      "FLOWGUARD_FORWARD_POLICY: invalid policy: /policies/0/destination/deliveryStream: names a stream of another account than this function's",
+    );
+    // Every invocation, not only the first.
+    await expect(handler(event, { invokedFunctionArn: FUNCTION_ARN })).rejects.toBeInstanceOf(PolicyError);
+    expect(firehose.commandCalls(PutRecordBatchCommand)).toHaveLength(0);
+    const line = logs.parsed().find((l) => l.message === 'no usable policy: the batch comes again');
+    expect(line).toBeDefined();
+    expect(JSON.stringify(line)).not.toContain('111122223333');
+    firehose.restore();
+  });
+
+  it('of another account is refused from a policy read at run time too; deps.account stands in for the context', async () => {
+    const document = policyTo('arn:aws:firehose:us-east-1:111122223333:deliverystream/cards');
+    const { firehose, handler } = handlerTo('cards', {
+      account: '123456789012',
+      policySource: {
+        get: async () => compilePolicies(validatePolicyDocument(document)),
+      },
+    });
+    await expect(handler(kinesisEvent([loadContactRecord('contact-record-voice')]))).rejects.toThrow(
+      '/policies/0/destination/deliveryStream: names a stream of another account',
+    );
+    expect(firehose.commandCalls(PutRecordBatchCommand)).toHaveLength(0);
+    firehose.restore();
   });
 });

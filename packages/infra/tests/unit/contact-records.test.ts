@@ -347,3 +347,83 @@ describe('without contactRecords', () => {
     expect(text).not.toContain('ForwardingKey');
   });
 });
+
+describe('a Firehose stream of another account', () => {
+  const INSTANCE = 'arn:aws:connect:us-east-1:123456789012:instance/00000000-0000-0000-0000-000000000000';
+  const policyOf = (...destinations: object[]) =>
+    JSON.stringify({
+      version: 1,
+      policies: destinations.map((destination, i) => ({
+        name: `p${i}`,
+        match: { queues: ['Cards'] },
+        fields: ['Channel'],
+        destination,
+      })),
+    });
+  /** `null`: an environment-agnostic stack. */
+  const build = (policy: string, env: typeof ENV | null = ENV) => {
+    const app = new App();
+    const stack = new Stack(app, 'S', env ? { env } : {});
+    new Flowguard(stack, 'Flowguard', {
+      instanceArn: INSTANCE,
+      functions: [],
+      code: inlineCode,
+      contactRecords: { streamArn: STREAM_ARN, policy },
+    });
+    return Template.fromStack(stack).toJSON() as TemplateJson;
+  };
+  const firehose = (deliveryStream: string) => ({ type: 'firehose', deliveryStream });
+  const ours = (j: TemplateJson) =>
+    Object.entries(j.Rules ?? {})
+      .filter(([id]) => id.includes('FirehoseInStackAccount'))
+      .flatMap(([, r]) => (r as { Assertions: unknown[] }).Assertions);
+
+  it('is refused at synth, naming its JSON path, when the stack’s account is known', () => {
+    const policy = policyOf(
+      firehose('cards'),
+      firehose('arn:aws:firehose:us-east-1:111122223333:deliverystream/cards-analytics'),
+    );
+    expect(() => build(policy)).toThrow(
+      "contactRecords.policy: /policies/1/destination/deliveryStream: names a Firehose stream of account 111122223333, but it must be in the stack's account 123456789012: PutRecordBatch takes a stream name",
+    );
+  });
+
+  it('lets through one of the stack’s account in another region (the function writes there), and Kinesis and EventBridge of other accounts', () => {
+    const policy = policyOf(
+      firehose('arn:aws:firehose:eu-west-1:123456789012:deliverystream/cards-analytics'),
+      { type: 'kinesis', stream: 'arn:aws:kinesis:eu-west-1:111122223333:stream/out' },
+      {
+        type: 'eventbridge',
+        eventBus: 'arn:aws:events:us-east-1:111122223333:event-bus/crm',
+        source: 'a',
+        detailType: 'b',
+      },
+    );
+    const j = build(policy);
+    const granted = grants(statementsOf(j, 'forward-contact-records' as never));
+    expect(granted.get('firehose:PutRecordBatch')).toEqual([
+      JSON.stringify('arn:aws:firehose:eu-west-1:123456789012:deliverystream/cards-analytics'),
+    ]);
+    expect(ours(j)).toEqual([]);
+  });
+
+  it('is refused at deploy by a template rule when the stack’s account is not known at synth; two accounts fail the synth', () => {
+    const one = policyOf(firehose('arn:aws:firehose:us-east-1:111122223333:deliverystream/cards'));
+    expect(ours(build(one, null))).toEqual([
+      {
+        Assert: { 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, '111122223333'] },
+        AssertDescription: expect.stringContaining(
+          'contactRecords.policy: /policies/0/destination/deliveryStream names a Firehose stream of account 111122223333',
+        ),
+      },
+    ]);
+    const two = policyOf(
+      firehose('arn:aws:firehose:us-east-1:111122223333:deliverystream/cards'),
+      firehose('arn:aws:firehose:us-east-1:444455556666:deliverystream/cards'),
+    );
+    expect(() => build(two, null)).toThrow(
+      "contactRecords.policy: /policies/1/destination/deliveryStream: names a Firehose stream of account 444455556666, but it must be in the stack's account (also named by /policies/0/destination/deliveryStream: 111122223333)",
+    );
+    expect(ours(build(policyOf(firehose('cards')), null))).toEqual([]);
+  });
+});
