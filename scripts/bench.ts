@@ -26,7 +26,7 @@ const run = (command: string, args: string[], extra: Record<string, string> = {}
 };
 
 run('pnpm', ['build']);
-for (const bench of ['screening', 'validation', 'crypto', 'import', 'forwarding'])
+for (const bench of ['screening', 'validation', 'crypto', 'import', 'forwarding', 'edge'])
   run('pnpm', ['exec', 'tsx', `scripts/bench/${bench}.bench.ts`]);
 run('pnpm', ['exec', 'tsx', 'scripts/bench-cold.ts']);
 run('pnpm', ['exec', 'vitest', 'run', '--project', 'slow', 'load'], { LOAD: 'full' });
@@ -38,7 +38,7 @@ const rows = readFileSync(out, 'utf8')
   .filter(Boolean)
   .map((line) => JSON.parse(line) as BenchRow);
 rmSync(dir, { recursive: true, force: true });
-const order = ['screening', 'validation', 'secure input', 'import', 'forwarding', 'cold import', 'load'];
+const order = ['screening', 'validation', 'secure input', 'import', 'forwarding', 'edge', 'cold import', 'load'];
 rows.sort((a, b) => order.indexOf(a.group) - order.indexOf(b.group));
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
