@@ -7,6 +7,7 @@ import { chatEvent, type LocalSecretsManager, startLocalAws, transferEvent } fro
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readScreeningConfig } from '../../src/config.js';
 import { screenRequest } from '../../src/edge.js';
+import { StoreUnavailableError } from '../../src/errors.js';
 import { screenCaller } from '../../src/functions.js';
 import { Screener } from '../../src/screener.js';
 import {
@@ -315,5 +316,43 @@ describe('screen-caller with trustSignedIdentity', () => {
     const before = rig.counter.total();
     await handler(screener)(chatEvent({ attributes, parameters: trusted }));
     expect(rig.counter.total() - before).toBe(1);
+  });
+});
+
+describe('a signed identity while the store is down', () => {
+  const signed = () => ({ key: 'ip:203.0.113.99', customerId: '', issuedAt: T0 / 1000, nonce: newNonce() });
+
+  function downStore(): DynamoScreeningStore {
+    const store = new DynamoScreeningStore({ client: rig.local.client, tableName: rig.local.tableName });
+    store.claim = async () => {
+      throw new StoreUnavailableError('claim');
+    };
+    return store;
+  }
+
+  it('fails open within the in-memory limits, counted under the nonce', async () => {
+    const screener = new Screener({
+      store: downStore(),
+      config: readScreeningConfig({ FLOWGUARD_IP_LIMITS: '2/10m' }),
+      clock: rig.clock.now,
+    });
+    const answers = [];
+    for (let i = 0; i < 3; i++)
+      answers.push(await screener.screenSigned(signed(), randomUUID(), { maxAgeSeconds: 120 }));
+    expect(answers.map((a) => `${a?.decision}/${a?.error}`)).toEqual([
+      'ALLOW/store_unavailable',
+      'ALLOW/store_unavailable',
+      'THROTTLE/store_unavailable',
+    ]);
+  });
+
+  it('blocks when the fail mode is closed', async () => {
+    const screener = new Screener({
+      store: downStore(),
+      config: readScreeningConfig({ FLOWGUARD_FAIL_MODE: 'closed' }),
+      clock: rig.clock.now,
+    });
+    const answer = await screener.screenSigned(signed(), randomUUID(), { maxAgeSeconds: 120 });
+    expect(answer).toMatchObject({ decision: 'BLOCK', reason: 'store_unavailable' });
   });
 });
