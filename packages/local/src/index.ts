@@ -9,12 +9,27 @@ export {
   type ServiceFaults,
 } from './local-aws-json.js';
 export {
+  type LocalConnect,
+  type LocalConnectContact,
+  type LocalConnectOptions,
+  type LocalContactKind,
+  startLocalConnect,
+} from './local-connect.js';
+export {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
   type LocalDynamoDB,
   type LocalDynamoDBOptions,
   startLocalDynamoDB,
 } from './local-dynamodb.js';
+export {
+  type HttpFunction,
+  type HttpFunctionContext,
+  type HttpFunctionResponse,
+  type LocalFunctionUrl,
+  type LocalFunctionUrlOptions,
+  startLocalFunctionUrl,
+} from './local-function-url.js';
 export { type LocalKinesis, type LocalKinesisOptions, startLocalKinesis } from './local-kinesis.js';
 export { type LocalKms, type LocalKmsKey, type LocalKmsOptions, startLocalKms } from './local-kms.js';
 export { type LocalS3, type LocalS3Options, startLocalS3 } from './local-s3.js';
