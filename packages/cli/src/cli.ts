@@ -486,18 +486,20 @@ const LOCAL_COMMAND: Command = {
   group: 'local',
   name: '',
   args: [],
-  summary: 'run local DynamoDB, Secrets Manager and KMS until interrupted',
+  summary: 'run local DynamoDB, Secrets Manager, KMS, Kinesis, S3 and Connect until interrupted',
   details: `Starts local DynamoDB (dynalite, with the table FLOWGUARD_TABLE_NAME, default flowguard), Secrets
-Manager and KMS, each on 127.0.0.1 only, writes 'export NAME=value' lines for them to --out
+Manager, KMS, Kinesis, S3 and Connect's start APIs (StartChatContact, StartWebRTCContact,
+StartTaskContact: contacts are recorded, not run), each on 127.0.0.1 only, writes 'export NAME=value' lines for them to --out
 (mode 600) and prints them: source the file in another shell and the AWS SDK, the functions and
 this CLI talk to the local servers. AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are local
-credentials that open nothing real.
+credentials that open nothing real. FLOWGUARD_CONNECT_INSTANCE_ID and FLOWGUARD_EDGE_FLOWS
+(web-chat) name the local Connect's instance and flow, for start-contact.
 
 --seed-keys also makes a Connect key pair the way 'keys create' does, puts its private key in the
 keys secret flowguard/connect-keys (and nowhere else: not on stdout, not in a file), a random
-fingerprint key in flowguard/fingerprint and a KMS key for tokens, adds the variables the
-functions read (FLOWGUARD_CONNECT_KEYS_SECRET_ID, FLOWGUARD_FINGERPRINT_SECRET_ID,
-FLOWGUARD_TOKEN_KMS_KEY_ID), and writes the certificate and public key to --keys-dir.
+fingerprint key in flowguard/fingerprint, a random edge signing key in flowguard/edge-signing
+and a KMS key for tokens, adds the variables the functions read (FLOWGUARD_CONNECT_KEYS_SECRET_ID,
+FLOWGUARD_FINGERPRINT_SECRET_ID, FLOWGUARD_TOKEN_KMS_KEY_ID, FLOWGUARD_EDGE_SIGNING_SECRET_ID), and writes the certificate and public key to --keys-dir.
 
 Runs until Ctrl-C (SIGINT) or SIGTERM, then stops every server, removes the env file and key files
 it wrote (the servers and keys they describe are gone; a file changed since is kept) and exits 0.
@@ -513,7 +515,7 @@ Exit 1 when a port is in use or a file cannot be written, with nothing left runn
     ),
     port: STRING(
       'n',
-      'DynamoDB on port n, Secrets Manager on n+1, KMS on n+2, Kinesis on n+3, S3 on n+4 (default: free ports)',
+      'DynamoDB on port n, Secrets Manager on n+1, KMS on n+2, Kinesis on n+3, S3 on n+4, Connect on n+5 (default: free ports)',
     ),
   },
   examples: [

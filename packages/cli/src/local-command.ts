@@ -1,8 +1,10 @@
 import { chmod, mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { type LocalConnect, startLocalConnect } from '@flowguard/local';
 import type { Context } from './context.js';
 import { CommandError, UsageError } from './errors.js';
 import {
+  LOCAL_CONNECT,
   type LocalKeys,
   type LocalServicesWithStreams,
   seedLocalKeys,
@@ -17,7 +19,7 @@ export const DEFAULT_KEYS_DIR = '.flowguard-local-keys';
 const MARKER = /^# flowguard local \(pid (\d+)\)/;
 
 /** The services in port order: with `--port n`, the first listens on n, the next on n+1, ... */
-const SERVICES = ['DynamoDB', 'Secrets Manager', 'KMS', 'Kinesis', 'S3'] as const;
+const SERVICES = ['DynamoDB', 'Secrets Manager', 'KMS', 'Kinesis', 'S3', 'Connect'] as const;
 const MAX_BASE_PORT = 65_535 - (SERVICES.length - 1);
 
 /**
@@ -128,7 +130,7 @@ interface Written {
 
 /**
  * `flowguard local`: local DynamoDB (dynalite, with the table), Secrets Manager, KMS, Kinesis
- * (kinesalite) and S3 (s3rver) on 127.0.0.1; optionally a Connect key pair, a fingerprint key and
+ * (kinesalite), S3 (s3rver) and Connect's start APIs (local-connect) on 127.0.0.1; optionally a Connect key pair, a fingerprint key and
  * a token key seeded the way the functions read them. Writes the `export` lines to the env file (mode 600) and prints them, then
  * runs until interrupted: then every server stops, the files it wrote are removed, and it exits 0.
  * The private key goes only into local Secrets Manager: never to stdout or a file.
@@ -152,11 +154,14 @@ export async function runLocal(
   let createdKeysDir = false;
   let claimed = false;
   let services: LocalServicesWithStreams | undefined;
+  let connect: LocalConnect | undefined;
   /** Stops what runs and removes what this run wrote (unless changed since); safe to call twice. */
   const cleanup = async () => {
     const started = services;
+    const startedConnect = connect;
     services = undefined;
-    await started?.stop();
+    connect = undefined;
+    await Promise.all([started?.stop(), startedConnect?.stop()]);
     const removed: string[] = [];
     const kept: string[] = [];
     for (const { file, content } of written.splice(0))
@@ -197,6 +202,14 @@ export async function runLocal(
     }).catch((error: unknown) => {
       throw startError(error, ports ?? []);
     });
+    // Connect's start APIs (StartChatContact, StartWebRTCContact, StartTaskContact) for start-contact.
+    connect = await startLocalConnect({
+      instanceId: LOCAL_CONNECT.instanceId,
+      contactFlowIds: Object.values(LOCAL_CONNECT.flows),
+      ...(ports ? { port: ports[5] } : {}),
+    }).catch((error: unknown) => {
+      throw startError(error, ports ?? []);
+    });
     const keys: LocalKeys | undefined = options.seedKeys ? await seedLocalKeys(services) : undefined;
     const env: Record<string, string> = {
       AWS_ENDPOINT_URL_DYNAMODB: services.dynamodb.endpoint,
@@ -204,10 +217,16 @@ export async function runLocal(
       AWS_ENDPOINT_URL_KMS: services.kms.endpoint,
       AWS_ENDPOINT_URL_KINESIS: services.kinesis.endpoint,
       AWS_ENDPOINT_URL_S3: services.s3.endpoint,
+      AWS_ENDPOINT_URL_CONNECT: connect.endpoint,
       AWS_REGION: services.env.AWS_REGION ?? '',
       AWS_ACCESS_KEY_ID: services.env.AWS_ACCESS_KEY_ID ?? '',
       AWS_SECRET_ACCESS_KEY: services.env.AWS_SECRET_ACCESS_KEY ?? '',
       FLOWGUARD_TABLE_NAME: services.dynamodb.tableName,
+      // start-contact's instance and flows, as the local Connect knows them.
+      FLOWGUARD_CONNECT_INSTANCE_ID: connect.instanceId,
+      FLOWGUARD_EDGE_FLOWS: Object.entries(LOCAL_CONNECT.flows)
+        .map(([name, id]) => `${name}=${id}`)
+        .join(','),
       ...keys?.env,
     };
 
@@ -239,7 +258,7 @@ export async function runLocal(
       ctx.out(`${JSON.stringify({ envFile, env, unset: UNSET_VARIABLES, ...(key ? { key } : {}) })}\n`);
     } else {
       ctx.out(
-        `flowguard local: DynamoDB (table ${services.dynamodb.tableName}), Secrets Manager, KMS, Kinesis and S3 on 127.0.0.1\n\n`,
+        `flowguard local: DynamoDB (table ${services.dynamodb.tableName}), Secrets Manager, KMS, Kinesis, S3 and Connect (StartChatContact, StartWebRTCContact, StartTaskContact) on 127.0.0.1\n\n`,
       );
       ctx.out(exportLines(env));
       if (keys && files) {
@@ -247,7 +266,8 @@ export async function runLocal(
         ctx.out(`
 Connect key ${keys.keyId}, certificate valid until ${keys.notAfter.toISOString()}. Its private key is
 only in the keys secret ${keys.connectKeysSecretId} (local Secrets Manager); the fingerprint key is
-in ${keys.fingerprintSecretId}; tokens are made under ${keys.tokenKeyArn}.
+in ${keys.fingerprintSecretId}; start-contact's signing key in ${keys.edgeSigningSecretId};
+tokens are made under ${keys.tokenKeyArn}.
   ${files.certificate.padEnd(width)}  the flows' InputEncryption.Key
   ${files.publicKey.padEnd(width)}  the public key (what Connect would be given)
 Render a flow with them:

@@ -4,7 +4,9 @@ import {
   DynamoScreeningStore,
   flagCaller,
   readScreeningConfig,
+  readSignedIdentityConfig,
   Screener,
+  SigningKeys,
   screenCaller,
 } from '@flowguard/caller-screening';
 import { type FlowFunction, flowHandler } from '@flowguard/contact';
@@ -30,12 +32,15 @@ export const KEY_VARIABLES = {
   connectKeysSecretId: 'FLOWGUARD_CONNECT_KEYS_SECRET_ID',
   fingerprintSecretId: 'FLOWGUARD_FINGERPRINT_SECRET_ID',
   tokenKmsKeyId: 'FLOWGUARD_TOKEN_KMS_KEY_ID',
+  edgeSigningSecretId: 'FLOWGUARD_EDGE_SIGNING_SECRET_ID',
 } as const;
 
 /** Names of the seeded secrets, key and alias in local Secrets Manager and KMS. */
 export const LOCAL_KEY_NAMES = {
   connectKeysSecret: 'flowguard/connect-keys',
   fingerprintSecret: 'flowguard/fingerprint',
+  /** start-contact signs the identities it screened with it; screen-caller verifies them. */
+  edgeSigningSecret: 'flowguard/edge-signing',
   connectKeyId: 'local-key-1',
   tokenKeyAlias: 'flowguard-tokens',
 } as const;
@@ -104,16 +109,19 @@ export interface LocalKeys {
   readonly notAfter: Date;
   readonly connectKeysSecretId: string;
   readonly fingerprintSecretId: string;
+  /** The edge signing key's secret (32 random bytes, base64): start-contact signs, screen-caller verifies. */
+  readonly edgeSigningSecretId: string;
   /** The token key's ARN (what the Encryption SDK's KMS keyring wants). */
   readonly tokenKeyArn: string;
-  /** `FLOWGUARD_CONNECT_KEYS_SECRET_ID`, `FLOWGUARD_FINGERPRINT_SECRET_ID`, `FLOWGUARD_TOKEN_KMS_KEY_ID`. */
+  /** `FLOWGUARD_CONNECT_KEYS_SECRET_ID`, `FLOWGUARD_FINGERPRINT_SECRET_ID`, `FLOWGUARD_TOKEN_KMS_KEY_ID`, `FLOWGUARD_EDGE_SIGNING_SECRET_ID`. */
   readonly env: Readonly<Record<string, string>>;
 }
 
 /**
  * Seeds what secure-input and encrypt-input read, the production way: a Connect key pair made the
  * way `flowguard keys create` makes it, its private key in the keys secret (the only place it
- * goes), a random fingerprint key in its secret, and a KMS key for tokens.
+ * goes), a random fingerprint key in its secret, a random edge signing key in its secret, and a
+ * KMS key for tokens.
  */
 export async function seedLocalKeys(
   services: Pick<LocalServices, 'secretsManager' | 'kms'>,
@@ -134,6 +142,12 @@ export async function seedLocalKeys(
       SecretString: JSON.stringify({ key: randomBytes(32).toString('base64') }),
     }),
   );
+  await sm.send(
+    new CreateSecretCommand({
+      Name: names.edgeSigningSecret,
+      SecretString: randomBytes(32).toString('base64'),
+    }),
+  );
   const tokenKeyArn = services.kms.createKey(names.tokenKeyAlias).arn;
   return {
     keyId: names.connectKeyId,
@@ -142,14 +156,25 @@ export async function seedLocalKeys(
     notAfter: key.notAfter,
     connectKeysSecretId: names.connectKeysSecret,
     fingerprintSecretId: names.fingerprintSecret,
+    edgeSigningSecretId: names.edgeSigningSecret,
     tokenKeyArn,
     env: {
       [KEY_VARIABLES.connectKeysSecretId]: names.connectKeysSecret,
       [KEY_VARIABLES.fingerprintSecretId]: names.fingerprintSecret,
       [KEY_VARIABLES.tokenKmsKeyId]: tokenKeyArn,
+      [KEY_VARIABLES.edgeSigningSecretId]: names.edgeSigningSecret,
     },
   };
 }
+
+/**
+ * The local Connect `flowguard local` runs: its instance, and a contact flow id for each flow
+ * start-contact may start (FLOWGUARD_EDGE_FLOWS).
+ */
+export const LOCAL_CONNECT = {
+  instanceId: '00000000-0000-4000-8000-00000000c0c0',
+  flows: { 'web-chat': '00000000-0000-4000-8000-0000000000c1' },
+} as const;
 
 /** The placeholders the local contact centre fills: each function's ARN, the queue, the key id and certificate. */
 export const LOCAL_PLACEHOLDERS: readonly string[] = [
@@ -179,7 +204,10 @@ export interface LocalContactCenter {
   /** The functions by the ARNs in `values`, running in this process. */
   readonly functions: Readonly<Record<string, LambdaHandler>>;
   readonly encrypt: (digits: string, keyId: string, certificate: string) => Promise<string>;
-  /** `AWS_ENDPOINT_URL_*` variables and local credentials for the local DynamoDB, Secrets Manager and KMS. */
+  /**
+   * `AWS_ENDPOINT_URL_*` variables and local credentials for the local DynamoDB, Secrets Manager and
+   * KMS, and the seeded keys' variables (`FLOWGUARD_EDGE_SIGNING_SECRET_ID`, ...).
+   */
   readonly env: Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }
@@ -201,10 +229,16 @@ export async function startLocalContactCenter(
     const tokenKeyring = async () => kmsTokenKeyring(keys.tokenKeyArn, aws.kms.client);
     const store = new DynamoScreeningStore({ client: local.client, tableName: local.tableName });
     const screener = new Screener({ store, config: readScreeningConfig(options.env ?? {}) });
+    // screen-caller trusts start-contact's signed identities (trustSignedIdentity), its key read
+    // from (local) Secrets Manager as deployed.
+    const signing = {
+      keys: new SigningKeys(new SecretCache({ client: aws.secretsManager.client }), keys.edgeSigningSecretId),
+      maxAgeSeconds: readSignedIdentityConfig(options.env ?? {}).maxAgeSeconds,
+    };
     const quiet = { env: {}, config: { logLevel: 'silent' as const, metrics: false } };
     const wrap = (fn: FlowFunction) => flowHandler(fn, quiet);
     const handlers: Record<FlowFunctionName, LambdaHandler> = {
-      'screen-caller': wrap(screenCaller(screener)),
+      'screen-caller': wrap(screenCaller(screener, signing)),
       'flag-caller': wrap(flagCaller(screener)),
       'validate-input': wrap(validateInputFunction()),
       'secure-input': wrap(
@@ -230,7 +264,7 @@ export async function startLocalContactCenter(
         ConnectCertificate: keys.certificatePem,
       },
       encrypt: (digits, keyId, certificate) => encryptLikeConnect(digits, { keyId, publicKey: certificate }),
-      env: aws.env,
+      env: { ...aws.env, ...keys.env },
       stop: () => aws.stop(),
     };
   } catch (error) {

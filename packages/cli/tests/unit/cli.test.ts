@@ -29,7 +29,7 @@ describe('help and usage', () => {
     expect(r.out).toContain('  flows simulate     run one scripted call through a flow, offline');
     expect(r.out).toContain('  blocklist import   block every caller in a CSV file, all or nothing');
     expect(r.out).toContain(
-      '  local              run local DynamoDB, Secrets Manager and KMS until interrupted',
+      '  local              run local DynamoDB, Secrets Manager, KMS, Kinesis, S3 and Connect until interrupted',
     );
   });
 

@@ -5,6 +5,7 @@ import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ConnectClient, StartChatContactCommand } from '@aws-sdk/client-connect';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { LocalKms } from '@flowguard/local';
@@ -135,10 +136,10 @@ function listenOn(port: number): Promise<Server> {
 
 const closeServer = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
-/** The ports `--port n` takes: DynamoDB, Secrets Manager, KMS, Kinesis and S3. */
-const PORTS = 5;
+/** The ports `--port n` takes: DynamoDB, Secrets Manager, KMS, Kinesis, S3 and Connect. */
+const PORTS = 6;
 
-/** A port n such that n to n+4 are free on 127.0.0.1 right now. */
+/** A port n such that n to n+5 are free on 127.0.0.1 right now. */
 async function freePortBase(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const probeServer = await listenOn(0);
@@ -197,6 +198,7 @@ describe('flowguard local', () => {
       AWS_ENDPOINT_URL_KMS: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       AWS_ENDPOINT_URL_KINESIS: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       AWS_ENDPOINT_URL_S3: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      AWS_ENDPOINT_URL_CONNECT: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'flowguard-local',
       AWS_SECRET_ACCESS_KEY: 'flowguard-local',
@@ -206,6 +208,9 @@ describe('flowguard local', () => {
       FLOWGUARD_TOKEN_KMS_KEY_ID: expect.stringMatching(
         /^arn:aws:kms:us-east-1:000000000000:key\/[0-9a-f-]{36}$/,
       ),
+      FLOWGUARD_EDGE_SIGNING_SECRET_ID: 'flowguard/edge-signing',
+      FLOWGUARD_CONNECT_INSTANCE_ID: '00000000-0000-4000-8000-00000000c0c0',
+      FLOWGUARD_EDGE_FLOWS: 'web-chat=00000000-0000-4000-8000-0000000000c1',
     });
     // What is printed is what is in the file; neither holds key material.
     const { out } = local.output();
@@ -230,6 +235,7 @@ describe('flowguard local', () => {
     const kms = new KMS({});
     const kinesis = new Kinesis({});
     const s3 = new S3({});
+    const connect = new ConnectClient({});
     try {
       const { Table } = await dynamodb.send(
         new DescribeTableCommand({ TableName: env.FLOWGUARD_TABLE_NAME }),
@@ -280,7 +286,26 @@ describe('flowguard local', () => {
       await s3.putObject({ Bucket: 'recordings', Key: 'a.wav', Body: 'wav' });
       const object = await s3.getObject({ Bucket: 'recordings', Key: 'a.wav' });
       expect(await object.Body?.transformToString()).toBe('wav');
+
+      const signing = await secretsManager.send(
+        new GetSecretValueCommand({ SecretId: env.FLOWGUARD_EDGE_SIGNING_SECRET_ID }),
+      );
+      expect(Buffer.from(signing.SecretString ?? '', 'base64')).toHaveLength(32);
+      expect(out).not.toContain(signing.SecretString ?? 'unreachable');
+
+      // start-contact's Connect client, found by AWS_ENDPOINT_URL_CONNECT alone.
+      const flowId = (env.FLOWGUARD_EDGE_FLOWS ?? '').split('=')[1];
+      const chat = await connect.send(
+        new StartChatContactCommand({
+          InstanceId: env.FLOWGUARD_CONNECT_INSTANCE_ID,
+          ContactFlowId: flowId,
+          ParticipantDetails: { DisplayName: 'Ada' },
+        }),
+      );
+      expect(chat.ContactId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(chat.ParticipantToken).toMatch(/^LOCAL-participant-/);
     } finally {
+      connect.destroy();
       dynamodb.destroy();
       secretsManager.destroy();
       kms.destroy();
@@ -298,6 +323,7 @@ describe('flowguard local', () => {
       'AWS_ENDPOINT_URL_KMS',
       'AWS_ENDPOINT_URL_KINESIS',
       'AWS_ENDPOINT_URL_S3',
+      'AWS_ENDPOINT_URL_CONNECT',
     ])
       expect(await probe(portOf(env[name]))).toBe('ECONNREFUSED');
     expect(await listening()).toBe(baseline);
@@ -305,7 +331,7 @@ describe('flowguard local', () => {
     expect(await exists(keysDir)).toBe(false);
   }, 60_000);
 
-  it('listens on --port and the four ports after it and, without --seed-keys, seeds nothing', async () => {
+  it('listens on --port and the five ports after it and, without --seed-keys, seeds nothing', async () => {
     const envFile = join(dir, 'ports.env');
     const base = await freePortBase();
     const local = startLocal(['--port', String(base), '--out', envFile]);
@@ -320,6 +346,7 @@ describe('flowguard local', () => {
     expect(env.AWS_ENDPOINT_URL_KMS).toBe(`http://127.0.0.1:${base + 2}`);
     expect(env.AWS_ENDPOINT_URL_KINESIS).toBe(`http://127.0.0.1:${base + 3}`);
     expect(env.AWS_ENDPOINT_URL_S3).toBe(`http://127.0.0.1:${base + 4}`);
+    expect(env.AWS_ENDPOINT_URL_CONNECT).toBe(`http://127.0.0.1:${base + 5}`);
     expect(env.FLOWGUARD_TABLE_NAME).toBe('flowguard');
     expect(Object.keys(env).filter((name) => /KEY_ID|SECRET_ID/.test(name))).toEqual(['AWS_ACCESS_KEY_ID']);
     expect(local.output().out).not.toContain('Connect key');
@@ -351,10 +378,13 @@ describe('flowguard local', () => {
       'AWS_ENDPOINT_URL_KMS',
       'AWS_ENDPOINT_URL_KINESIS',
       'AWS_ENDPOINT_URL_S3',
+      'AWS_ENDPOINT_URL_CONNECT',
       'AWS_REGION',
       'AWS_ACCESS_KEY_ID',
       'AWS_SECRET_ACCESS_KEY',
       'FLOWGUARD_TABLE_NAME',
+      'FLOWGUARD_CONNECT_INSTANCE_ID',
+      'FLOWGUARD_EDGE_FLOWS',
     ]);
   });
 
@@ -377,6 +407,23 @@ describe('flowguard local', () => {
     }
   });
 
+  it('names the service whose port is in use: Connect on --port + 5', async () => {
+    const base = await freePortBase();
+    const blocker = await listenOn(base + 5);
+    const baseline = await listening();
+    try {
+      const local = startLocal(['--port', String(base), '--out', join(dir, 'busy-connect.env')]);
+      expect(await local.done).toBe(1);
+      expect(local.output().err).toBe(
+        `flowguard: port ${base + 5} (Connect) is in use on 127.0.0.1; pick another --port, or leave it out\n`,
+      );
+      expect(await listening()).toBe(baseline);
+      for (let i = 0; i < PORTS - 1; i++) expect(await probe(base + i)).toBe('ECONNREFUSED');
+    } finally {
+      await closeServer(blocker);
+    }
+  });
+
   it('names the service whose port is in use: S3 on --port + 4', async () => {
     const base = await freePortBase();
     const blocker = await listenOn(base + 4);
@@ -388,7 +435,7 @@ describe('flowguard local', () => {
         `flowguard: port ${base + 4} (S3) is in use on 127.0.0.1; pick another --port, or leave it out\n`,
       );
       expect(await listening()).toBe(baseline);
-      for (let i = 0; i < PORTS - 1; i++) expect(await probe(base + i)).toBe('ECONNREFUSED');
+      for (let i = 0; i < PORTS; i++) if (i !== 4) expect(await probe(base + i)).toBe('ECONNREFUSED');
     } finally {
       await closeServer(blocker);
     }
@@ -464,9 +511,9 @@ describe('flowguard local', () => {
 
   it.each([
     [['--env-file', 'x.env'], "flowguard: unknown option '--env-file'"],
-    [['--port', '0'], "flowguard: --port must be a whole number from 1 to 65531, not '0'"],
-    [['--port', '65532'], "flowguard: --port must be a whole number from 1 to 65531, not '65532'"],
-    [['--port', '80a'], "flowguard: --port must be a whole number from 1 to 65531, not '80a'"],
+    [['--port', '0'], "flowguard: --port must be a whole number from 1 to 65530, not '0'"],
+    [['--port', '65531'], "flowguard: --port must be a whole number from 1 to 65530, not '65531'"],
+    [['--port', '80a'], "flowguard: --port must be a whole number from 1 to 65530, not '80a'"],
     [['--keys-dir', 'k'], 'flowguard: --keys-dir is only used with --seed-keys'],
     [['extra'], "flowguard: unexpected argument 'extra'"],
   ])('exits 2 for %j, starting nothing', async (args, message) => {
