@@ -1,6 +1,9 @@
 // The shipped flows, end to end through flow-sim, calling the real function logic in-process
 // against local DynamoDB, with input encrypted exactly the way Connect does.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { newNonce, signIdentity, signingKeyOf } from '@flowguard/caller-screening';
 import {
   LOCAL_PLACEHOLDERS,
   type LocalContactCenter,
@@ -10,6 +13,7 @@ import {
 import { type Flow, FlowSimulator, lintFlow, parseFlow, renderFlow } from '@flowguard/flow-sim';
 import { FLOW_FUNCTIONS } from '@flowguard/functions/registry';
 import { VALIDATE_INPUT_SENSITIVE_OUTPUTS } from '@flowguard/input-validation/contract';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '@flowguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const FLOWS = new URL('../flows/', import.meta.url);
@@ -37,7 +41,13 @@ describe('shipped flows', () => {
 
   it('fills exactly the placeholders flowguard simulate starts it for, and every shipped flow needs it', () => {
     expect(Object.keys(VALUES).sort()).toEqual([...LOCAL_PLACEHOLDERS].sort());
-    for (const name of ['caller-screening', 'secure-payment', 'validate-account', 'agent-flag-caller']) {
+    for (const name of [
+      'caller-screening',
+      'secure-payment',
+      'validate-account',
+      'agent-flag-caller',
+      'web-chat',
+    ]) {
       const document: unknown = JSON.parse(readFileSync(new URL(`${name}.json`, FLOWS), 'utf8'));
       expect(usesLocalContactCenter(document), name).toBe(true);
       expect(usesLocalContactCenter(JSON.parse(JSON.stringify(load(name)))), `${name} rendered`).toBe(true);
@@ -64,7 +74,7 @@ describe('shipped flows', () => {
       ]),
     );
 
-  it.each(['caller-screening', 'secure-payment', 'validate-account', 'agent-flag-caller'])(
+  it.each(['caller-screening', 'secure-payment', 'validate-account', 'agent-flag-caller', 'web-chat'])(
     '%s lints clean against the functions’ declared outputs, once rendered, keeping no sensitive answer',
     (name) => {
       const findings = lintFlow(load(name), {
@@ -208,5 +218,100 @@ describe('shipped flows', () => {
         message: expect.stringContaining('attribute dob keeps $.External.dateOfBirth'),
       }),
     ]);
+  });
+  describe('web-chat (chats start-contact started)', () => {
+    /** The edge signing key start-contact would use, read from (local) Secrets Manager. */
+    let signingKey: Uint8Array;
+    let address = 0;
+
+    beforeAll(async () => {
+      const secretsManager = new SecretsManagerClient({
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+        endpoint: center.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? '',
+      });
+      try {
+        const secret = await secretsManager.send(
+          new GetSecretValueCommand({ SecretId: center.env.FLOWGUARD_EDGE_SIGNING_SECRET_ID ?? '' }),
+        );
+        signingKey = signingKeyOf(secret.SecretString ?? '');
+      } finally {
+        secretsManager.destroy();
+      }
+    });
+
+    /** A chat as start-contact starts it: the address it counted, signed, in the contact attributes. */
+    const edgeChat = (key: Uint8Array = signingKey) => {
+      address += 1;
+      const ip = `203.0.113.${address}`;
+      const attributes = signIdentity(key, {
+        key: `ip:${ip}`,
+        customerId: '',
+        issuedAt: Math.floor(Date.now() / 1000),
+        nonce: newNonce(),
+      });
+      return { ip, contact: { caller: null, channel: 'CHAT', initiationMethod: 'API', attributes } };
+    };
+    const countsOf = async (ip: string) => [...((await center.store.getState(`ip:${ip}`))?.counts ?? [])];
+
+    it('queues a signed chat as edge_screened without counting it again', async () => {
+      const { ip, contact } = edgeChat();
+
+      const trace = await new FlowSimulator(load('web-chat')).run({ contact, functions });
+
+      expect(trace.invocations[0]?.response).toMatchObject({ decision: 'ALLOW', reason: 'edge_screened' });
+      expect(trace.ending).toMatchObject({ kind: 'queue', queue: VALUES.QueueArn });
+      expect(trace.attributes).toMatchObject({
+        screeningDecision: 'ALLOW',
+        screeningReason: 'edge_screened',
+      });
+      expect(trace.heard).toEqual([]);
+      // The edge counted the chat (not done here); screen-caller did not count it a second time.
+      expect(await countsOf(ip)).toEqual([]);
+    });
+
+    it('refuses a chat with no signature, a forged one, or a signature another chat used', async () => {
+      const replayed = edgeChat();
+      const first = await new FlowSimulator(load('web-chat')).run({ contact: replayed.contact, functions });
+      const runs = {
+        unsigned: await new FlowSimulator(load('web-chat')).run({
+          contact: {
+            caller: null,
+            channel: 'CHAT',
+            initiationMethod: 'API',
+            attributes: { topic: 'billing' },
+          },
+          functions,
+        }),
+        forged: await new FlowSimulator(load('web-chat')).run({
+          contact: edgeChat(Buffer.alloc(32, 7)).contact,
+          functions,
+        }),
+        replayed: await new FlowSimulator(load('web-chat')).run({
+          contact: { ...replayed.contact, contactId: randomUUID() },
+          functions,
+        }),
+      };
+
+      expect(first.ending.kind).toBe('queue');
+      for (const [name, trace] of Object.entries(runs)) {
+        expect(trace.ending.kind, name).toBe('disconnect');
+        expect(trace.heard, name).toEqual(['We are unable to take your chat.']);
+        expect(trace.attributes, name).toMatchObject({
+          screeningDecision: 'BLOCK',
+          screeningReason: 'no_identity',
+        });
+      }
+    });
+
+    it('fails open to the queue when screening cannot answer', async () => {
+      const trace = await new FlowSimulator(load('web-chat')).run({
+        contact: edgeChat().contact,
+        functions: {},
+      });
+
+      expect(trace.ending.kind).toBe('queue');
+      expect(trace.attributes.screeningReason).toBe('screening_unavailable');
+    });
   });
 });
