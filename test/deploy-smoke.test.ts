@@ -17,15 +17,27 @@ import {
   readRecordingsForwardingConfig,
   validatePolicyDocument,
 } from '@flowguard/forwarding';
-import { FLOW_FUNCTION_NAMES, FUNCTION_NAMES, STREAM_FUNCTION_NAMES } from '@flowguard/functions/registry';
+import {
+  FLOW_FUNCTION_NAMES,
+  FUNCTION_NAMES,
+  HTTP_FUNCTION_NAMES,
+  STREAM_FUNCTION_NAMES,
+} from '@flowguard/functions/registry';
 import { HANDLERS_DIR, listFunctions, REPO_ROOT } from '@flowguard/scripts/bundle';
 import {
   checkAnswer,
+  checkHttpAnswer,
   checkStreamAnswer,
   EVENTS_DIR,
+  HTTP_SMOKE_EVENTS,
+  type HttpSmokeCase,
+  httpSmokeEvent,
   type Invocation,
+  inertHttpEvent,
   inertStreamEvent,
+  probeOriginProblem,
   runSmoke,
+  SMOKE_ORIGIN,
   SMOKE_SPECS,
   type SmokeCase,
   type SmokeSpec,
@@ -35,13 +47,20 @@ import {
 } from '@flowguard/scripts/smoke';
 import { ConnectDecryptor, secureInput } from '@flowguard/secure-input';
 import {
+  countRequests,
+  type LocalDynamoDB,
   type LocalS3,
   type LocalSecretsManager,
+  type RequestCounter,
+  startLocalDynamoDB,
   startLocalS3,
   startLocalSecretsManager,
 } from '@flowguard/testing';
+import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+// start-contact's package is not a dependency of these suites: its source, as the handler bundles it.
+import { edgeConnectClient, startContactFromEnv } from '../packages/edge/src/index.js';
 
 const arn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:flowguard-${name}`;
 const answer = (fields: Record<string, unknown>): Invocation => ({ payload: JSON.stringify(fields) });
@@ -65,6 +84,7 @@ describe('smoke cases against the real functions', () => {
     expect(await listFunctions(HANDLERS_DIR)).toEqual(expect.arrayContaining([...FUNCTION_NAMES]));
     for (const name of FUNCTION_NAMES) expect(SMOKE_SPECS[name].cases.length).toBeGreaterThan(0);
     for (const name of STREAM_FUNCTION_NAMES) expect(SMOKE_SPECS[name].kind).toBe('stream');
+    for (const name of HTTP_FUNCTION_NAMES) expect(SMOKE_SPECS[name].kind).toBe('http');
   });
 
   it.each(FLOW_FUNCTION_NAMES)('%s passes every case on a healthy deployment', async (name) => {
@@ -491,5 +511,332 @@ describe('the stream smoke against the real stream functions', () => {
     ]);
     expect(checkStreamAnswer({ payload: '' })).toEqual(['the answer is not JSON']);
     expect(checkStreamAnswer(failed).join('\n')).not.toContain('4963000001');
+  });
+});
+
+// The HTTP smoke: the real start-contact, configured as a deployment configures it, its store on
+// dynalite (every request counted), Connect mocked (every call recorded), its secrets counted.
+describe('the HTTP smoke against the real start-contact', () => {
+  const ALLOWED = 'https://www.example.com';
+  const FLOW_ID = '11111111-2222-4333-8444-555555555555';
+  const SIGNING_SECRET = 'flowguard/edge-signing';
+  let local: LocalDynamoDB;
+  let store: RequestCounter;
+  let secretReads = 0;
+  const logs: string[] = [];
+  const metrics: string[] = [];
+  const connect = mockClient(edgeConnectClient({ region: 'us-east-1' }));
+  const smoke = SMOKE_SPECS['start-contact'];
+  const context = { awsRequestId: 'deploy-smoke', getRemainingTimeInMillis: () => 10_000 };
+
+  const handlerWith = (env: Record<string, string> = {}) =>
+    startContactFromEnv({
+      env: {
+        FLOWGUARD_TABLE_NAME: local.tableName,
+        FLOWGUARD_IP_LIMITS: '10/10m',
+        FLOWGUARD_AUTO_BLOCK_FACTOR: '0',
+        FLOWGUARD_CONNECT_INSTANCE_ID: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+        FLOWGUARD_EDGE_FLOWS: `support=${FLOW_ID}`,
+        FLOWGUARD_EDGE_ALLOWED_ORIGINS: ALLOWED,
+        FLOWGUARD_EDGE_SIGNING_SECRET_ID: SIGNING_SECRET,
+        FLOWGUARD_LOG_LEVEL: 'debug',
+        ...env,
+      },
+      dynamo: local.client,
+      connect: connect as never,
+      secrets: {
+        send: async () => {
+          secretReads += 1;
+          return { SecretString: randomBytes(32).toString('base64'), VersionId: 'v1', $metadata: {} };
+        },
+      },
+      logSink: (line) => logs.push(line),
+      metricSink: (line) => metrics.push(line),
+    });
+  type Handler = ReturnType<typeof handlerWith>;
+  /** Through JSON, as Lambda hands the function the Invoke payload and the deploy its answer. */
+  const invokeWith =
+    (handler: Handler) =>
+    async (event: Record<string, unknown>): Promise<Invocation> => ({
+      payload: JSON.stringify(await handler(JSON.parse(JSON.stringify(event)), context)),
+    });
+  const probe = (name: string) => httpSmokeEvent({ ...(smoke.cases[0] as HttpSmokeCase), event: name });
+  const storeRequests = () => store.total();
+
+  beforeAll(async () => {
+    local = await startLocalDynamoDB({ tableName: 'flowguard-deploy-smoke' });
+    store = countRequests(local.client);
+  });
+
+  afterAll(async () => {
+    await local?.stop();
+  });
+
+  beforeEach(() => {
+    store.reset();
+    connect.reset();
+    connect
+      .onAnyCommand()
+      .resolves({ ContactId: 'contact-1', ParticipantId: 'p-1', ParticipantToken: 'pt-1' });
+    secretReads = 0;
+    logs.length = 0;
+    metrics.length = 0;
+  });
+
+  it('sends a Function URL POST and a preflight from the probe origin, with no token, body or Content-Type', async () => {
+    expect(smoke.cases.map((c) => c.event)).toEqual([HTTP_SMOKE_EVENTS.post, HTTP_SMOKE_EVENTS.preflight]);
+    expect(SMOKE_ORIGIN).toBe('https://smoke.invalid');
+    for (const name of Object.values(HTTP_SMOKE_EVENTS)) {
+      const event = await probe(name);
+      expect(event).toMatchObject({
+        version: '2.0',
+        routeKey: '$default',
+        rawPath: '/',
+        headers: { origin: SMOKE_ORIGIN },
+        requestContext: {
+          http: {
+            method: name === HTTP_SMOKE_EVENTS.post ? 'POST' : 'OPTIONS',
+            path: '/',
+            sourceIp: '192.0.2.1',
+          },
+          domainName: expect.stringMatching(/\.lambda-url\.us-east-1\.on\.aws$/),
+        },
+        isBase64Encoded: false,
+      });
+      expect(event).not.toHaveProperty('body');
+      expect(inertHttpEvent(event)).toEqual([]);
+    }
+  });
+
+  it('passes on a healthy start-contact: 403, the fixed body, the security headers; nothing screened, started or read', async () => {
+    const handler = handlerWith();
+
+    expect(await runSmoke(invokeWith(handler), smoke)).toEqual([]);
+
+    expect(storeRequests()).toBe(0);
+    expect(connect.calls()).toHaveLength(0);
+    expect(secretReads).toBe(0);
+    // One line a probe, codes only: no address, no origin, no user agent.
+    expect(logs.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({
+        message: 'request',
+        outcome: 'origin_refused',
+        status: 403,
+        payloadVersion: '2.0',
+      }),
+      expect.objectContaining({
+        message: 'request',
+        outcome: 'origin_refused',
+        status: 403,
+        payloadVersion: '2.0',
+      }),
+    ]);
+    for (const text of [...logs, ...metrics]) {
+      expect(text).not.toMatch(/192\.0\.2|smoke\.invalid|flowguard-deploy-smoke|lambda-url/);
+    }
+    for (const line of logs) {
+      expect(Object.keys(JSON.parse(line) as object)).not.toEqual(
+        expect.arrayContaining(['sourceIp', 'ip', 'origin', 'headers']),
+      );
+    }
+  });
+
+  it('the same handler does screen, count and start a contact for an allowed origin: the counters above are live', async () => {
+    const handler = handlerWith();
+    const event = (await probe(HTTP_SMOKE_EVENTS.post)) as {
+      headers: Record<string, string>;
+      body?: string;
+    };
+    event.headers = { ...event.headers, origin: ALLOWED, 'content-type': 'application/json' };
+    event.body = JSON.stringify({ kind: 'chat', flow: 'support', displayName: 'Ada Lovelace' });
+
+    const answer = await handler(event, context);
+
+    expect(answer.statusCode).toBe(200);
+    expect(storeRequests()).toBeGreaterThan(0);
+    expect(connect.calls()).toHaveLength(1);
+    expect(inertHttpEvent(event)).toEqual([
+      `its Origin header is not exactly ${SMOKE_ORIGIN}: an allowed origin would be served`,
+      'it sends a Content-Type: a JSON body would be read if the origin were allowed',
+      'it has a body: it would be read if the origin were allowed',
+    ]);
+  });
+
+  it('stops before screening even where the probe origin is allowed (415, 204), and the smoke fails', async () => {
+    const env = { FLOWGUARD_EDGE_ALLOWED_ORIGINS: `${ALLOWED},${SMOKE_ORIGIN}` };
+    const handler = handlerWith(env);
+
+    const failures = await runSmoke(invokeWith(handler), smoke);
+
+    expect(failures).toEqual([
+      {
+        event: `${HTTP_SMOKE_EVENTS.post}.json`,
+        problems: [
+          'answered 415 where 403 was expected (the probe origin was not refused first)',
+          'the Access-Control-Allow-Origin header is there: it must not be',
+          'the body is not the fixed 403 body',
+        ],
+      },
+      {
+        event: `${HTTP_SMOKE_EVENTS.preflight}.json`,
+        problems: [
+          'answered 204 where 403 was expected (the probe origin was not refused first)',
+          'the Content-Type header is missing or not application/json; charset=utf-8',
+          'the Access-Control-Allow-Origin header is there: it must not be',
+          'the Access-Control-Allow-Methods header is there: it must not be',
+          'the Access-Control-Allow-Headers header is there: it must not be',
+          'the body is not the fixed 403 body',
+        ],
+      },
+    ]);
+    expect(storeRequests()).toBe(0);
+    expect(connect.calls()).toHaveLength(0);
+    expect(secretReads).toBe(0);
+    // Which the deploy refuses before sending anything.
+    expect(probeOriginProblem({ Environment: { Variables: env } })).toBe(
+      'FLOWGUARD_EDGE_ALLOWED_ORIGINS allows the probe origin https://smoke.invalid, so the probes would get past the origin check: take it off the allow-list',
+    );
+  });
+
+  it('recognises a start-contact that cannot start (a bad variable throws at init)', () => {
+    expect(() => handlerWith({ FLOWGUARD_EDGE_FLOWS: 'support=not-a-uuid' })).toThrow(/FLOWGUARD_EDGE_FLOWS/);
+    const thrown: Invocation = {
+      functionError: 'Unhandled',
+      payload: JSON.stringify({
+        errorType: 'ConfigError',
+        errorMessage: 'FLOWGUARD_EDGE_FLOWS: entry 1: the contact flow id must be a UUID',
+      }),
+    };
+
+    expect(checkHttpAnswer(thrown, smoke.cases[0] as HttpSmokeCase)).toEqual([
+      'the function threw (ConfigError: FLOWGUARD_EDGE_FLOWS: entry 1: the contact flow id must be a UUID) instead of answering; start-contact answers every request, so a throw is its initialisation failing (see its log group)',
+    ]);
+  });
+
+  it('refuses an HTTP smoke event that could get past the origin check', async () => {
+    const post = await probe(HTTP_SMOKE_EVENTS.post);
+    const withHeaders = (headers: Record<string, string>) => ({
+      ...post,
+      headers: { ...(post.headers as Record<string, string>), ...headers },
+    });
+    const { origin: _, ...noOrigin } = post.headers as Record<string, string>;
+
+    expect(inertHttpEvent({ ...post, headers: noOrigin })).toEqual([
+      `its Origin header is not exactly ${SMOKE_ORIGIN}: an allowed origin would be served`,
+    ]);
+    expect(inertHttpEvent(withHeaders({ Origin: SMOKE_ORIGIN }))).toEqual([
+      `its Origin header is not exactly ${SMOKE_ORIGIN}: an allowed origin would be served`,
+    ]);
+    expect(inertHttpEvent(withHeaders({ origin: 'https://SMOKE.invalid' }))).toHaveLength(1);
+    expect(inertHttpEvent(withHeaders({ authorization: 'Bearer x', cookie: 'a=b' }))).toEqual([
+      'it sends an Authorization header',
+      'it sends a cookie',
+    ]);
+    expect(inertHttpEvent({ ...post, body: '{}' })).toEqual([
+      'it has a body: it would be read if the origin were allowed',
+    ]);
+    expect(inertHttpEvent({ ...post, version: '1.0' })).toEqual([
+      'it is not a payload format 2.0 event (version "2.0")',
+    ]);
+    expect(inertHttpEvent({ ...post, httpMethod: 'POST' })).toEqual([
+      'it mixes in payload format 1.0 fields (httpMethod, multiValueHeaders)',
+    ]);
+    expect(inertHttpEvent({ version: '2.0', requestContext: {} })).toEqual([
+      'it has no requestContext.http.method',
+    ]);
+    expect(inertHttpEvent(await smokeEvent({ event: 'chat', proves: '' }))).toHaveLength(1);
+  });
+
+  it('recognises an answer of another status, a throw, or another shape, never repeating the answer', () => {
+    const post = smoke.cases[0] as HttpSmokeCase;
+    const response = (fields: Record<string, unknown>): Invocation => ({
+      payload: JSON.stringify({
+        statusCode: 403,
+        headers: { ...post.headers },
+        body: post.body,
+        isBase64Encoded: false,
+        ...fields,
+      }),
+    });
+    const secret = JSON.stringify({ contactId: 'c-4111', participantToken: 'pt-4111111111111111' });
+
+    expect(checkHttpAnswer(response({}), post)).toEqual([]);
+    // Header names are case-insensitive; isBase64Encoded may be left out.
+    expect(
+      checkHttpAnswer(
+        response({
+          headers: Object.fromEntries(Object.entries(post.headers).map(([k, v]) => [k.toLowerCase(), v])),
+          isBase64Encoded: undefined,
+        }),
+        post,
+      ),
+    ).toEqual([]);
+    expect(checkHttpAnswer(response({ statusCode: 200, body: secret }), post)).toEqual([
+      'answered 200 where 403 was expected (the probe origin was not refused first)',
+      'the body is not the fixed 403 body',
+    ]);
+    expect(checkHttpAnswer(response({ statusCode: 500 }), post)).toEqual([
+      'answered 500 where 403 was expected (the function could not answer: see its log group)',
+    ]);
+    expect(checkHttpAnswer(response({ statusCode: '403' }), post)).toEqual([
+      'statusCode is not an HTTP status (an integer 100 to 599)',
+    ]);
+    expect(
+      checkHttpAnswer(response({ headers: { ...post.headers, 'Access-Control-Allow-Origin': '*' } }), post),
+    ).toEqual(['the Access-Control-Allow-Origin header is there: it must not be']);
+    expect(checkHttpAnswer(response({ headers: { 'Content-Type': 'text/html' } }), post)).toHaveLength(5);
+    expect(checkHttpAnswer(response({ headers: [] }), post)).toEqual([
+      'headers is missing or not a map of strings',
+    ]);
+    expect(checkHttpAnswer(response({ body: { error: 'forbidden' } }), post)).toEqual([
+      'body is missing or not a string',
+    ]);
+    expect(checkHttpAnswer(response({ isBase64Encoded: true }), post)).toEqual([
+      'isBase64Encoded is not false',
+    ]);
+    expect(checkHttpAnswer(response({ cookies: ['a=b'], 'x y': 1 }), post)).toEqual([
+      'keys outside an HTTP response: cookies, 1 other(s)',
+    ]);
+    for (const payload of ['null', '[]', '{"decision":"ALLOW","error":""}', '{"batchItemFailures":[]}']) {
+      expect(checkHttpAnswer({ payload }, post)).toEqual([
+        'the answer is not an HTTP response (an object with statusCode, headers and body)',
+      ]);
+    }
+    expect(checkHttpAnswer({ payload: '' }, post)).toEqual(['the answer is not JSON']);
+    expect(
+      checkHttpAnswer(
+        {
+          functionError: 'Unhandled',
+          payload: JSON.stringify({ errorType: 'TypeError', errorMessage: secret }),
+        },
+        post,
+      ),
+    ).toEqual([
+      'the function threw (TypeError) instead of answering; start-contact answers every request, so a throw is its initialisation failing (see its log group)',
+    ]);
+    expect(checkHttpAnswer(response({ statusCode: 200, body: secret }), post).join('\n')).not.toMatch(/4111/);
+  });
+
+  it('finds the probe origin in an allow-list in any form, and refuses a configuration it cannot read', () => {
+    const allowing = (origins: string) =>
+      probeOriginProblem({ Environment: { Variables: { FLOWGUARD_EDGE_ALLOWED_ORIGINS: origins } } });
+
+    expect(allowing(ALLOWED)).toBeUndefined();
+    expect(probeOriginProblem({})).toBeUndefined();
+    for (const origins of [
+      SMOKE_ORIGIN,
+      `${ALLOWED}, https://SMOKE.INVALID/`,
+      'https://smoke.invalid:443',
+      'http://smoke.invalid',
+    ]) {
+      expect(allowing(origins)).toMatch(/allows the probe origin https:\/\/smoke\.invalid/);
+    }
+    expect(
+      probeOriginProblem({
+        Environment: { Error: { ErrorCode: 'KMSAccessDeniedException', Message: 'x' } },
+      }),
+    ).toBe(
+      "its environment variables could not be read (KMSAccessDeniedException), so it is not known whether FLOWGUARD_EDGE_ALLOWED_ORIGINS allows the probe origin https://smoke.invalid: the deploying role must be able to read them (kms:Decrypt on the function's KMS key)",
+    );
   });
 });

@@ -18,6 +18,7 @@ import {
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
+import { readScreeningConfig, screeningDynamoClient } from '@flowguard/caller-screening';
 import {
   type ForwardingClients,
   forwardContactRecords,
@@ -37,10 +38,19 @@ import {
   rollbackFunction,
 } from '@flowguard/scripts/deploy';
 import { parseDeployCommand } from '@flowguard/scripts/deploy-command';
-import { EVENTS_DIR, type SmokeSpec, STREAM_SMOKE_EVENT } from '@flowguard/scripts/smoke';
+import {
+  EVENTS_DIR,
+  HTTP_SMOKE_EVENTS,
+  SMOKE_ORIGIN,
+  type SmokeSpec,
+  STREAM_SMOKE_EVENT,
+} from '@flowguard/scripts/smoke';
 import { fingerprintKeysOf } from '@flowguard/secure-input';
+import { countRequests } from '@flowguard/testing';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+// start-contact's package is not a dependency of these suites: its source, as the handler bundles it.
+import { edgeConnectClient, startContactFromEnv } from '../packages/edge/src/index.js';
 
 const handlersDir = join(import.meta.dirname, 'fixtures/handlers');
 const lambda = mockClient(LambdaClient);
@@ -88,6 +98,9 @@ class FakeFunction {
   inProgressChecks = 1;
   private revision = 1;
   private readonly failures = new Map<string, string>();
+
+  /** What a published version's configuration holds besides `$LATEST`'s (default: nothing else). */
+  published: (config: FunctionConfiguration) => FunctionConfiguration = (config) => config;
 
   constructor(private answer: Answer) {}
 
@@ -147,7 +160,10 @@ class FakeFunction {
         JSON.stringify({ ...config, Version: undefined, LastUpdateStatus: undefined });
       if (newest && settings(newest) === settings(this.latest)) return { ...newest };
       const version = String(Math.max(...numbers) + 1);
-      this.versions.set(version, { ...this.latest, Version: version, LastUpdateStatus: undefined });
+      this.versions.set(
+        version,
+        this.published({ ...this.latest, Version: version, LastUpdateStatus: undefined }),
+      );
       return this.version(version);
     });
     lambda.on(UpdateAliasCommand).callsFake(async (input) => {
@@ -961,6 +977,254 @@ describe('deployFunction: a stream function', () => {
 
     expect(error?.message).toBe(
       "the smoke test's event kinesis-contact-record.json could leave something in production, so it is not sent: its contact record sets Queue: a policy could match it",
+    );
+    expect(lambda.calls()).toHaveLength(0);
+  });
+});
+
+describe('deployFunction: an HTTP function', () => {
+  let outDir: string;
+  let fn: FakeFunction;
+  const log: string[] = [];
+  // The variables a deployment gives start-contact (docs/screening.md); no store, Connect or secret
+  // answers here: a probe that reached one would be counted, and fail.
+  const env = {
+    FLOWGUARD_TABLE_NAME: 'flowguard',
+    FLOWGUARD_IP_LIMITS: '10/10m',
+    FLOWGUARD_CONNECT_INSTANCE_ID: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+    FLOWGUARD_EDGE_FLOWS: 'support=11111111-2222-4333-8444-555555555555',
+    FLOWGUARD_EDGE_ALLOWED_ORIGINS: 'https://www.example.com',
+    FLOWGUARD_EDGE_SIGNING_SECRET_ID: 'flowguard/edge-signing',
+    FLOWGUARD_LOG_LEVEL: 'silent',
+  };
+  const dynamo = screeningDynamoClient(readScreeningConfig(env), {
+    region: 'us-east-1',
+    endpoint: 'http://127.0.0.1:9',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const store = countRequests(dynamo);
+  const connect = mockClient(edgeConnectClient({ region: 'us-east-1' }));
+  let secretReads = 0;
+  /** The real handler, run in-process as the new version. */
+  const realHandler = () =>
+    startContactFromEnv({
+      env,
+      dynamo,
+      connect: connect as never,
+      secrets: {
+        send: async () => {
+          secretReads += 1;
+          throw Object.assign(new Error('not in this test'), { name: 'AccessDeniedException' });
+        },
+      },
+      metricSink: () => undefined,
+    });
+  const context = { awsRequestId: 'deploy-smoke', getRemainingTimeInMillis: () => 10_000 };
+  const options = (extra: Partial<DeployOptions> = {}): DeployOptions => ({
+    name: 'start-contact',
+    bundle: { outDir },
+    pollMs: 1,
+    clock: fakeClock(),
+    log: (line: string) => log.push(line),
+    ...extra,
+  });
+  const failure = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (error: unknown) => error as DeployError,
+    );
+  const invokedEvents = () =>
+    lambda
+      .commandCalls(InvokeCommand)
+      .map(
+        (call) => JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)) as unknown,
+      );
+  const withEnvironment = (environment: FunctionConfiguration['Environment']) => {
+    fn.latest = { ...fn.latest, Environment: environment };
+  };
+  const FORBIDDEN = {
+    statusCode: 403,
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+      'Referrer-Policy': 'no-referrer',
+    },
+    body: '{"error":"forbidden"}',
+    isBase64Encoded: false,
+  };
+
+  beforeAll(async () => {
+    outDir = await mkdtemp(join(tmpdir(), 'flowguard-deploy-http-'));
+  });
+
+  afterAll(async () => {
+    await rm(outDir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    lambda.reset();
+    connect.reset();
+    store.reset();
+    secretReads = 0;
+    log.length = 0;
+    fn = new FakeFunction(async () => ({ payload: FORBIDDEN }));
+    fn.install();
+    withEnvironment({ Variables: env });
+  });
+
+  it('deploys start-contact: its probes to the new version, the real handler refuses their origin and calls nothing, live moves', async () => {
+    const handler = realHandler();
+    fn.answerWith(async (event) => ({ payload: await handler(event, context) }));
+
+    const result = await deployFunction(clients, options());
+
+    expect(result).toMatchObject({
+      functionName: 'flowguard-start-contact',
+      action: 'deployed',
+      version: '2',
+    });
+    expect(fn.alias.FunctionVersion).toBe('2');
+    expect(lambda.commandCalls(InvokeCommand).map((call) => call.args[0].input.Qualifier)).toEqual([
+      '2',
+      '2',
+    ]);
+    const files = await Promise.all(
+      [HTTP_SMOKE_EVENTS.post, HTTP_SMOKE_EVENTS.preflight].map(
+        async (name) => JSON.parse(await readFile(join(EVENTS_DIR, `${name}.json`), 'utf8')) as unknown,
+      ),
+    );
+    expect(invokedEvents()).toEqual(files);
+    expect(store.total()).toBe(0);
+    expect(connect.calls()).toHaveLength(0);
+    expect(secretReads).toBe(0);
+    expect(log.join('\n')).toMatch(
+      /smoke test of version 2: 2 recorded events\n {2}ok {3}http-smoke-post\.json: .*\n {2}ok {3}http-smoke-preflight\.json: /,
+    );
+  });
+
+  it.each([
+    [
+      '200 (a contact started)',
+      {
+        payload: {
+          ...FORBIDDEN,
+          statusCode: 200,
+          body: JSON.stringify({ contactId: 'c-4963', participantToken: 'pt-4111111111111111' }),
+        },
+      },
+      /http-smoke-post\.json: answered 200 where 403 was expected \(the probe origin was not refused first\)\n {2}http-smoke-post\.json: the body is not the fixed 403 body/,
+    ],
+    [
+      '500',
+      { payload: { ...FORBIDDEN, statusCode: 500 } },
+      /http-smoke-post\.json: answered 500 where 403 was expected \(the function could not answer: see its log group\)/,
+    ],
+    [
+      'a FunctionError',
+      {
+        payload: {
+          errorType: 'ConfigError',
+          errorMessage: 'FLOWGUARD_EDGE_FLOWS: entry 1: the contact flow id must be a UUID',
+        },
+        functionError: 'Unhandled',
+      },
+      /http-smoke-post\.json: the function threw \(ConfigError: FLOWGUARD_EDGE_FLOWS: entry 1: the contact flow id must be a UUID\) instead of answering/,
+    ],
+    [
+      'a flow answer',
+      { payload: { decision: 'ALLOW', error: '' } },
+      /http-smoke-post\.json: the answer is not an HTTP response/,
+    ],
+    ['null', { payload: null }, /http-smoke-post\.json: the answer is not an HTTP response/],
+    [
+      'a response without headers',
+      { payload: { statusCode: 403, body: FORBIDDEN.body } },
+      /http-smoke-post\.json: headers is missing or not a map of strings/,
+    ],
+  ])('leaves live where it was when the new version answers %s', async (_, answer, problem) => {
+    fn.answerWith(async () => answer);
+
+    const error = await failure(deployFunction(clients, options()));
+
+    expect(error).toBeInstanceOf(DeployError);
+    expect(error?.exitCode).toBe(1);
+    expect(error?.message).toMatch(/the smoke test of version 2 failed; live stays on version 1/);
+    expect(error?.message).toMatch(problem);
+    expect(error?.message).toMatch(/http-smoke-preflight\.json: /);
+    expect(error?.message).not.toMatch(/4963|4111/);
+    expect(lambda.commandCalls(UpdateAliasCommand)).toHaveLength(0);
+    expect(fn.alias.FunctionVersion).toBe('1');
+  });
+
+  it('refuses to deploy a function whose allow-list names the probe origin, before anything changes', async () => {
+    withEnvironment({
+      Variables: { ...env, FLOWGUARD_EDGE_ALLOWED_ORIGINS: `https://www.example.com,${SMOKE_ORIGIN}` },
+    });
+
+    const error = await failure(deployFunction(clients, options()));
+
+    expect(error?.message).toBe(
+      'the smoke test is not sent to flowguard-start-contact ($LATEST): FLOWGUARD_EDGE_ALLOWED_ORIGINS allows the probe origin https://smoke.invalid, so the probes would get past the origin check: take it off the allow-list; nothing was changed',
+    );
+    expect(writes()).toEqual([]);
+    expect(fn.alias.FunctionVersion).toBe('1');
+  });
+
+  it('checks the published version’s own configuration before invoking it', async () => {
+    fn.published = (config) => ({
+      ...config,
+      Environment: { Variables: { ...env, FLOWGUARD_EDGE_ALLOWED_ORIGINS: 'https://SMOKE.invalid' } },
+    });
+
+    const error = await failure(deployFunction(clients, options()));
+
+    expect(error?.message).toBe(
+      'the smoke test is not sent to version 2 of flowguard-start-contact: FLOWGUARD_EDGE_ALLOWED_ORIGINS allows the probe origin https://smoke.invalid, so the probes would get past the origin check: take it off the allow-list; live stays on version 1',
+    );
+    expect(writes()).toEqual(['UpdateFunctionCode', 'PublishVersion']);
+    expect(fn.alias.FunctionVersion).toBe('1');
+  });
+
+  it('refuses when the configuration’s variables cannot be read', async () => {
+    withEnvironment({
+      Error: { ErrorCode: 'KMSAccessDeniedException', Message: 'Lambda was unable to decrypt' },
+    });
+
+    const error = await failure(deployFunction(clients, options()));
+
+    expect(error?.message).toMatch(
+      /^the smoke test is not sent to flowguard-start-contact \(\$LATEST\): its environment variables could not be read \(KMSAccessDeniedException\)/,
+    );
+    expect(error?.message).not.toMatch(/unable to decrypt/);
+    expect(writes()).toEqual([]);
+  });
+
+  it('refuses a probe event that could get past the origin check before any AWS call', async () => {
+    const eventsDir = join(outDir, 'events');
+    await rm(eventsDir, { recursive: true, force: true });
+    await mkdir(eventsDir, { recursive: true });
+    for (const name of Object.values(HTTP_SMOKE_EVENTS)) {
+      const event = JSON.parse(await readFile(join(EVENTS_DIR, `${name}.json`), 'utf8')) as {
+        headers: Record<string, string>;
+        body?: string;
+      };
+      if (name === HTTP_SMOKE_EVENTS.post) {
+        event.headers = {
+          ...event.headers,
+          origin: 'https://www.example.com',
+          'content-type': 'application/json',
+        };
+        event.body = '{"kind":"chat","flow":"support"}';
+      }
+      await writeFile(join(eventsDir, `${name}.json`), JSON.stringify(event));
+    }
+
+    const error = await failure(deployFunction(clients, options({ eventsDir })));
+
+    expect(error?.message).toBe(
+      "the smoke test's event http-smoke-post.json could get past the origin check, so it is not sent: its Origin header is not exactly https://smoke.invalid: an allowed origin would be served; it sends a Content-Type: a JSON body would be read if the origin were allowed; it has a body: it would be read if the origin were allowed",
     );
     expect(lambda.calls()).toHaveLength(0);
   });

@@ -39,7 +39,14 @@ import {
   weightsOf,
   withPrevious,
 } from './function-session.js';
-import { type FunctionSmokeSpec, runSmoke, SMOKE_SPECS, streamSmokeEvent } from './smoke.js';
+import {
+  type FunctionSmokeSpec,
+  httpSmokeEvent,
+  probeOriginProblem,
+  runSmoke,
+  SMOKE_SPECS,
+  streamSmokeEvent,
+} from './smoke.js';
 
 export { CanaryRolledBackError, DeployError } from './deploy-errors.js';
 export type { CanarySettings } from './deploy-plan.js';
@@ -161,6 +168,10 @@ export async function deployFunction(
     // A stream event that could forward, copy or dead-letter something stops the run before anything changes.
     for (const smokeCase of spec.cases) await streamSmokeEvent(smokeCase, options.eventsDir);
   }
+  if (spec.kind === 'http') {
+    // So does an HTTP event that could get past the origin check (a count, a contact started).
+    for (const smokeCase of spec.cases) await httpSmokeEvent(smokeCase, options.eventsDir);
+  }
   const functionName = `${options.prefix ?? 'flowguard-'}${options.name}`;
   const bundle = await bundleFunction(options.name, options.bundle);
   const zip = await readFile(bundle.zip);
@@ -191,6 +202,8 @@ export async function deployFunction(
     log(`(the state of ${functionName} could not be read: ${error.message})`);
     return printPlan(fullPlan(planContext));
   }
+  // The settings the new version will be published with: an allowed probe origin stops the run here.
+  refuseProbeOrigin(spec, state.latest, `${functionName} ($LATEST)`, 'nothing was changed');
   if (options.canary && state.aliasVersion === LATEST) {
     throw new DeployError(
       `a canary splits traffic between two published versions, and ${alias} points at $LATEST: deploy once without --canary`,
@@ -246,6 +259,13 @@ export async function deployFunction(
   }
   if (!ready(target)) target = await session.waitUntilReady(version, polling);
 
+  // The version's own configuration (versions are immutable): what the probes would meet.
+  refuseProbeOrigin(
+    spec,
+    target,
+    `version ${version} of ${functionName}`,
+    `${alias} stays on version ${previous}`,
+  );
   await smokeTest(session, version, spec, { ...options, alias, previous, log });
 
   if (!options.canary) {
@@ -270,6 +290,21 @@ export async function deployFunction(
     log,
   });
   return { ...base, action: 'deployed', version, previousVersion: previous };
+}
+
+/**
+ * The HTTP probes are sent only where they are refused at the origin check: not to a configuration
+ * whose allow-list names the probe origin, nor to one whose variables cannot be read.
+ */
+function refuseProbeOrigin(
+  spec: FunctionSmokeSpec,
+  config: FunctionConfiguration,
+  what: string,
+  outcome: string,
+): void {
+  if (spec.kind !== 'http') return;
+  const problem = probeOriginProblem(config);
+  if (problem) throw new DeployError(`the smoke test is not sent to ${what}: ${problem}; ${outcome}`);
 }
 
 /** Invokes the new version with each recorded event; any bad answer stops the deploy before `live` moves. */

@@ -1,14 +1,17 @@
 // The smoke test a new version passes before `live` moves: recorded Connect events from
 // test/events/ for the flow functions, a Kinesis event of one contact record no policy can match
-// for the stream functions; the answer checked against the function's contract (docs/deploy.md).
+// for the stream functions, Function URL requests from an origin no allow-list can hold for the
+// HTTP functions; the answer checked against the function's contract (docs/deploy.md).
 import { generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { decodeContactRecord } from '@flowguard/forwarding';
 import {
   type FlowFunctionName,
   type FunctionName,
   flowFunctionDefinition,
+  type HttpFunctionName,
   type StreamFunctionName,
 } from '@flowguard/functions/registry';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
@@ -69,7 +72,34 @@ export interface StreamSmokeSpec {
   readonly cases: readonly StreamSmokeCase[];
 }
 
-export type FunctionSmokeSpec = SmokeSpec | StreamSmokeSpec;
+/** One Function URL request (payload format 2.0) sent to an HTTP function's new version. */
+export interface HttpSmokeCase {
+  /** `test/events/<event>.json`: an inert request from the probe origin (see `inertHttpEvent`). */
+  readonly event: string;
+  /** The exact status the answer must have. */
+  readonly status: number;
+  /** The exact body (a fixed answer: it is compared, never printed). */
+  readonly body: string;
+  /** Headers the answer must carry with exactly these values (names compared case-insensitively). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Headers the answer must not carry. */
+  readonly absentHeaders?: readonly string[];
+  /** What a passing answer proves. */
+  readonly proves: string;
+}
+
+/**
+ * An HTTP function's smoke test: every answer must be an HTTP response object (`statusCode`,
+ * `headers`, `body`) with exactly the case's status, body and headers, and every event must be inert
+ * (see `inertHttpEvent`), or it is not sent; nor is any when the function's configuration allows
+ * the probe origin (see `probeOriginProblem`).
+ */
+export interface HttpSmokeSpec {
+  readonly kind: 'http';
+  readonly cases: readonly HttpSmokeCase[];
+}
+
+export type FunctionSmokeSpec = SmokeSpec | StreamSmokeSpec | HttpSmokeSpec;
 
 /**
  * A spec for every function in the registry: a function added without one does not compile, and
@@ -80,11 +110,46 @@ export type SmokeSpecs = {
     ? SmokeSpec
     : Name extends StreamFunctionName
       ? StreamSmokeSpec
-      : never;
+      : Name extends HttpFunctionName
+        ? HttpSmokeSpec
+        : never;
 };
 
 /** The one stream event: a contact record that matches no valid policy and names no recording. */
 export const STREAM_SMOKE_EVENT = 'kinesis-contact-record';
+
+/**
+ * The origin of the HTTP probes: `.invalid` is reserved (RFC 2606, RFC 6761), so no website has it
+ * and no allow-list should; the deploy refuses to send the probes to a version whose
+ * `FLOWGUARD_EDGE_ALLOWED_ORIGINS` names it.
+ */
+export const SMOKE_ORIGIN = 'https://smoke.invalid';
+
+/** The HTTP events: a POST and a CORS preflight from the probe origin. */
+export const HTTP_SMOKE_EVENTS = { post: 'http-smoke-post', preflight: 'http-smoke-preflight' } as const;
+
+/**
+ * start-contact's answer to an origin it does not allow (packages/edge: `jsonResponse(403, ...)`):
+ * a fixed body, the security headers every answer carries, and no CORS header. A test runs the real
+ * handler on the probes, so a change there fails it rather than a deploy.
+ */
+const ORIGIN_REFUSED = {
+  status: 403,
+  body: '{"error":"forbidden"}',
+  headers: {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+    'Referrer-Policy': 'no-referrer',
+  },
+  absentHeaders: [
+    'Access-Control-Allow-Origin',
+    'Access-Control-Allow-Methods',
+    'Access-Control-Allow-Headers',
+    'Access-Control-Allow-Credentials',
+  ],
+} as const;
 
 const DECISIONS = ['ALLOW', 'THROTTLE', 'BLOCK'];
 const screened = (callerType: string) => ({ decision: DECISIONS, callerType: [callerType] });
@@ -226,6 +291,22 @@ export const SMOKE_SPECS: SmokeSpecs = {
         event: STREAM_SMOKE_EVENT,
         proves:
           'the function starts with its configuration, reads its policy and answers the partial batch response; the record matches no policy and names no recording, so nothing is copied',
+      },
+    ],
+  },
+  'start-contact': {
+    kind: 'http',
+    cases: [
+      {
+        event: HTTP_SMOKE_EVENTS.post,
+        ...ORIGIN_REFUSED,
+        proves:
+          'the function starts with its configuration (instance, flows, origins, limits, token settings) and answers an HTTP response; the origin is refused first, so nothing is screened, counted, started or logged but the outcome',
+      },
+      {
+        event: HTTP_SMOKE_EVENTS.preflight,
+        ...ORIGIN_REFUSED,
+        proves: 'a CORS preflight from an origin not on the allow-list is refused, with no CORS header',
       },
     ],
   },
@@ -476,6 +557,161 @@ export function checkStreamAnswer(invocation: Invocation): string[] {
   return problems;
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Header names lower-cased (HTTP's are case-insensitive), with how many times each is given. */
+function headerNames(headers: Record<string, unknown>): Map<string, number> {
+  const names = new Map<string, number>();
+  for (const name of Object.keys(headers))
+    names.set(name.toLowerCase(), (names.get(name.toLowerCase()) ?? 0) + 1);
+  return names;
+}
+
+/**
+ * What would take an HTTP smoke event past start-contact's first check, in words that never repeat a
+ * value from it. It must be a Function URL request (payload format 2.0) with one `Origin` header,
+ * exactly the probe origin, which no allow-list holds: the handler answers 403 before it reads the
+ * method, the body or a token, and so before it screens (a count in the table), signs or asks
+ * Connect. Should the origin ever be allowed, the request still must stop before screening: no
+ * `Content-Type` and no body (a POST is then 415), no token, no cookie.
+ */
+export function inertHttpEvent(event: unknown): string[] {
+  if (!isRecord(event) || event.version !== '2.0')
+    return ['it is not a payload format 2.0 event (version "2.0")'];
+  const context = event.requestContext;
+  if (!isRecord(context) || !isRecord(context.http) || typeof context.http.method !== 'string') {
+    return ['it has no requestContext.http.method'];
+  }
+  if (event.multiValueHeaders !== undefined || event.httpMethod !== undefined) {
+    return ['it mixes in payload format 1.0 fields (httpMethod, multiValueHeaders)'];
+  }
+  const headers = isRecord(event.headers) ? event.headers : {};
+  const names = headerNames(headers);
+  const problems: string[] = [];
+  const origins = Object.entries(headers).filter(([name]) => name.toLowerCase() === 'origin');
+  if (origins.length !== 1 || origins[0]?.[1] !== SMOKE_ORIGIN) {
+    problems.push(`its Origin header is not exactly ${SMOKE_ORIGIN}: an allowed origin would be served`);
+  }
+  for (const name of ['authorization', 'cookie']) {
+    if (names.has(name))
+      problems.push(`it sends ${name === 'cookie' ? 'a cookie' : 'an Authorization header'}`);
+  }
+  if (names.has('content-type')) {
+    problems.push('it sends a Content-Type: a JSON body would be read if the origin were allowed');
+  }
+  if (event.body !== undefined && event.body !== null && event.body !== '') {
+    problems.push('it has a body: it would be read if the origin were allowed');
+  }
+  return problems;
+}
+
+/** An HTTP case's event, refused unless it is inert (see `inertHttpEvent`). */
+export async function httpSmokeEvent(
+  smokeCase: HttpSmokeCase,
+  eventsDir = EVENTS_DIR,
+): Promise<Record<string, unknown>> {
+  const event = await readEvent(smokeCase.event, eventsDir);
+  const problems = inertHttpEvent(event);
+  if (problems.length > 0) {
+    throw new DeployError(
+      `the smoke test's event ${smokeCase.event}.json could get past the origin check, so it is not sent: ${problems.join('; ')}`,
+    );
+  }
+  return event as Record<string, unknown>;
+}
+
+/**
+ * Why the HTTP probes must not be sent to a function with this configuration (a published
+ * version's, or `$LATEST`'s before one is published), in words that never repeat a variable's
+ * value: its `FLOWGUARD_EDGE_ALLOWED_ORIGINS` names the probe origin (matched loosely, in any case
+ * or form, so nothing that could parse to it passes), or its variables could not be read.
+ */
+export function probeOriginProblem(config: Pick<FunctionConfiguration, 'Environment'>): string | undefined {
+  const environment = config.Environment;
+  if (environment?.Error) {
+    const reason = environment.Error.ErrorCode ?? '';
+    return (
+      `its environment variables could not be read (${/^[A-Za-z][\w.]{0,63}$/.test(reason) ? reason : 'unknown error'}), ` +
+      `so it is not known whether FLOWGUARD_EDGE_ALLOWED_ORIGINS allows the probe origin ${SMOKE_ORIGIN}: ` +
+      "the deploying role must be able to read them (kms:Decrypt on the function's KMS key)"
+    );
+  }
+  const origins = environment?.Variables?.FLOWGUARD_EDGE_ALLOWED_ORIGINS ?? '';
+  if (/smoke\.invalid/i.test(origins)) {
+    return `FLOWGUARD_EDGE_ALLOWED_ORIGINS allows the probe origin ${SMOKE_ORIGIN}, so the probes would get past the origin check: take it off the allow-list`;
+  }
+  return undefined;
+}
+
+/** Keys of the response object Lambda turns into an HTTP answer (Function URL, HTTP API). */
+const HTTP_RESPONSE_KEYS = new Set(['statusCode', 'headers', 'body', 'isBase64Encoded']);
+
+/**
+ * What is wrong with an HTTP function's answer, in words that never repeat a value from it (a
+ * status is a number, and printed only as one): it must be a response object, `statusCode`,
+ * `headers` (strings), `body` (a string), `isBase64Encoded` false if given, nothing else, with
+ * exactly the case's status, body and headers, and none of its absent headers.
+ */
+export function checkHttpAnswer(invocation: Invocation, smokeCase: HttpSmokeCase): string[] {
+  if (invocation.functionError) {
+    return [
+      `${thrown(invocation)}; start-contact answers every request, so a throw is its initialisation failing (see its log group)`,
+    ];
+  }
+  let answer: unknown;
+  try {
+    answer = JSON.parse(invocation.payload ?? '');
+  } catch {
+    return ['the answer is not JSON'];
+  }
+  if (!isRecord(answer) || !Object.hasOwn(answer, 'statusCode')) {
+    return ['the answer is not an HTTP response (an object with statusCode, headers and body)'];
+  }
+  const problems: string[] = [];
+  const extra = Object.keys(answer).filter((key) => !HTTP_RESPONSE_KEYS.has(key));
+  if (extra.length > 0) {
+    const named = extra.filter((key) => KEY.test(key));
+    const others = extra.length - named.length;
+    problems.push(
+      `keys outside an HTTP response: ${[...named, ...(others > 0 ? [`${others} other(s)`] : [])].join(', ')}`,
+    );
+  }
+  const status = answer.statusCode;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
+    problems.push('statusCode is not an HTTP status (an integer 100 to 599)');
+  } else if (status !== smokeCase.status) {
+    problems.push(
+      `answered ${status} where ${smokeCase.status} was expected` +
+        (status >= 500
+          ? ' (the function could not answer: see its log group)'
+          : ' (the probe origin was not refused first)'),
+    );
+  }
+  const headers = answer.headers;
+  if (!isRecord(headers) || Object.values(headers).some((value) => typeof value !== 'string')) {
+    problems.push('headers is missing or not a map of strings');
+  } else {
+    const byName = new Map(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+    for (const [name, value] of Object.entries(smokeCase.headers)) {
+      if (byName.get(name.toLowerCase()) !== value)
+        problems.push(`the ${name} header is missing or not ${value}`);
+    }
+    for (const name of smokeCase.absentHeaders ?? []) {
+      if (byName.has(name.toLowerCase())) problems.push(`the ${name} header is there: it must not be`);
+    }
+  }
+  if (typeof answer.body !== 'string') {
+    problems.push('body is missing or not a string');
+  } else if (answer.body !== smokeCase.body) {
+    problems.push(`the body is not the fixed ${smokeCase.status} body`);
+  }
+  if (answer.isBase64Encoded !== undefined && answer.isBase64Encoded !== false) {
+    problems.push('isBase64Encoded is not false');
+  }
+  return problems;
+}
+
 export interface SmokeFailure {
   /** `voice-inbound.json` */
   readonly event: string;
@@ -495,11 +731,17 @@ export async function runSmoke(
           event: () => streamSmokeEvent(smokeCase, options.eventsDir),
           check: checkStreamAnswer,
         }))
-      : spec.cases.map((smokeCase) => ({
-          smokeCase,
-          event: () => smokeEvent(smokeCase, options.eventsDir),
-          check: (invocation: Invocation) => checkAnswer(invocation, spec, smokeCase),
-        }));
+      : spec.kind === 'http'
+        ? spec.cases.map((smokeCase) => ({
+            smokeCase,
+            event: () => httpSmokeEvent(smokeCase, options.eventsDir),
+            check: (invocation: Invocation) => checkHttpAnswer(invocation, smokeCase),
+          }))
+        : spec.cases.map((smokeCase) => ({
+            smokeCase,
+            event: () => smokeEvent(smokeCase, options.eventsDir),
+            check: (invocation: Invocation) => checkAnswer(invocation, spec, smokeCase),
+          }));
   const failures: SmokeFailure[] = [];
   for (const { smokeCase, event, check } of steps) {
     const problems = check(await invoke(await event()));
