@@ -16,6 +16,8 @@ const TARGETS: Record<string, { floor: string; ratio?: number }> = {
     FUNCTIONS.map((f) => [f.name, { floor: f.coldImport.floor, ratio: f.coldImport.maxRatio }]),
   ),
   'floor-dynamodb-document': { floor: 'floor-dynamodb' },
+  // screen-caller with start-contact's signing secret: it loads the Secrets Manager client at init.
+  'screen-caller+edge': { floor: 'floor-dynamodb' },
 };
 
 const floorsDir = join(REPO_ROOT, 'scripts/bench/floors');
@@ -25,6 +27,7 @@ const functions = await listFunctions();
 const files: Record<string, string> = {};
 for (const floor of floors) files[floor.name] = floor.file;
 for (const name of functions) files[name] = join(DIST_DIR, name, 'index.mjs');
+files['screen-caller+edge'] = join(DIST_DIR, 'screen-caller', 'index.mjs');
 
 const runs = Number(process.env.BENCH_RUNS ?? 25);
 const medians = coldImports(files, runs);

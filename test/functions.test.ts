@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { FUNCTION_NAMES } from '@flowguard/functions/registry';
 import { bundleFunction, HANDLERS_DIR, listFunctions } from '@flowguard/scripts/bundle';
-import { coldImportMs } from '@flowguard/scripts/cold-import';
+import { coldImportMs, FUNCTION_ENV } from '@flowguard/scripts/cold-import';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
 import {
   type LocalDynamoDB,
@@ -74,7 +74,7 @@ describe('function bundles', () => {
     for (const name of names) {
       const bundle = await bundleFunction(name, { outDir });
       // Throws (naming the bundle's error) if the bundle does not load: the cold-import benchmark's path.
-      times[name] = coldImportMs(bundle.file) > 0;
+      times[name] = coldImportMs(bundle.file, { ...FUNCTION_ENV[name] }) > 0;
     }
 
     expect(names).toEqual([...FUNCTION_NAMES].sort());
