@@ -1,4 +1,4 @@
-import { FORWARDING_DEMO, runDemo } from '@flowguard/scripts/demo';
+import { FORWARDING_DEMO, runDemo, WEB_CHAT_DEMO } from '@flowguard/scripts/demo';
 import { describe, expect, it } from 'vitest';
 
 describe('pnpm demo', () => {
@@ -55,6 +55,39 @@ describe('pnpm demo', () => {
     for (const id of FORWARDING_DEMO.mortgagesContacts) expect(wentOut).not.toContain(id);
     expect(wentOut).not.toMatch(/queue Mortgages/);
     for (const field of ['dateOfBirth', 'CustomerEndpoint', 'Username']) expect(output).not.toContain(field);
+
+    // The web-chat scenario: a flood from one address; the first N chats start, the rest get 429
+    // and never reach Connect; each started chat's flow trusts the edge and counts nothing again.
+    const { requests, started, address } = WEB_CHAT_DEMO;
+    const refused = requests - started;
+    expect(started).toBeLessThan(requests);
+    for (const expected of [
+      new RegExp(
+        `floods it with ${requests} chat requests at once, all from one address, ${address.replaceAll('.', '\\.')}`,
+      ),
+      /the address comes from the connection/,
+      new RegExp(`200, chat started: +${started} `),
+      new RegExp(`429 with Retry-After: +${refused} \\(Retry-After \\d+ s\\)`),
+      new RegExp(
+        `Connect saw ${started} StartChatContact requests and started ${started} chats: the ${refused} refused requests never reached it`,
+      ),
+      new RegExp(
+        `${started} of ${started} chats: screen-caller ALLOW \\(edge_screened\\) → queued for an agent`,
+      ),
+      new RegExp(
+        `counts \\(10 minutes, 1 day\\): ${requests}, ${requests} after the flood .*, ${requests}, ${requests} after the chats' flows: screen-caller counted none of them again`,
+      ),
+      /web chat started at the edge +ALLOW \(edge_screened\) +queued for an agent/,
+      /web chat, forged signature +BLOCK \(no_identity\) +disconnected/,
+      /web chat, replayed signature +BLOCK \(no_identity\) +disconnected/,
+      /customer reads: "We are unable to take your chat\."/,
+    ]) {
+      expect(output).toMatch(expected);
+    }
+    expect(output).not.toMatch(/403, blocked|other answers|COUNTED AGAIN/);
+    // Participant tokens appear only masked: their label, never their random part.
+    expect(output).toMatch(/ParticipantToken LOCAL-participant-… \(\d+ chars, masked\)/);
+    expect(output).not.toMatch(/LOCAL-participant-[A-Za-z0-9_-]/);
     for (const value of FORWARDING_DEMO.personalData) expect(output).not.toContain(value);
   }, 60_000);
 });

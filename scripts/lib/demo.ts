@@ -9,7 +9,8 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { startLocalContactCenter } from '@flowguard/cli';
+import { type LocalContactCenter, startLocalContactCenter } from '@flowguard/cli';
+import { edgeConnectClient, startContactFromEnv } from '@flowguard/edge';
 import { type Flow, FlowSimulator, parseFlow, renderFlow, type Trace } from '@flowguard/flow-sim';
 import {
   forwardContactRecords,
@@ -21,10 +22,13 @@ import {
 import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
+  type LocalConnect,
   type LocalKinesis,
   type LocalS3,
   lambdaKinesisEvent,
   startLocalAws,
+  startLocalConnect,
+  startLocalFunctionUrl,
 } from '@flowguard/local';
 import { REPO_ROOT } from './bundle.js';
 
@@ -48,10 +52,17 @@ function endingOf(trace: Trace): string {
 /** What the agent's contact panel shows: the contact attributes the flow set. */
 function agentView(trace: Trace): string {
   const shown = Object.entries(trace.attributes).filter(
-    ([key, value]) => value !== '' && key !== 'cardToken' && key !== 'cardFingerprint',
+    ([key, value]) =>
+      value !== '' && key !== 'cardToken' && key !== 'cardFingerprint' && !key.startsWith('flowguard'),
   );
   const hidden = ['cardToken', 'cardFingerprint'].filter((key) => trace.attributes[key]);
-  const text = shown.map(([key, value]) => `${key}=${value}`).join(', ');
+  const signed = Object.keys(trace.attributes).some((key) => key.startsWith('flowguard'));
+  const text = [
+    shown.map(([key, value]) => `${key}=${value}`).join(', '),
+    ...(signed ? ["start-contact's signed identity (flowguard*)"] : []),
+  ]
+    .filter(Boolean)
+    .join(', ');
   return hidden.length > 0
     ? `${text}${text ? ', ' : ''}${hidden.join(' and ')} (for the back office)`
     : text || '(nothing)';
@@ -70,26 +81,28 @@ export async function runDemo({ write }: DemoOptions): Promise<number> {
 
   // The contact centre (DynamoDB, Secrets Manager, KMS) and, for the forwarding scenario, Kinesis
   // and S3, started side by side; whatever started is stopped if anything fails.
-  const [startedCenter, startedStreams] = await Promise.allSettled([
-    startLocalContactCenter({
-      env: { FLOWGUARD_LIMITS: '2/10m,10/1d', FLOWGUARD_AUTO_BLOCK_FACTOR: '2' },
-    }),
+  const [startedCenter, startedStreams, startedConnect] = await Promise.allSettled([
+    startLocalContactCenter({ env: SCREENING_ENV }),
     startLocalAws({
       kinesis: true,
       s3: true,
       s3Options: { buckets: [RECORDINGS_BUCKET, EXTERNAL_BUCKET, DEAD_LETTER_BUCKET] },
     }),
+    // Connect's start APIs, for the web-chat scenario: the web-chat flow is the one it knows.
+    startLocalConnect({ contactFlowIds: [WEB_CHAT_FLOW_ID] }),
   ]);
-  if (startedCenter.status === 'rejected' || startedStreams.status === 'rejected') {
-    await Promise.allSettled(
-      [startedCenter, startedStreams].flatMap((r) => (r.status === 'fulfilled' ? [r.value.stop()] : [])),
-    );
-    throw startedCenter.status === 'rejected'
-      ? startedCenter.reason
-      : (startedStreams as PromiseRejectedResult).reason;
+  if (
+    startedCenter.status === 'rejected' ||
+    startedStreams.status === 'rejected' ||
+    startedConnect.status === 'rejected'
+  ) {
+    const all = [startedCenter, startedStreams, startedConnect];
+    await Promise.allSettled(all.flatMap((r) => (r.status === 'fulfilled' ? [r.value.stop()] : [])));
+    throw (all.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
   }
   const center = startedCenter.value;
   const streams = startedStreams.value;
+  const connect = startedConnect.value;
   try {
     const { store, functions, values, encrypt } = center;
     say(`local DynamoDB (dynalite) on ${center.local.endpoint}, table ${center.local.tableName}`);
@@ -98,6 +111,9 @@ export async function runDemo({ write }: DemoOptions): Promise<number> {
     );
     say(
       `local Kinesis (kinesalite) on ${streams.kinesis.endpoint} and S3 (s3rver) on ${streams.s3.endpoint} (the contact-record stream, the buckets)`,
+    );
+    say(
+      `local Connect on ${connect.endpoint} (AWS_ENDPOINT_URL_CONNECT: StartChatContact, StartWebRTCContact, StartTaskContact; contacts recorded, their flows run here)`,
     );
     say('made an RSA-4096 Connect key with a self-signed certificate (what flowguard keys create does)');
     const now = Math.floor(Date.now() / 1000);
@@ -112,7 +128,7 @@ export async function runDemo({ write }: DemoOptions): Promise<number> {
       action: 'block',
     });
     say(
-      'rules: block +1900 (premium rate); blocklist: +14155550666 for 7 days; limits 2 calls per 10 minutes',
+      `rules: block +1900 (premium rate); blocklist: +14155550666 for 7 days; limits 2 calls per 10 minutes, ${CHATS_PER_ADDRESS} web chats per address`,
     );
     say();
 
@@ -234,6 +250,10 @@ export async function runDemo({ write }: DemoOptions): Promise<number> {
       secretsManagerEndpoint: center.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? '',
     });
 
+    scene('Chats from a website: start-contact screens them at the edge, before Connect');
+    const chats = await webChatScenario(say, { center, connect, flow: flow('web-chat') });
+    rows.push(...chats);
+
     say('Summary of the calls');
     const header: Row = {
       scenario: 'scenario',
@@ -253,7 +273,222 @@ export async function runDemo({ write }: DemoOptions): Promise<number> {
     say(`done in ${((performance.now() - started) / 1000).toFixed(1)} s; local servers stopped`);
     return 0;
   } finally {
-    await Promise.all([center.stop(), streams.stop()]);
+    await Promise.all([center.stop(), streams.stop(), connect.stop()]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The web-chat scenario: the real start-contact handler behind a local Function URL, flooded from
+// one address; the chats it started run flows/web-chat.json, whose screen-caller trusts the
+// identity start-contact signed; a forged and a replayed signature are refused.
+
+/** The screening settings every function of the demo gets (the same table, rules and limits). */
+const SCREENING_ENV = {
+  FLOWGUARD_LIMITS: '2/10m,10/1d',
+  FLOWGUARD_IP_LIMITS: '20/10m,100/1d',
+  FLOWGUARD_AUTO_BLOCK_FACTOR: '2',
+} as const;
+/** The chats one address may start in 10 minutes (FLOWGUARD_IP_LIMITS). */
+const CHATS_PER_ADDRESS = 20;
+/** The web-chat flow's id in the local Connect (what FLOWGUARD_EDGE_FLOWS names). */
+const WEB_CHAT_FLOW_ID = '00000000-0000-4000-8000-0000000000c1';
+const WEBSITE = 'https://www.example.com';
+/** The one address the flood comes from (a documentation address, RFC 5737). */
+const FLOOD_ADDRESS = '203.0.113.50';
+const FLOOD_REQUESTS = 30;
+
+/** What the web-chat scenario showed, for the test: counts, not timings. */
+export const WEB_CHAT_DEMO = {
+  address: FLOOD_ADDRESS,
+  requests: FLOOD_REQUESTS,
+  started: CHATS_PER_ADDRESS,
+} as const;
+
+/** A token as the demo prints it: its label, never its random part. */
+const masked = (token: unknown) =>
+  typeof token === 'string'
+    ? `${token.replace(/^(LOCAL-[a-z]+-).*$/, '$1')}… (${token.length} chars, masked)`
+    : '(none)';
+
+async function webChatScenario(
+  say: (line?: string) => void,
+  local: { center: LocalContactCenter; connect: LocalConnect; flow: Flow },
+): Promise<Row[]> {
+  const { center, connect, flow } = local;
+  const env = {
+    ...SCREENING_ENV,
+    AWS_REGION: LOCAL_REGION,
+    FLOWGUARD_TABLE_NAME: center.local.tableName,
+    FLOWGUARD_CONNECT_INSTANCE_ID: connect.instanceId,
+    FLOWGUARD_EDGE_FLOWS: `web-chat=${WEB_CHAT_FLOW_ID}`,
+    FLOWGUARD_EDGE_ALLOWED_ORIGINS: WEBSITE,
+    FLOWGUARD_EDGE_SIGNING_SECRET_ID: center.env.FLOWGUARD_EDGE_SIGNING_SECRET_ID ?? '',
+  };
+  const secretsManager = new SecretsManagerClient({
+    region: LOCAL_REGION,
+    endpoint: center.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? '',
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const connectClient = edgeConnectClient({
+    region: LOCAL_REGION,
+    endpoint: connect.endpoint,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  // The handler as deployed (its configuration read from `env` at init), its clients pointed at
+  // local DynamoDB, local Secrets Manager (the signing key) and the local Connect.
+  const handler = startContactFromEnv({
+    env,
+    dynamo: center.local.client,
+    secrets: secretsManager,
+    connect: connectClient,
+    logSink: () => undefined,
+    metricSink: () => undefined,
+  });
+  // A Function URL takes requestContext.http.sourceIp from the TCP connection. Every connection
+  // here comes from 127.0.0.1, so the local front end reports them as the flooding client's.
+  const endpoint = await startLocalFunctionUrl(handler, { sourceIp: FLOOD_ADDRESS });
+  const rows: Row[] = [];
+  try {
+    say(
+      `  start-contact (the real handler, startContactFromEnv) behind a local Function URL on ${endpoint.url}; Connect instance ${connect.instanceId.slice(0, 8)}…, flow web-chat`,
+    );
+    say(
+      `    its signing key: 32 random bytes in local Secrets Manager (${env.FLOWGUARD_EDGE_SIGNING_SECRET_ID}), never printed; screen-caller verifies with the same secret`,
+    );
+    say(
+      `  a script floods it with ${FLOOD_REQUESTS} chat requests at once, all from one address, ${FLOOD_ADDRESS}`,
+    );
+    say(
+      '    the address comes from the connection (a Function URL reports the TCP peer as requestContext.http.sourceIp;',
+    );
+    say(
+      '    this local front end plays that peer), not from a header: each request also sends a different X-Forwarded-For,',
+    );
+    say('    which start-contact ignores (no trusted proxy is configured)');
+    const before = connect.requests.byOperation.get('StartChatContact') ?? 0;
+    const answers = await Promise.all(
+      Array.from({ length: FLOOD_REQUESTS }, async (_, i) => {
+        const response = await fetch(endpoint.url, {
+          method: 'POST',
+          headers: {
+            origin: WEBSITE,
+            'content-type': 'application/json',
+            'x-forwarded-for': `198.51.100.${i + 1}`,
+          },
+          body: JSON.stringify({ kind: 'chat', flow: 'web-chat', displayName: `visitor ${i + 1}` }),
+        });
+        return {
+          status: response.status,
+          retryAfter: response.headers.get('retry-after'),
+          body: (await response.json()) as Record<string, unknown>,
+        };
+      }),
+    );
+    const started = answers.filter((a) => a.status === 200);
+    const throttled = answers.filter((a) => a.status === 429 && a.retryAfter !== null);
+    const forbidden = answers.filter((a) => a.status === 403);
+    const other = answers.length - started.length - throttled.length - forbidden.length;
+    const retryAfter = [...new Set(throttled.map((a) => a.retryAfter))].join(', ');
+    const starts = (connect.requests.byOperation.get('StartChatContact') ?? 0) - before;
+    say(
+      `    200, chat started:         ${started.length} (the limit: ${CHATS_PER_ADDRESS} chats per address in 10 minutes)`,
+    );
+    say(`    429 with Retry-After:      ${throttled.length} (Retry-After ${retryAfter} s)`);
+    if (forbidden.length > 0) say(`    403, blocked:              ${forbidden.length}`);
+    if (other > 0) say(`    other answers:             ${other}`);
+    say(
+      `  Connect saw ${starts} StartChatContact requests and started ${connect.contacts.length} chats: the ${FLOOD_REQUESTS - started.length} refused requests never reached it`,
+    );
+    const first = started[0]?.body ?? {};
+    say(
+      `    a started chat's answer: ContactId ${String(first.ContactId)}, ParticipantToken ${masked(first.ParticipantToken)}`,
+    );
+    const countsOf = async () => [
+      ...((await center.store.getState(`ip:${FLOOD_ADDRESS}`))?.counts.values() ?? []),
+    ];
+    const countedBefore = await countsOf();
+    say();
+
+    say(
+      `  each started chat runs flows/web-chat.json with the attributes Connect gave it (the signed identity: ${Object.keys(
+        connect.contacts[0]?.attributes ?? {},
+      ).join(', ')})`,
+    );
+    const run = (contact: { contactId: string; attributes: Readonly<Record<string, string>> }) =>
+      new FlowSimulator(flow).run({
+        contact: {
+          caller: null,
+          channel: 'CHAT',
+          initiationMethod: 'API',
+          contactId: contact.contactId,
+          attributes: contact.attributes,
+        },
+        functions: center.functions,
+      });
+    const answerOf = (trace: Trace) => {
+      const r = trace.invocations[0]?.response;
+      return r ? `${String(r.decision)} (${String(r.reason)})` : (trace.invocations[0]?.error ?? '(none)');
+    };
+    const traces: Trace[] = [];
+    for (const contact of connect.contacts) traces.push(await run(contact));
+    const byOutcome = new Map<string, number>();
+    for (const trace of traces) {
+      const key = `${answerOf(trace)} → ${endingOf(trace)}`;
+      byOutcome.set(key, (byOutcome.get(key) ?? 0) + 1);
+    }
+    for (const [outcome, n] of byOutcome) say(`    ${n} of ${traces.length} chats: screen-caller ${outcome}`);
+    const countedAfter = await countsOf();
+    const same = countedAfter.join() === countedBefore.join();
+    say(
+      `    the address's counts (10 minutes, 1 day): ${countedBefore.join(', ')} after the flood (each request counted once, refused ones too), ${countedAfter.join(', ')} after the chats' flows${same ? ': screen-caller counted none of them again' : ': COUNTED AGAIN'}`,
+    );
+    if (traces[0]) {
+      rows.push({
+        scenario: 'web chat started at the edge',
+        outcome: answerOf(traces[0]),
+        ending: endingOf(traces[0]),
+        agentSees: agentView(traces[0]),
+      });
+    }
+    say();
+
+    // A chat whose signature was not made with the signing key, and a started chat's signed
+    // attributes presented again by another contact: both have no identity, and are refused.
+    const original = connect.contacts[0];
+    if (original) {
+      const forgedSignature = `v1.${Buffer.alloc(32, 7).toString('base64url')}`;
+      const attempts: [string, string, Readonly<Record<string, string>>][] = [
+        [
+          "a forged signature (a started chat's identity, signed with another key)",
+          'web chat, forged signature',
+          { ...original.attributes, flowguardSignature: forgedSignature },
+        ],
+        [
+          "a replay (the first chat's signed attributes on a new contact)",
+          'web chat, replayed signature',
+          original.attributes,
+        ],
+      ];
+      for (const [title, scenario, attributes] of attempts) {
+        const trace = await run({ contactId: crypto.randomUUID(), attributes });
+        say(`  ${title}`);
+        for (const line of trace.heard) say(`    ${'customer reads:'.padEnd(16)}"${line}"`);
+        say(`    functions:      ${answerOf(trace)}`);
+        say(`    ending:         ${endingOf(trace)}`);
+        rows.push({
+          scenario,
+          outcome: answerOf(trace),
+          ending: endingOf(trace),
+          agentSees: agentView(trace),
+        });
+      }
+      say();
+    }
+    return rows;
+  } finally {
+    await endpoint.stop();
+    connectClient.destroy();
+    secretsManager.destroy();
   }
 }
 
