@@ -388,6 +388,12 @@ export function startContact(deps: StartContactDeps): HttpLambdaHandler {
     metrics?.emit({ function: START_CONTACT, outcome: result.outcome }, [
       { name: 'Requests', unit: 'Count', value: 1 },
       { name: 'Latency', unit: 'Milliseconds', value: latency },
+      // Every 5xx answer (the store, a key or Connect unavailable, the time run out, internal): what
+      // a canary of start-contact judges a new version by (docs/deploy.md, "Canary"). 4xx answers
+      // (blocked, throttled, a bad body or token) are the edge working, not failing.
+      ...(result.response.statusCode >= 500
+        ? [{ name: 'ServerError', unit: 'Count' as const, value: 1 }]
+        : []),
       ...extra,
     ]);
     return result.response;

@@ -359,6 +359,65 @@ describe('start-contact over HTTP', () => {
     expect(r.connect.calls()).toHaveLength(1);
   });
 
+  it('counts ServerError for every 5xx answer, and for no 4xx one', async () => {
+    const dead = screeningDynamoClient(
+      { storeTimeoutMs: 200, storeAttempts: 1 },
+      { endpoint: 'http://127.0.0.1:1', region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
+    );
+    const r = await rig({ FLOWGUARD_IP_LIMITS: '1/10m' });
+    const closed = await rig({ FLOWGUARD_EDGE_FAIL_MODE: 'chat=closed' }, { dynamo: dead });
+    const unsigned = await rig({ FLOWGUARD_EDGE_SIGNING_SECRET_ID: 'edge/not-there' });
+    const store = new DynamoScreeningStore({ client: local.client, tableName: local.tableName });
+    await store.block({
+      key: 'ip:192.0.2.71',
+      untilSeconds: T0 / 1000 + 3600,
+      reason: 'abuse',
+      by: 'test',
+      nowSeconds: T0 / 1000,
+      action: 'block',
+    });
+    const statuses = [
+      (await send(r.url, { peer: '192.0.2.70' })).status,
+      (await send(r.url, { peer: '192.0.2.70' })).status,
+      (await send(r.url, { peer: '192.0.2.71' })).status,
+      (await send(r.url, { peer: '192.0.2.72', headers: { origin: 'https://evil.example' } })).status,
+      (await send(r.url, { peer: '192.0.2.72', body: { ...CHAT, flow: 'nope' } })).status,
+      (await send(r.url, { peer: '192.0.2.72', headers: { authorization: 'Bearer nope' } })).status,
+      (await send(r.url, { peer: '192.0.2.72', method: 'PUT' })).status,
+    ];
+    r.connect.on(StartChatContactCommand).rejects(new Error('Connect refused'));
+    statuses.push((await send(r.url, { peer: '192.0.2.73' })).status);
+    r.connect
+      .on(StartChatContactCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    statuses.push((await send(r.url, { peer: '192.0.2.74' })).status);
+    statuses.push((await send(closed.url, { peer: '192.0.2.75' })).status);
+    statuses.push((await send(unsigned.url, { peer: '192.0.2.76' })).status);
+
+    expect(statuses).toEqual([200, 429, 403, 403, 400, 401, 405, 502, 503, 503, 503]);
+    const emitted = [...r.metrics, ...closed.metrics, ...unsigned.metrics].map(
+      (line) => JSON.parse(line) as Record<string, unknown>,
+    );
+    expect(emitted.map((m) => [m.outcome, m.ServerError])).toEqual([
+      ['ok', undefined],
+      ['throttled', undefined],
+      ['blocked', undefined],
+      ['origin_refused', undefined],
+      ['bad_request', undefined],
+      ['token_malformed', undefined],
+      ['method_not_allowed', undefined],
+      ['connect_error', 1],
+      ['connect_throttled', 1],
+      ['store_unavailable', 1],
+      ['signing_unavailable', 1],
+    ]);
+    // A metric of the EMF directive, under the function and the outcome like the others.
+    type Directive = { CloudWatchMetrics: { Dimensions: string[][]; Metrics: object[] }[] };
+    const directive = (emitted[7]?._aws as Directive | undefined)?.CloudWatchMetrics[0];
+    expect(directive?.Dimensions).toEqual([['function', 'outcome']]);
+    expect(directive?.Metrics).toContainEqual({ Name: 'ServerError', Unit: 'Count' });
+  });
+
   it('logs one line per request with codes only: no address, token, name or attribute', async () => {
     const r = await rig();
     const token = await jwks.sign({ sub: 'cust-secret-id' });
