@@ -105,12 +105,23 @@ function origins(env: Env): Set<string> {
 
 function attributes(env: Env): Set<string> {
   const name = 'FLOWGUARD_EDGE_ATTRIBUTES';
+  // The same defaults as @flowguard/caller-screening's readScreeningConfig.
+  const identityAttributes = {
+    ip: envString('FLOWGUARD_IP_ATTRIBUTE', { env, default: 'customerIp' }),
+    customer: envString('FLOWGUARD_CUSTOMER_ID_ATTRIBUTE', { env, default: 'customerId' }),
+  };
   const set = new Set<string>();
   envList(name, { env, default: [] }).forEach((key, i) => {
     if (!NAME.test(key))
       throw new ConfigError(name, `entry ${i + 1}: 1 to 64 letters, digits, _ or - (Connect attribute keys)`);
     if (RESERVED_ATTRIBUTE.test(key))
       throw new ConfigError(name, `entry ${i + 1}: names starting with flowguard are start-contact's own`);
+    // screen-caller identifies an unsigned chat by these: a client must not be able to name itself.
+    if (key === identityAttributes.ip || key === identityAttributes.customer)
+      throw new ConfigError(
+        name,
+        `entry ${i + 1}: screen-caller reads the caller's identity from it (FLOWGUARD_IP_ATTRIBUTE, FLOWGUARD_CUSTOMER_ID_ATTRIBUTE)`,
+      );
     set.add(key);
   });
   return set;

@@ -52,7 +52,8 @@ export const EDGE_VARIABLES: readonly VariableSpec[] = [
   },
   {
     name: 'FLOWGUARD_EDGE_ATTRIBUTES',
-    values: 'comma-separated attribute keys (letters, digits, `_`, `-`; not `flowguard...`)',
+    values:
+      'comma-separated attribute keys (letters, digits, `_`, `-`; not `flowguard...`, nor the identity attributes `FLOWGUARD_IP_ATTRIBUTE` and `FLOWGUARD_CUSTOMER_ID_ATTRIBUTE` name)',
     default: 'none',
     meaning: 'the contact attributes a request may set',
   },

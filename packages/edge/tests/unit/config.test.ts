@@ -39,6 +39,12 @@ describe('readEdgeConfig', () => {
     [{ FLOWGUARD_EDGE_ALLOWED_ORIGINS: 'http://www.example.com' }, /FLOWGUARD_EDGE_ALLOWED_ORIGINS/],
     [{ FLOWGUARD_EDGE_ALLOWED_ORIGINS: 'https://www.example.com/app' }, /FLOWGUARD_EDGE_ALLOWED_ORIGINS/],
     [{ FLOWGUARD_EDGE_ATTRIBUTES: 'flowguardCaller' }, /start-contact's own/],
+    [{ FLOWGUARD_EDGE_ATTRIBUTES: 'plan,customerIp' }, /entry 2: screen-caller reads the caller's identity/],
+    [{ FLOWGUARD_EDGE_ATTRIBUTES: 'customerId' }, /entry 1: screen-caller reads the caller's identity/],
+    [
+      { FLOWGUARD_EDGE_ATTRIBUTES: 'clientAddress', FLOWGUARD_IP_ATTRIBUTE: 'clientAddress' },
+      /entry 1: screen-caller reads the caller's identity/,
+    ],
     [{ FLOWGUARD_TRUSTED_PROXIES: '10.0.0.0/8,bad' }, /FLOWGUARD_TRUSTED_PROXIES: entry 2/],
     [{ FLOWGUARD_EDGE_FAIL_MODE: 'chat=shut' }, /FLOWGUARD_EDGE_FAIL_MODE/],
     [
