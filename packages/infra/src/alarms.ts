@@ -7,16 +7,18 @@ import {
   type aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { FunctionName } from './functions.js';
+import type { DeployableFunctionName, FunctionName } from './functions.js';
 import {
   BLOCK,
   DEAD_LETTERED,
   DIMENSIONS,
+  EDGE_OUTCOMES,
   FAIL_OPEN,
   FAILED,
   INVOCATIONS,
   OUTCOMES,
   POLICY_DIMENSION,
+  REQUESTS,
 } from './metrics.js';
 
 const PERIOD = Duration.minutes(5);
@@ -38,6 +40,14 @@ export interface FlowguardAlarmsProps {
   readonly blockSpikeThreshold?: number;
   /** Percent of secure-input / encrypt-input calls failing on keys or tokens (default 5). */
   readonly failureRatePercent?: number;
+  /** start-contact's `live` alias, with the `edge` prop. */
+  readonly startContact?: lambda.Alias;
+  /** start-contact's own time budget (ms; default the registry's 2500): its p99 alarms at 80% of it. */
+  readonly startContactBudgetMs?: number;
+  /** Percent of start-contact requests answered 502/503 above which it alarms (default 5). */
+  readonly unavailableRatePercent?: number;
+  /** start-contact 429 and 403 answers in five minutes above which it alarms (default 100). */
+  readonly refusedSpikeThreshold?: number;
 }
 
 /**
@@ -87,6 +97,7 @@ export class FlowguardAlarms extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       });
     }
+    if (props.startContact) this.edgeAlarms(props.startContact);
     const encrypt = props.aliases.get('encrypt-input');
     if (encrypt) {
       this.rateAlarm('encrypt-input', encrypt, 'token-failures', {
@@ -98,7 +109,7 @@ export class FlowguardAlarms extends Construct {
   }
 
   /** A count the functions write: `name` under dimensions function and outcome. */
-  emf(metricName: string, fn: FunctionName, outcome: string, statistic = 'Sum'): cloudwatch.Metric {
+  emf(metricName: string, fn: DeployableFunctionName, outcome: string, statistic = 'Sum'): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: this.props.namespace,
       metricName,
@@ -232,6 +243,80 @@ export class FlowguardAlarms extends Construct {
         'flowguard screen-caller: far more BLOCK answers than usual (an attack, or a bad rule)',
       metric: this.emf(BLOCK, 'screen-caller', OUTCOMES.ok),
       threshold: this.props.blockSpikeThreshold ?? 100,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+  }
+
+  /**
+   * start-contact: Lambda errors, throttles and p99 duration on its alias like the flow functions;
+   * from its own `Requests` counts (dimensions function and outcome), the share answered 502/503
+   * and a spike of 429 and 403 answers.
+   */
+  private edgeAlarms(alias: lambda.Alias): void {
+    const name = 'start-contact';
+    const once = (id: string, description: string, metric: cloudwatch.IMetric) =>
+      this.alarm(`${name}-${id}`, {
+        alarmDescription: `flowguard ${name}: ${description}`,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+    once(
+      'errors',
+      'Lambda errors (init failure: a bad variable, a crash, a timeout): the website got API Gateway’s or the Function URL’s own 5xx',
+      alias.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+    );
+    once(
+      'throttles',
+      'throttled (reserved concurrency or account limit reached): websites are answered 429 or 503 before screening',
+      alias.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+    );
+    const budgetMs = this.props.startContactBudgetMs ?? 2500;
+    const thresholdMs = Math.round(budgetMs * 0.8);
+    this.alarm(`${name}-latency-p99`, {
+      alarmDescription: `flowguard ${name}: p99 duration above ${thresholdMs} ms, 80% of its ${budgetMs} ms budget (past it, requests are answered 503)`,
+      metric: alias.metricDuration({ period: PERIOD, statistic: 'p99' }),
+      threshold: thresholdMs,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    const sumOf = (outcomes: readonly string[], prefix: string) => {
+      const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+      outcomes.forEach((outcome, i) => {
+        usingMetrics[`${prefix}${i}`] = this.emf(REQUESTS, name, outcome);
+      });
+      return { usingMetrics, sum: outcomes.map((_, i) => `FILL(${prefix}${i}, 0)`).join(' + ') };
+    };
+    const unavailable = sumOf(EDGE_OUTCOMES.unavailable, 'failed');
+    const percent = this.props.unavailableRatePercent ?? 5;
+    this.alarm(`${name}-5xx`, {
+      alarmDescription: `flowguard ${name}: ${percent}% or more of requests answered 502 or 503 (${EDGE_OUTCOMES.unavailable.join(' / ')}): Connect refusing or throttling, the store down with fail mode closed, the signing or token keys unreadable, the budget running out, or a defect`,
+      metric: new cloudwatch.MathExpression({
+        expression: `100 * (${unavailable.sum}) / calls`,
+        usingMetrics: {
+          calls: alias.metricInvocations({ period: PERIOD, statistic: 'Sum' }),
+          ...unavailable.usingMetrics,
+        },
+        period: PERIOD,
+        label: `${name} 502/503 (% of requests)`,
+      }),
+      threshold: percent,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    const refused = sumOf(EDGE_OUTCOMES.refused, 'refused');
+    this.alarm(`${name}-refused-spike`, {
+      alarmDescription: `flowguard ${name}: far more 429 and 403 answers than usual (${EDGE_OUTCOMES.refused.join(' / ')}): a flood, a blocked caller retrying, a bad rule, or a website whose origin is not allowed`,
+      metric: new cloudwatch.MathExpression({
+        expression: refused.sum,
+        usingMetrics: refused.usingMetrics,
+        period: PERIOD,
+        label: `${name} 429 and 403 answers`,
+      }),
+      threshold: this.props.refusedSpikeThreshold ?? 100,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });

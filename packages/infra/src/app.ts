@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { App, aws_lambda as lambda } from 'aws-cdk-lib';
 import type { ContactRecordsProps } from './contact-records.js';
+import type { EdgeFrontDoor, EdgeProps, EdgeTokens } from './edge.js';
 import { shippedFlows } from './flows.js';
 import type { DeployableFunctionName, FunctionName } from './functions.js';
 import { flowguardChecks } from './nag.js';
 import { FlowguardStack } from './stack.js';
 
 /** The context flags `pnpm synth -- -c <flag>=true` understands. */
-export const CONTEXT_FLAGS = ['createVpc', 'logArchive', 'createTrail'] as const;
+export const CONTEXT_FLAGS = ['createVpc', 'logArchive', 'createTrail', 'edge', 'edgeWaf'] as const;
 
 /**
  * The context values `-c <name>=<value>` that deploy forward-contact-records and
@@ -23,6 +24,105 @@ export const CONTACT_RECORD_CONTEXT = [
   'recordingsPrefix',
   'recordingsKeyArn',
 ] as const;
+
+/**
+ * The context values that configure start-contact with `-c edge=true` (docs/deploy.md,
+ * "start-contact"): lists are comma-separated, flows `name=contactFlowId`.
+ */
+export const EDGE_CONTEXT = [
+  'edgeFlows',
+  'edgeAllowedOrigins',
+  'edgeAttributes',
+  'edgeFrontDoor',
+  'edgeRateLimit',
+  'edgeBurstLimit',
+  'edgeWafRateLimit',
+  'edgeJwksUrl',
+  'edgeJwtSecretArn',
+  'edgeJwtSecretKeyArn',
+  'edgeJwtIssuer',
+  'edgeJwtAudience',
+  'edgeTokenRequired',
+] as const;
+
+/** The `edge` prop from the app's context, or undefined without `-c edge=true`. */
+export function edgeFromContext(app: App): EdgeProps | undefined {
+  const raw = (name: string): unknown => app.node.tryGetContext(name);
+  const on = (name: string) => raw(name) === true || raw(name) === 'true';
+  const value = (name: (typeof EDGE_CONTEXT)[number]) => {
+    const v = raw(name);
+    return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
+  };
+  const list = (name: (typeof EDGE_CONTEXT)[number]) =>
+    (value(name) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+  const number = (name: (typeof EDGE_CONTEXT)[number]) => {
+    const v = value(name);
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new Error(`-c ${name} takes a positive integer`);
+    return Number(v);
+  };
+  if (!on('edge')) {
+    const given = EDGE_CONTEXT.filter((name) => value(name) !== undefined);
+    if (given.length > 0 || on('edgeWaf')) {
+      throw new Error(
+        `-c ${[...given, ...(on('edgeWaf') ? ['edgeWaf'] : [])].join(', ')} without -c edge=true`,
+      );
+    }
+    return undefined;
+  }
+  const flows: Record<string, string> = {};
+  for (const pair of list('edgeFlows')) {
+    const [name, flowId, ...rest] = pair.split('=');
+    if (!name || !flowId || rest.length > 0)
+      throw new Error(`-c edgeFlows: ${pair}: write name=contactFlowId`);
+    flows[name] = flowId;
+  }
+  if (Object.keys(flows).length === 0) {
+    throw new Error(
+      '-c edge=true needs -c edgeFlows=<name>=<contact flow id>,... and -c edgeAllowedOrigins=<origin>,...',
+    );
+  }
+  const frontDoor = value('edgeFrontDoor');
+  if (frontDoor !== undefined && !['http-api', 'rest-api', 'function-url'].includes(frontDoor)) {
+    throw new Error('-c edgeFrontDoor takes http-api (the default), rest-api or function-url');
+  }
+  const issuer = value('edgeJwtIssuer');
+  const audience = list('edgeJwtAudience');
+  const jwksUrl = value('edgeJwksUrl');
+  const secretArn = value('edgeJwtSecretArn');
+  let tokens: EdgeTokens | undefined;
+  if (jwksUrl || secretArn) {
+    if (jwksUrl && secretArn) throw new Error('-c edgeJwksUrl and -c edgeJwtSecretArn: give one');
+    if (!issuer || audience.length === 0) {
+      throw new Error('tokens need -c edgeJwtIssuer=<iss> and -c edgeJwtAudience=<aud>,...');
+    }
+    const required = on('edgeTokenRequired');
+    tokens = jwksUrl
+      ? { jwksUrl, issuer, audience, required }
+      : {
+          secretArn: secretArn as string,
+          secretKeyArn: value('edgeJwtSecretKeyArn'),
+          issuer,
+          audience,
+          required,
+        };
+  }
+  const attributes = list('edgeAttributes');
+  return {
+    flows,
+    allowedOrigins: list('edgeAllowedOrigins'),
+    attributes: attributes.length > 0 ? attributes : undefined,
+    frontDoor: frontDoor as EdgeFrontDoor | undefined,
+    rateLimit: number('edgeRateLimit'),
+    burstLimit: number('edgeBurstLimit'),
+    waf: on('edgeWaf'),
+    wafRateLimit: number('edgeWafRateLimit'),
+    tokens,
+  };
+}
 
 /** The `contactRecords` prop from the app's context, or undefined when neither the stream nor a policy is given. */
 export function contactRecordsFromContext(app: App): ContactRecordsProps | undefined {
@@ -79,5 +179,6 @@ export function flowguardApp(
     logArchive: flag('logArchive'),
     createTrail: flag('createTrail'),
     contactRecords: contactRecordsFromContext(app),
+    edge: edgeFromContext(app),
   });
 }

@@ -44,6 +44,7 @@ import {
   streamEndpointServices,
   streamVariable,
 } from './contact-records.js';
+import { type EdgeProps, FlowguardEdge } from './edge.js';
 import { type FlowSpec, flowContent, invocationLimits } from './flows.js';
 import {
   type Access,
@@ -117,6 +118,11 @@ export interface FlowguardProps {
   readonly namePrefix?: string;
   /** EMF namespace the functions write and the alarms read (default `Flowguard`). */
   readonly metricsNamespace?: string;
+  /**
+   * Deploys start-contact behind an HTTP front door, with the signing secret screen-caller then
+   * also reads (docs/deploy.md, "start-contact"). Without it neither exists.
+   */
+  readonly edge?: EdgeProps;
 }
 
 /** The operations of the screening store, by function: nothing more is granted. */
@@ -188,6 +194,8 @@ export class Flowguard extends Construct {
   readonly failedBatchQueue?: sqs.Queue;
   /** The policy document, with `policySource: 'parameter'`. */
   readonly policyParameter?: ssm.StringParameter;
+  /** start-contact, its front door and the signing secret, with the `edge` prop. */
+  readonly edge?: FlowguardEdge;
 
   private readonly stack: Stack;
   private readonly prefix: string;
@@ -203,7 +211,7 @@ export class Flowguard extends Construct {
     const ruleName = `${this.prefix}connect-security-changes`;
 
     const logsKey = this.logsKey();
-    if (specs.some(usesTable)) this.table = this.screeningTable();
+    if (specs.some(usesTable) || props.edge) this.table = this.screeningTable();
     const grants = props.contactRecords ? policyGrants(props.contactRecords.policy) : undefined;
     if (grants) this.refuseFirehoseOfOtherAccounts(grants);
     const secureInput = specs.some((s) => s.access === 'secure-input');
@@ -281,6 +289,7 @@ export class Flowguard extends Construct {
     const context: FunctionContext = { props, logsKey, retention, settings };
     const integrations = new Map<FunctionName, connect.CfnIntegrationAssociation>();
     const permissions = new Map<FunctionName, lambda.CfnPermission>();
+    const policies = new Map<FunctionName, iam.ManagedPolicy>();
     for (const spec of specs) {
       const { fn, alias } = this.deployFunction(spec, context, {
         // Above the function's own time budget (2-2.5 s), within the flow's 8 s maximum.
@@ -288,7 +297,11 @@ export class Flowguard extends Construct {
         environment: props.environment?.[spec.name],
         reservedConcurrency: props.reservedConcurrency?.[spec.name],
         network,
-        role: (logGroup) => this.functionRole(spec, logGroup, network !== undefined).role,
+        role: (logGroup) => {
+          const made = this.functionRole(spec, logGroup, network !== undefined);
+          policies.set(spec.name, made.policy);
+          return made.role;
+        },
       });
       const permission = new lambda.CfnPermission(this, `${spec.name}-connect-invoke`, {
         functionName: alias.functionArn,
@@ -351,6 +364,39 @@ export class Flowguard extends Construct {
       for (const spec of STREAM_FUNCTION_SPECS) this.streamFunction(spec, context, stream);
     }
 
+    if (props.edge && this.table) {
+      const screenCaller = this.functions.get('screen-caller');
+      const screenCallerPolicy = policies.get('screen-caller');
+      this.edge = new FlowguardEdge(this, 'Edge', {
+        edge: props.edge,
+        instanceArn: props.instanceArn,
+        namePrefix: this.prefix,
+        logsKey,
+        retention,
+        table: this.table,
+        screenCaller: screenCaller && screenCallerPolicy && { fn: screenCaller, policy: screenCallerPolicy },
+        // Outside the VPC: it calls Connect's API and the identity provider (edge.ts).
+        deploy: (spec, options) => {
+          let policy: iam.ManagedPolicy | undefined;
+          const { fn, alias } = this.deployFunction(spec, context, {
+            timeout: Duration.millis(spec.budgetMs + 500),
+            environment: options.environment,
+            reservedConcurrency: options.reservedConcurrency,
+            role: (logGroup) => {
+              const made = this.functionRole(spec, logGroup, false);
+              policy = made.policy;
+              return made.role;
+            },
+            aliasDescription:
+              'The version the front door invokes: moved by deploy:function after a smoke test',
+            acknowledge: options.acknowledge,
+          });
+          if (!policy) throw new Error(`${spec.name}: no role policy`);
+          return { fn, alias, policy };
+        },
+      });
+    }
+
     const limits = this.createFlows(props, this.connectKeys?.active, { integrations, permissions });
     this.alarms = new FlowguardAlarms(this, 'Alarms', {
       topic: this.alarmTopic,
@@ -359,6 +405,7 @@ export class Flowguard extends Construct {
       aliases: this.aliases,
       streamFunctions: this.streamFunctions,
       failedBatchQueue: this.failedBatchQueue,
+      startContact: this.edge?.alias,
       flowTimeLimits: new Map(
         specs.map((s) => [s.name, limits.get(s.placeholder) ?? props.flowTimeLimitSeconds ?? 3]),
       ),
@@ -382,6 +429,8 @@ export class Flowguard extends Construct {
       readonly settings?: readonly Setting[];
       readonly role: (logGroup: logs.LogGroup) => iam.IRole;
       readonly aliasDescription?: string;
+      /** Its cdk-nag acknowledgements, when not a flow or stream function's. */
+      readonly acknowledge?: (fn: lambda.Function) => void;
     },
   ): { fn: lambda.Function; alias: lambda.Alias } {
     const logGroup = new logs.LogGroup(this, `${spec.name}-logs`, {
@@ -412,8 +461,8 @@ export class Flowguard extends Construct {
       environment,
       ...options.network,
     });
-    const stream = spec.placeholder === '';
-    this.acknowledgeFunction(fn, stream);
+    if (options.acknowledge) options.acknowledge(fn);
+    else this.acknowledgeFunction(fn, spec.placeholder === '');
     const alias = new lambda.Alias(this, `${spec.name}-live`, {
       aliasName: LIVE_ALIAS,
       version: fn.currentVersion,

@@ -2,6 +2,8 @@ import {
   FLOW_FUNCTION_NAMES,
   FLOW_FUNCTIONS,
   type FlowFunctionName,
+  HTTP_FUNCTIONS,
+  type HttpFunctionName,
   STREAM_FUNCTION_NAMES,
   STREAM_FUNCTIONS,
   type StreamFunctionName,
@@ -14,9 +16,9 @@ import {
 // functions (forward-contact-records, forward-recordings) only with the `contactRecords` prop.
 export const FUNCTION_NAMES = FLOW_FUNCTION_NAMES;
 export type FunctionName = FlowFunctionName;
-export { STREAM_FUNCTION_NAMES, type StreamFunctionName };
+export { type HttpFunctionName, STREAM_FUNCTION_NAMES, type StreamFunctionName };
 /** Any function the stack can deploy: the code prop is asked for each by this name. */
-export type DeployableFunctionName = FunctionName | StreamFunctionName;
+export type DeployableFunctionName = FunctionName | StreamFunctionName | HttpFunctionName;
 
 /** What a function may touch: each grant is listed by hand, no wildcard actions. */
 export type Access =
@@ -36,6 +38,9 @@ const ACCESS: Readonly<Record<DeployableFunctionName, Access>> = {
   'encrypt-input': 'encrypt-input',
   'forward-contact-records': 'forward-contact-records',
   'forward-recordings': 'forward-recordings',
+  // The same store requests as screen-caller: screenRequest counts, reads rules and blocks, and
+  // auto-blocks with its history item.
+  'start-contact': 'screening',
 };
 
 /** A value the stack hands a function through its environment, from a resource it made. */
@@ -79,9 +84,26 @@ export const STREAM_FUNCTION_SPECS: readonly FunctionSpec<StreamFunctionName>[] 
   }),
 );
 
+/** start-contact, deployed with the `edge` prop behind an HTTP front door (no placeholder). */
+export const EDGE_FUNCTION_SPECS: readonly FunctionSpec<HttpFunctionName>[] = HTTP_FUNCTIONS.map((f) => ({
+  name: f.name,
+  access: ACCESS[f.name],
+  memoryMb: f.memoryMb,
+  reservedConcurrency: f.reservedConcurrency,
+  budgetMs: f.budgetMs,
+  placeholder: '',
+  settings: f.variables.flatMap((v) => (v.stack ? [v.stack] : [])),
+}));
+
+/** The names of the variables a function reads (the registry's): what the stack may set for it. */
+export function variableNames(name: DeployableFunctionName): ReadonlySet<string> {
+  const found = [...FLOW_FUNCTIONS, ...STREAM_FUNCTIONS, ...HTTP_FUNCTIONS].find((f) => f.name === name);
+  return new Set(found?.variables.map((v) => v.name));
+}
+
 /** The environment variable each setting is read from (the handlers' and config readers' names). */
 export const SETTING_VARIABLES: Readonly<Record<Setting, string>> = Object.fromEntries(
-  [...FLOW_FUNCTIONS, ...STREAM_FUNCTIONS].flatMap((f) =>
+  [...FLOW_FUNCTIONS, ...STREAM_FUNCTIONS, ...HTTP_FUNCTIONS].flatMap((f) =>
     f.variables.flatMap((v) => (v.stack ? [[v.stack, v.name]] : [])),
   ),
 ) as Record<Setting, string>;

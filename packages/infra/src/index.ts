@@ -1,5 +1,12 @@
 export { FlowguardAlarms, type FlowguardAlarmsProps } from './alarms.js';
-export { CONTACT_RECORD_CONTEXT, CONTEXT_FLAGS, contactRecordsFromContext, flowguardApp } from './app.js';
+export {
+  CONTACT_RECORD_CONTEXT,
+  CONTEXT_FLAGS,
+  contactRecordsFromContext,
+  EDGE_CONTEXT,
+  edgeFromContext,
+  flowguardApp,
+} from './app.js';
 export { CONNECT_CHANGE_SUMMARY, WATCHED_CONNECT_CALLS } from './audit.js';
 export type {
   ConnectKeyHandling,
@@ -8,6 +15,16 @@ export type {
   ManagedConnectKeys,
 } from './connect-keys.js';
 export { type ContactRecordsProps, EVENT_SOURCE, STREAM_VARIABLES } from './contact-records.js';
+export {
+  EDGE_DEFAULTS,
+  EDGE_SIGNING_SECRET_VARIABLE,
+  type EdgeFrontDoor,
+  type EdgeProps,
+  type EdgeTokens,
+  FlowguardEdge,
+  START_CONTACT_ACTIONS,
+  START_PATH,
+} from './edge.js';
 export { Flowguard, type FlowguardProps, TOKEN_CONTEXT_KEYS } from './flowguard.js';
 export { type FlowSpec, shippedFlows } from './flows.js';
 export {
@@ -17,6 +34,7 @@ export {
   FUNCTION_SPECS,
   type FunctionName,
   type FunctionSpec,
+  type HttpFunctionName,
   LIVE_ALIAS,
   SETTING_VARIABLES,
   STREAM_FUNCTION_NAMES,
@@ -28,11 +46,13 @@ export {
   DEAD_LETTERED,
   DEFAULT_METRICS_NAMESPACE,
   DIMENSIONS,
+  EDGE_OUTCOMES,
   FAIL_OPEN,
   FAILED,
   INVOCATIONS,
   OUTCOMES,
   POLICY_DIMENSION,
+  REQUESTS,
 } from './metrics.js';
 export { flowguardChecks } from './nag.js';
 export { FlowguardStack, type FlowguardStackProps, PARAMETER_PATTERNS } from './stack.js';

@@ -33,3 +33,23 @@ export const POLICY_DIMENSION = 'policy';
 export const FAILED = 'Failed';
 /** Dead letters written: per invocation (dimension `function`) and per policy. */
 export const DEAD_LETTERED = 'DeadLettered';
+
+/**
+ * start-contact writes one `Requests` count per request under dimensions function and outcome
+ * (@flowguard/edge handler.ts): these outcome codes are its answers the alarms watch.
+ */
+export const REQUESTS = 'Requests';
+export const EDGE_OUTCOMES = {
+  /** 502 and 503: Connect refused or throttled, the store (failing closed), a key or the budget ran out, a defect. */
+  unavailable: [
+    'internal',
+    'connect_error',
+    'connect_throttled',
+    'store_unavailable',
+    'signing_unavailable',
+    'token_keys_unavailable',
+    'timeout',
+  ],
+  /** 429 (rate-limited) and 403 (a blocked caller, an origin not allowed). */
+  refused: ['throttled', 'blocked', 'origin_refused'],
+} as const;

@@ -9,6 +9,7 @@ import {
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ContactRecordsProps } from './contact-records.js';
+import type { EdgeProps } from './edge.js';
 import { Flowguard } from './flowguard.js';
 import type { FlowSpec } from './flows.js';
 import type { DeployableFunctionName, FunctionName } from './functions.js';
@@ -49,6 +50,11 @@ export interface FlowguardStackProps extends StackProps {
    * (`-c contactRecordStreamArn=... -c forwardPolicyFile=...`).
    */
   readonly contactRecords?: ContactRecordsProps;
+  /**
+   * start-contact behind an HTTP front door (`-c edge=true -c edgeFlows=... -c edgeAllowedOrigins=...`);
+   * its flows are contact flow ids of the instance in `ConnectInstanceArn`.
+   */
+  readonly edge?: EdgeProps;
 }
 
 /**
@@ -131,6 +137,7 @@ export class FlowguardStack extends Stack {
       logArchive: props.logArchive,
       createTrail: props.createTrail,
       contactRecords: props.contactRecords,
+      edge: props.edge,
     });
 
     new CfnOutput(this, 'AlarmTopicArn', {
@@ -155,6 +162,12 @@ export class FlowguardStack extends Stack {
         value: key.attrAssociationId,
       });
       output.condition = key.cfnOptions.condition;
+    }
+    if (this.flowguard.edge) {
+      new CfnOutput(this, 'StartContactUrl', {
+        description: `Where a website POSTs to start a contact (start-contact behind ${this.flowguard.edge.frontDoor})`,
+        value: this.flowguard.edge.url,
+      });
     }
     if (this.flowguard.deadLetterBucket) {
       new CfnOutput(this, 'DeadLetterBucketName', {

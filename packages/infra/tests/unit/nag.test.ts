@@ -57,6 +57,11 @@ function contactRecordContext(): Record<string, string> {
 
 describe('cdk-nag on the app', () => {
   const contactRecords = contactRecordContext();
+  const edge = {
+    edge: 'true',
+    edgeFlows: 'support=11111111-2222-4333-8444-555555555555',
+    edgeAllowedOrigins: 'https://www.example.com',
+  };
   const configurations: Record<string, string>[] = [
     {},
     { createVpc: 'true' },
@@ -72,6 +77,12 @@ describe('cdk-nag on the app', () => {
       forwardPolicySource: 'parameter',
       deadLetterPrefix: 'flowguard/forwarding',
     },
+    // start-contact behind each front door; WAF on the REST API; beside a VPC the flow functions use.
+    { ...edge },
+    { ...edge, edgeFrontDoor: 'function-url' },
+    { ...edge, edgeFrontDoor: 'rest-api' },
+    { ...edge, edgeWaf: 'true', edgeWafRateLimit: '500' },
+    { ...edge, edgeWaf: 'true', createVpc: 'true', logArchive: 'true' },
   ];
 
   it.each(configurations)(
