@@ -7,6 +7,9 @@
 //      forward-recordings on the contact-record stream (also recordingsBucketArn, recordingsPrefix,
 //      recordingsKeyArn, contactRecordStreamKeyArn, forwardPolicySource=inline|parameter,
 //      deadLetterPrefix; docs/data-minimisation.md)
+//   -c edge=true -c edgeFlows=<name>=<contact flow id>,... -c edgeAllowedOrigins=<origin>,...
+//      start-contact behind an HTTP API (edgeFrontDoor=rest-api|function-url, edgeWaf=true, tokens
+//      and limits: docs/deploy.md, "start-contact")
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { App, aws_lambda as lambda } from 'aws-cdk-lib';
