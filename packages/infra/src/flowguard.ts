@@ -1042,6 +1042,12 @@ export class Flowguard extends Construct {
     }
     const limits = new Map<string, number>();
     for (const flow of props.flows ?? []) {
+      if (flow.requires === 'edge' && !props.edge) {
+        Annotations.of(this).addInfo(
+          `flow ${flow.name} left out: it trusts start-contact's identities (edge)`,
+        );
+        continue;
+      }
       const needed = placeholders(flow.document);
       const missing = needed.filter((p) => !Object.hasOwn(values, p));
       if (missing.length > 0) {

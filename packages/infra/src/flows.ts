@@ -7,6 +7,8 @@ export interface FlowSpec {
   /** The flow JSON as shipped in flows/ (with placeholders). */
   readonly document: unknown;
   readonly type: 'CONTACT_FLOW' | 'AGENT_TRANSFER';
+  /** Deployed only with this part of the stack (`edge`: start-contact, whose identities it trusts). */
+  readonly requires?: 'edge';
 }
 
 /** The shipped flows from a flows/ folder. */
@@ -17,6 +19,8 @@ export function shippedFlows(flowsDir: URL): FlowSpec[] {
     { name: 'secure-payment', document: load('secure-payment.json'), type: 'CONTACT_FLOW' },
     { name: 'validate-account', document: load('validate-account.json'), type: 'CONTACT_FLOW' },
     { name: 'agent-flag-caller', document: load('agent-flag-caller.json'), type: 'AGENT_TRANSFER' },
+    // Chats start-contact started: screen-caller with trustSignedIdentity needs the signing secret.
+    { name: 'web-chat', document: load('web-chat.json'), type: 'CONTACT_FLOW', requires: 'edge' },
   ];
 }
 

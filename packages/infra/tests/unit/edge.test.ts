@@ -477,3 +477,25 @@ describe('the edge context flags', () => {
     expect(() => context({ ...base, edgeRateLimit: '0' })).toThrow(/positive integer/);
   });
 });
+
+describe('the web-chat flow', () => {
+  const flowNames = (json: TemplateJson) =>
+    resourcesOf(json, 'AWS::Connect::ContactFlow').map(([, f]) => f.Properties?.Name);
+
+  it('is deployed with start-contact, its screen-caller block trusting the signed identity', () => {
+    const json = synth(EDGE);
+    expect(flowNames(json)).toContain('flowguard web-chat');
+    const [, flow] = resourcesOf(json, 'AWS::Connect::ContactFlow').find(
+      ([, f]) => f.Properties?.Name === 'flowguard web-chat',
+    ) as [string, Resource];
+    expect(JSON.stringify(deployment(json).value(prop(flow, 'Content')))).toContain(
+      '\\"trustSignedIdentity\\":\\"true\\"',
+    );
+  });
+
+  it('is left out without start-contact: nothing would sign the identities it trusts', () => {
+    const json = synth();
+    expect(flowNames(json)).toContain('flowguard caller-screening');
+    expect(flowNames(json)).not.toContain('flowguard web-chat');
+  });
+});
