@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataInput } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  GetMetricDataCommand,
+  type GetMetricDataInput,
+  type MetricDataQuery,
+} from '@aws-sdk/client-cloudwatch';
 import {
   type AliasConfiguration,
   type FunctionConfiguration,
@@ -228,6 +233,75 @@ function metrics(baseline: { all: number; ok: number }, bake: Partial<CanaryCoun
     };
   });
 }
+
+/**
+ * CloudWatch as it holds a function's metrics: each series named by namespace, metric and
+ * dimensions (`Flowguard ServerError function=start-contact outcome=connect_error`), one sum for
+ * the window before the canary and one for the bake. A query reads the series it names exactly;
+ * a SEARCH reads every series of its namespace, metric and function (`searchable: false` plays one
+ * CloudWatch has not listed yet).
+ */
+interface Series {
+  readonly name: string;
+  readonly before?: number;
+  readonly bake?: number;
+  readonly searchable?: boolean;
+}
+function cloudWatchHolding(series: readonly Series[]) {
+  let reads = 0;
+  const nameOf = (query: MetricDataQuery) => {
+    const metric = query.MetricStat?.Metric;
+    const dims = (metric?.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`);
+    return [metric?.Namespace, metric?.MetricName, ...dims].join(' ');
+  };
+  const searched = (expression: string) => {
+    const found =
+      /SEARCH\('\{"([^"]+)",function,outcome\} MetricName="(\w+)" function="([\w-]+)"', 'Sum', 60\)/.exec(
+        expression,
+      );
+    if (!found) throw new Error(`not a search the fake knows: ${expression}`);
+    const [, namespace, metric, name] = found;
+    const prefix = `${namespace} ${metric} function=${name} outcome=`;
+    return series.filter((s) => s.searchable !== false && s.name.startsWith(prefix));
+  };
+  cloudWatch.on(GetMetricDataCommand).callsFake(async (input: GetMetricDataInput) => {
+    const phase = reads++ === 0 ? 'before' : 'bake';
+    const value = (s: Series) => s[phase] ?? 0;
+    return {
+      MetricDataResults: (input.MetricDataQueries ?? []).map((query) => {
+        const total = query.Expression
+          ? searched(query.Expression).reduce((sum, s) => sum + value(s), 0)
+          : series.filter((s) => s.name === nameOf(query)).reduce((sum, s) => sum + value(s), 0);
+        return { Id: query.Id, Values: total > 0 ? [total / 2, total / 2] : [] };
+      }),
+    };
+  });
+}
+/** AWS/Lambda's series of `flowguard-<name>` through live: calls of each version and of all. */
+const lambdaSeries = (
+  name: string,
+  calls: { before: number; newCalls: number; oldCalls: number; newErrors?: number },
+): Series[] => {
+  const fn = `flowguard-${name}`;
+  const byVersion = (metric: string, version: string, bake: number) => ({
+    name: `AWS/Lambda ${metric} FunctionName=${fn} Resource=${fn}:live ExecutedVersion=${version}`,
+    bake,
+  });
+  return [
+    {
+      name: `AWS/Lambda Invocations FunctionName=${fn}`,
+      before: calls.before,
+      bake: calls.newCalls + calls.oldCalls,
+    },
+    byVersion('Invocations', '2', calls.newCalls),
+    byVersion('Invocations', '1', calls.oldCalls),
+    byVersion('Errors', '2', calls.newErrors ?? 0),
+  ];
+};
+const emfSeries = (name: string, metric: string, outcome: string, counts: Omit<Series, 'name'>): Series => ({
+  name: `Flowguard ${metric} function=${name} outcome=${outcome}`,
+  ...counts,
+});
 
 const calls = () => lambda.calls().map((call) => call.args[0].constructor.name.replace(/Command$/, ''));
 const writes = () =>
@@ -545,6 +619,13 @@ describe('deployFunction', () => {
       );
       // Whole minutes inside the canary, ending two minutes before the check.
       expect(check?.StartTime).toEqual(new Date('2026-12-01T10:01:00Z'));
+      // A flow function's answers are its outcomes: no ServerError, no SEARCH.
+      const metricNames = [baseline, check].flatMap((input) =>
+        (input?.MetricDataQueries ?? []).map(
+          (query) => query.Expression ?? query.MetricStat?.Metric?.MetricName,
+        ),
+      );
+      expect(new Set(metricNames)).toEqual(new Set(['Invocations', 'Errors', 'Throttles']));
     });
 
     it('rolls back by itself when the new version errors more than the old one', async () => {
@@ -961,6 +1042,46 @@ describe('deployFunction: a stream function', () => {
     expect(fn.alias.FunctionVersion).toBe('1');
   });
 
+  describe('a canary', () => {
+    const canary = { percent: 10, bakeMs: 10 * 60_000 };
+    beforeEach(() => {
+      cloudWatch.reset();
+    });
+    // Its EMF counts records, with no outcome: nothing the canary can judge an answer by.
+    const records = emfSeries('forward-contact-records', 'RecordsIn', 'none', { before: 0, bake: 500 });
+
+    it('watches a stream function’s errors by version only, and promotes a version that does not throw', async () => {
+      cloudWatchHolding([
+        ...lambdaSeries('forward-contact-records', { before: 0, newCalls: 10, oldCalls: 90 }),
+        records,
+      ]);
+
+      await deployFunction(clients, options('forward-contact-records', { canary }));
+
+      expect(fn.alias).toMatchObject({ FunctionVersion: '2', RoutingConfig: undefined });
+      expect(log.join('\n')).toMatch(
+        /watching Lambda errors and throttles by version; a stream function answers with batch item failures, not outcomes, so only those are watched/,
+      );
+      const queried = cloudWatch
+        .commandCalls(GetMetricDataCommand)
+        .flatMap((call) => call.args[0].input.MetricDataQueries ?? []);
+      expect(queried.every((q) => q.MetricStat?.Metric?.Namespace === 'AWS/Lambda')).toBe(true);
+    });
+
+    it('rolls a stream function back when its new version throws more than the old one', async () => {
+      cloudWatchHolding([
+        ...lambdaSeries('forward-contact-records', { before: 0, newCalls: 10, oldCalls: 90, newErrors: 3 }),
+        records,
+      ]);
+
+      const error = await failure(deployFunction(clients, options('forward-contact-records', { canary })));
+
+      expect(error).toBeInstanceOf(CanaryRolledBackError);
+      expect(error?.message).toMatch(/version 2: 3 errors or throttles in 10 calls/);
+      expect(fn.alias.FunctionVersion).toBe('1');
+    });
+  });
+
   it('refuses a smoke event a policy could match before any AWS call', async () => {
     const eventsDir = join(outDir, 'events');
     const event = JSON.parse(await readFile(join(EVENTS_DIR, `${STREAM_SMOKE_EVENT}.json`), 'utf8')) as {
@@ -1199,6 +1320,113 @@ describe('deployFunction: an HTTP function', () => {
     );
     expect(error?.message).not.toMatch(/unable to decrypt/);
     expect(writes()).toEqual([]);
+  });
+
+  describe('a canary', () => {
+    const canary = { percent: 10, bakeMs: 10 * 60_000 };
+    beforeEach(() => {
+      cloudWatch.reset();
+    });
+    /** What start-contact answers most: 403 and 429, the edge working; no `outcome=ok` Invocations. */
+    const edgeWorking = (bake: number): Series[] => [
+      emfSeries('start-contact', 'Requests', 'blocked', { before: 400, bake: bake * 0.4 }),
+      emfSeries('start-contact', 'Requests', 'throttled', { before: 300, bake: bake * 0.3 }),
+      emfSeries('start-contact', 'Requests', 'ok', { before: 300, bake: bake * 0.3 }),
+    ];
+
+    it('judges start-contact by its 5xx answers, named and searched, against the hour before', async () => {
+      cloudWatchHolding([
+        ...lambdaSeries('start-contact', { before: 1000, newCalls: 10, oldCalls: 90 }),
+        ...edgeWorking(100),
+      ]);
+
+      await deployFunction(clients, options({ canary }));
+
+      const [baseline, check] = cloudWatch
+        .commandCalls(GetMetricDataCommand)
+        .map((call) => call.args[0].input);
+      for (const input of [baseline, check]) {
+        const queries = input?.MetricDataQueries ?? [];
+        expect(queries.filter((q) => q.MetricStat?.Metric?.MetricName === 'ServerError')).toHaveLength(7);
+        expect(
+          queries.find((q) => q.MetricStat?.Metric?.MetricName === 'ServerError')?.MetricStat?.Metric,
+        ).toEqual({
+          Namespace: 'Flowguard',
+          MetricName: 'ServerError',
+          Dimensions: [
+            { Name: 'function', Value: 'start-contact' },
+            { Name: 'outcome', Value: 'connect_error' },
+          ],
+        });
+        expect(queries.filter((q) => q.Expression)).toEqual([
+          {
+            Id: 'serverErrorsSearched',
+            ReturnData: true,
+            Expression: `SUM(SEARCH('{"Flowguard",function,outcome} MetricName="ServerError" function="start-contact"', 'Sum', 60))`,
+            Period: 60,
+          },
+        ]);
+        expect(queries.some((q) => q.MetricStat?.Metric?.Dimensions?.some((d) => d.Value === 'ok'))).toBe(
+          false,
+        );
+      }
+      expect(log.join('\n')).toMatch(
+        /and 5xx answers \(Flowguard ServerError; before the deploy: 1000 calls, 0 5xx\)/,
+      );
+    });
+
+    it.each([
+      ['after a quiet hour', 0],
+      ['after a busy hour', 1000],
+    ])('promotes start-contact answering many 403 and 429 but no 5xx, %s', async (_, before) => {
+      cloudWatchHolding([
+        ...lambdaSeries('start-contact', { before, newCalls: 10, oldCalls: 90 }),
+        ...edgeWorking(100),
+      ]);
+
+      const result = await deployFunction(clients, options({ canary }));
+
+      expect(result).toMatchObject({ action: 'deployed', version: '2', previousVersion: '1' });
+      expect(fn.alias).toMatchObject({ FunctionVersion: '2', RoutingConfig: undefined });
+      expect(log.join('\n')).toMatch(/5xx answers \(ServerError\) 0 \(0\.0 expected/);
+    });
+
+    it.each([
+      ['a named outcome', 'connect_error', true],
+      ['an outcome only a SEARCH finds', 'new_failure', true],
+      ['a named outcome CloudWatch has not listed yet', 'internal', false],
+    ])(
+      'rolls start-contact back when its new version answers 5xx beyond the old rate: %s',
+      async (_, outcome, searchable) => {
+        cloudWatchHolding([
+          ...lambdaSeries('start-contact', { before: 1000, newCalls: 10, oldCalls: 90 }),
+          ...edgeWorking(100),
+          // 0.2% before the deploy; during the bake 6 in 100 calls, 0.18 expected from the old version.
+          emfSeries('start-contact', 'ServerError', 'store_unavailable', { before: 2 }),
+          emfSeries('start-contact', 'ServerError', outcome, { bake: 6, searchable }),
+        ]);
+
+        const error = await failure(deployFunction(clients, options({ canary })));
+
+        expect(error).toBeInstanceOf(CanaryRolledBackError);
+        expect(error?.message).toMatch(
+          /5xx answers \(ServerError\): 6 during the bake where version 1's rate before it \(0\.2%\) predicts 0\.2: about 5\.8 from version 2, 58\.2% of its 10 calls/,
+        );
+        expect(fn.alias).toMatchObject({ FunctionVersion: '1', RoutingConfig: undefined });
+      },
+    );
+
+    it('promotes start-contact when its 5xx answers stay at the old rate', async () => {
+      cloudWatchHolding([
+        ...lambdaSeries('start-contact', { before: 1000, newCalls: 10, oldCalls: 90 }),
+        ...edgeWorking(100),
+        emfSeries('start-contact', 'ServerError', 'connect_throttled', { before: 50, bake: 5 }),
+      ]);
+
+      await deployFunction(clients, options({ canary }));
+
+      expect(fn.alias.FunctionVersion).toBe('2');
+    });
   });
 
   it('refuses a probe event that could get past the origin check before any AWS call', async () => {

@@ -46,12 +46,21 @@ export interface CanaryCounts {
   readonly allInvocations: number;
   /** The function's EMF `Invocations` with `outcome=ok`: every other answer was a fail-mode one. */
   readonly okAnswers: number;
+  /**
+   * An HTTP function's fail-mode answers, counted rather than inferred from `okAnswers`: its EMF
+   * `ServerError`, one for every 5xx answer (a 403 or 429 is the function working). Absent for a
+   * flow function.
+   */
+  readonly failAnswers?: number;
 }
 
 /** The fail-mode rate before the canary, when only the old version answered. */
 export interface FailBaseline {
   readonly invocations: number;
-  readonly okAnswers: number;
+  /** A flow function's: its fail-mode answers are the invocations less these. */
+  readonly okAnswers?: number;
+  /** An HTTP function's: its 5xx answers (`ServerError`). */
+  readonly failAnswers?: number;
 }
 
 export interface Verdict {
@@ -96,15 +105,17 @@ export function judgeCanary(
 
   let failLine = 'fail-mode answers not watched (the function emits no metrics)';
   if (baseline) {
-    const baseRate = ratio(baseline.invocations - baseline.okAnswers, baseline.invocations);
-    const failAnswers = Math.max(0, counts.allInvocations - counts.okAnswers);
+    const baseFails = baseline.failAnswers ?? baseline.invocations - (baseline.okAnswers ?? 0);
+    const baseRate = ratio(baseFails, baseline.invocations);
+    const failAnswers = counts.failAnswers ?? Math.max(0, counts.allInvocations - counts.okAnswers);
+    const what = counts.failAnswers === undefined ? 'fail-mode answers' : '5xx answers (ServerError)';
     const expected = baseRate * counts.oldInvocations;
     const excess = failAnswers - expected;
     const newFailRate = ratio(excess, counts.newInvocations);
-    failLine = `fail-mode answers ${failAnswers} (${expected.toFixed(1)} expected at version ${oldVersion}'s ${percent(baseRate)})`;
+    failLine = `${what} ${failAnswers} (${expected.toFixed(1)} expected at version ${oldVersion}'s ${percent(baseRate)})`;
     if (counts.newInvocations > 0 && excess >= rule.minFailModes && newFailRate > baseRate + rule.tolerance) {
       reasons.push(
-        `fail-mode answers: ${failAnswers} during the bake where version ${oldVersion}'s rate before it ` +
+        `${what}: ${failAnswers} during the bake where version ${oldVersion}'s rate before it ` +
           `(${percent(baseRate)}) predicts ${expected.toFixed(1)}: about ${excess.toFixed(1)} from version ` +
           `${newVersion}, ${percent(newFailRate)} of its ${counts.newInvocations} calls`,
       );
@@ -127,9 +138,29 @@ export interface CanaryTarget {
   readonly alias: string;
   readonly newVersion: string;
   readonly oldVersion: string;
-  /** The EMF namespace; absent when the function emits no metrics. */
+  /** The EMF namespace; absent when the function emits no metrics (or none the canary can judge). */
   readonly namespace?: string;
+  /**
+   * What its fail-mode answers are: `outcomes` (a flow function's, default) every EMF `Invocations`
+   * without `outcome=ok`; `server-errors` (an HTTP function's) its EMF `ServerError`, one per 5xx.
+   */
+  readonly answers?: 'outcomes' | 'server-errors';
 }
+
+/**
+ * The outcomes start-contact answers with a 5xx (packages/edge/src/handler.ts), each read by name:
+ * a metric CloudWatch has just seen is read at once, but a SEARCH finds it only once it is listed,
+ * which can take minutes (ListMetrics: up to 15). The SEARCH finds the ones not named here.
+ */
+export const SERVER_ERROR_OUTCOMES = [
+  'connect_error',
+  'connect_throttled',
+  'store_unavailable',
+  'signing_unavailable',
+  'token_keys_unavailable',
+  'timeout',
+  'internal',
+] as const;
 
 const PERIOD_SECONDS = 60;
 
@@ -163,6 +194,29 @@ export class CanaryMetrics {
     });
   }
 
+  /**
+   * The HTTP function's `ServerError`, summed over its outcomes twice: by name for the known ones
+   * (`<id>_<outcome>`), and by a SEARCH of every outcome (`<id>Searched`, absent when the namespace
+   * cannot be quoted in one). The larger sum is taken (`serverErrorsOf`).
+   */
+  private serverErrors(id: string): MetricDataQuery[] {
+    const namespace = this.target.namespace ?? '';
+    const named = SERVER_ERROR_OUTCOMES.map((outcome) =>
+      sumOf(`${id}_${outcome}`, namespace, 'ServerError', { function: this.target.name, outcome }),
+    );
+    if (/["'\\]/.test(namespace) || /["'\\]/.test(this.target.name)) return named;
+    const search = `{"${namespace}",function,outcome} MetricName="ServerError" function="${this.target.name}"`;
+    return [
+      ...named,
+      {
+        Id: `${id}Searched`,
+        ReturnData: true,
+        Expression: `SUM(SEARCH('${search}', 'Sum', ${PERIOD_SECONDS}))`,
+        Period: PERIOD_SECONDS,
+      },
+    ];
+  }
+
   private allInvocations(id: string): MetricDataQuery {
     return sumOf(id, 'AWS/Lambda', 'Invocations', { FunctionName: this.target.functionName });
   }
@@ -192,9 +246,21 @@ export class CanaryMetrics {
     return totals;
   }
 
+  private get judgesServerErrors(): boolean {
+    return this.target.answers === 'server-errors';
+  }
+
   /** The fail-mode rate in a window before the canary; undefined when the function emits no metrics. */
   async baseline(start: Date, end: Date): Promise<FailBaseline | undefined> {
     if (this.target.namespace === undefined) return undefined;
+    if (this.judgesServerErrors) {
+      const sums = await this.sums(
+        [this.allInvocations('all'), ...this.serverErrors('serverErrors')],
+        start,
+        end,
+      );
+      return { invocations: sums.get('all') ?? 0, failAnswers: serverErrorsOf(sums, 'serverErrors') };
+    }
     const sums = await this.sums([this.allInvocations('all'), this.okAnswers('ok')], start, end);
     return { invocations: sums.get('all') ?? 0, okAnswers: sums.get('ok') ?? 0 };
   }
@@ -209,7 +275,11 @@ export class CanaryMetrics {
       this.byVersion('oldErrors', 'Errors', oldVersion),
       this.byVersion('oldThrottles', 'Throttles', oldVersion),
       this.allInvocations('allInvocations'),
-      ...(this.target.namespace === undefined ? [] : [this.okAnswers('okAnswers')]),
+      ...(this.target.namespace === undefined
+        ? []
+        : this.judgesServerErrors
+          ? this.serverErrors('serverErrors')
+          : [this.okAnswers('okAnswers')]),
     ];
     const sums = await this.sums(queries, start, end);
     const at = (id: string) => sums.get(id) ?? 0;
@@ -222,8 +292,20 @@ export class CanaryMetrics {
       oldThrottles: at('oldThrottles'),
       allInvocations: at('allInvocations'),
       okAnswers: at('okAnswers'),
+      ...(this.target.namespace !== undefined && this.judgesServerErrors
+        ? { failAnswers: serverErrorsOf(sums, 'serverErrors') }
+        : {}),
     };
   }
+}
+
+/** The larger of the named outcomes' sum and the SEARCH's: each counts the same 5xx answers. */
+function serverErrorsOf(sums: ReadonlyMap<string, number>, id: string): number {
+  const named = SERVER_ERROR_OUTCOMES.reduce(
+    (total, outcome) => total + (sums.get(`${id}_${outcome}`) ?? 0),
+    0,
+  );
+  return Math.max(named, sums.get(`${id}Searched`) ?? 0);
 }
 
 const ZERO_COUNTS: CanaryCounts = {

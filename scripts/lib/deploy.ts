@@ -8,7 +8,7 @@ import {
   PublishVersionCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
-import { isFunctionName } from '@flowguard/functions/registry';
+import { functionDefinition, isFunctionName } from '@flowguard/functions/registry';
 import { type BundleOptions, bundleFunction, listFunctions } from './bundle.js';
 import {
   baselineWindow,
@@ -355,6 +355,34 @@ function emfNamespace(config: FunctionConfiguration): string | undefined {
   return variables.FLOWGUARD_METRICS_NAMESPACE || 'Flowguard';
 }
 
+/**
+ * What a canary of this function can judge besides Lambda's errors and throttles by version:
+ * - a flow function's answers: its EMF `Invocations` by `outcome`, fail-mode = not `ok`;
+ * - an HTTP function's (start-contact): its EMF `ServerError`, one per 5xx answer. Most of its
+ *   answers are 4xx (blocked, throttled, a bad body or token): the edge working, not failing;
+ * - a stream function's: nothing. Its EMF counts records, not answers, and says nothing of the
+ *   version; the event source mapping invokes the alias, so each batch runs on one version and a
+ *   batch that throws is counted in Lambda's `Errors` under its `ExecutedVersion`. A batch item
+ *   failure is not an error: Lambda resends from it, and may run it on either version.
+ */
+function canaryAnswers(name: string): {
+  answers: 'outcomes' | 'server-errors' | 'none';
+  through: string;
+} {
+  const trigger = isFunctionName(name) ? functionDefinition(name).trigger : 'connect-flow';
+  if (trigger === 'http')
+    return {
+      answers: 'server-errors',
+      through: 'does its Function URL or API front the unqualified function?',
+    };
+  if (trigger === 'kinesis')
+    return {
+      answers: 'none',
+      through: 'does the event source mapping still invoke the unqualified function?',
+    };
+  return { answers: 'outcomes', through: 'do the flows still invoke the unqualified function ARN?' };
+}
+
 async function runCanary(
   session: FunctionSession,
   cloudWatch: CloudWatchClient,
@@ -370,7 +398,9 @@ async function runCanary(
   const alias = session.alias;
   const previous = state.aliasVersion;
   const version = context.target.Version ?? '';
-  const namespace = emfNamespace(context.target);
+  const { answers, through } = canaryAnswers(context.name);
+  const emf = emfNamespace(context.target);
+  const namespace = answers === 'none' ? undefined : emf;
   const metrics = new CanaryMetrics(cloudWatch, {
     functionName: session.functionName,
     name: context.name,
@@ -378,18 +408,25 @@ async function runCanary(
     newVersion: version,
     oldVersion: previous,
     namespace,
+    ...(answers === 'server-errors' ? { answers } : {}),
   });
   const settleMs = context.settleMs ?? 2 * MINUTE_MS;
   const before = baselineWindow(context.startedAt, context.baselineMs ?? 60 * MINUTE_MS, settleMs);
   // Read before traffic moves: a role without cloudwatch:GetMetricData fails here, with nothing changed.
   const baseline = await session.call(STEPS.readMetrics, () => metrics.baseline(before.start, before.end));
   const rule = { ...DEFAULT_CANARY_RULE, ...context.rule };
+  const watched =
+    answers === 'none'
+      ? '; a stream function answers with batch item failures, not outcomes, so only those are watched'
+      : !namespace
+        ? '; FLOWGUARD_METRICS is off, so fail-mode answers are not watched'
+        : answers === 'server-errors'
+          ? ` and 5xx answers (${namespace} ServerError; before the deploy: ${baseline?.invocations ?? 0} calls, ${baseline?.failAnswers ?? 0} 5xx)`
+          : ` and fail-mode answers (${namespace} Invocations by outcome; before the deploy: ${baseline?.invocations ?? 0} calls, ${baseline?.okAnswers ?? 0} ok)`;
   log(
     `canary: ${canary.percent}% of ${alias} to version ${version} for ${formatDuration(canary.bakeMs)} ` +
       `(+${formatDuration(settleMs)} for the last metrics); watching Lambda errors and throttles by version` +
-      (namespace
-        ? ` and fail-mode answers (${namespace} Invocations by outcome; before the deploy: ${baseline?.invocations ?? 0} calls, ${baseline?.okAnswers ?? 0} ok)`
-        : '; FLOWGUARD_METRICS is off, so fail-mode answers are not watched'),
+      watched,
   );
   const split = await session.moveAlias({
     version: previous,
@@ -439,8 +476,7 @@ async function runCanary(
   }
   if (newInvocations + oldInvocations === 0 && allInvocations > 0) {
     log(
-      `note: ${session.functionName} was invoked ${allInvocations} times during the bake, none through ${alias}: ` +
-        'do the flows still invoke the unqualified function ARN?',
+      `note: ${session.functionName} was invoked ${allInvocations} times during the bake, none through ${alias}: ${through}`,
     );
   }
   await session.moveAlias(
