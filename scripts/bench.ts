@@ -38,7 +38,16 @@ const rows = readFileSync(out, 'utf8')
   .filter(Boolean)
   .map((line) => JSON.parse(line) as BenchRow);
 rmSync(dir, { recursive: true, force: true });
-const order = ['screening', 'validation', 'secure input', 'import', 'forwarding', 'edge', 'cold import', 'load'];
+const order = [
+  'screening',
+  'validation',
+  'secure input',
+  'import',
+  'forwarding',
+  'edge',
+  'cold import',
+  'load',
+];
 rows.sort((a, b) => order.indexOf(a.group) - order.indexOf(b.group));
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
