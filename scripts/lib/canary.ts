@@ -7,6 +7,7 @@ import {
   type MetricDataQuery,
   paginateGetMetricData,
 } from '@aws-sdk/client-cloudwatch';
+import { SERVER_ERROR_OUTCOMES } from '@flowguard/edge/contract';
 
 /** Time for the bake; tests pass one that does not wait. */
 export interface Clock {
@@ -148,19 +149,11 @@ export interface CanaryTarget {
 }
 
 /**
- * The outcomes start-contact answers with a 5xx (packages/edge/src/handler.ts), each read by name:
+ * The outcomes start-contact answers with a 5xx (@flowguard/edge's contract), each read by name:
  * a metric CloudWatch has just seen is read at once, but a SEARCH finds it only once it is listed,
- * which can take minutes (ListMetrics: up to 15). The SEARCH finds the ones not named here.
+ * which can take minutes (ListMetrics: up to 15). The SEARCH finds any not named there.
  */
-export const SERVER_ERROR_OUTCOMES = [
-  'connect_error',
-  'connect_throttled',
-  'store_unavailable',
-  'signing_unavailable',
-  'token_keys_unavailable',
-  'timeout',
-  'internal',
-] as const;
+export { SERVER_ERROR_OUTCOMES };
 
 const PERIOD_SECONDS = 60;
 

@@ -134,3 +134,21 @@ export const EDGE_VARIABLES: readonly VariableSpec[] = [
     meaning: 'answer 401 to a request without a token (a bad token is answered 401 either way)',
   },
 ];
+
+/**
+ * The outcomes start-contact answers with a 5xx status (502: Connect refused, a defect; 503: the
+ * rest), each counted as a `ServerError` as well as a `Requests`: what the 5xx alarm and a canary
+ * watch (docs/screening.md, "Logs and metrics").
+ */
+export const SERVER_ERROR_OUTCOMES = [
+  'internal',
+  'connect_error',
+  'connect_throttled',
+  'store_unavailable',
+  'signing_unavailable',
+  'token_keys_unavailable',
+  'timeout',
+] as const;
+
+/** The outcomes of a refused request: 429 (rate-limited) and 403 (a blocked caller, an origin not allowed). */
+export const REFUSED_OUTCOMES = ['throttled', 'blocked', 'origin_refused'] as const;

@@ -4,6 +4,8 @@
  * own code and check each alarm's metric against the lines it writes.
  */
 
+import { REFUSED_OUTCOMES, SERVER_ERROR_OUTCOMES } from '@flowguard/edge/contract';
+
 /** The namespace the stack gives every function (`FLOWGUARD_METRICS_NAMESPACE`). */
 export const DEFAULT_METRICS_NAMESPACE = 'Flowguard';
 
@@ -41,15 +43,7 @@ export const DEAD_LETTERED = 'DeadLettered';
 export const REQUESTS = 'Requests';
 export const EDGE_OUTCOMES = {
   /** 502 and 503: Connect refused or throttled, the store (failing closed), a key or the budget ran out, a defect. */
-  unavailable: [
-    'internal',
-    'connect_error',
-    'connect_throttled',
-    'store_unavailable',
-    'signing_unavailable',
-    'token_keys_unavailable',
-    'timeout',
-  ],
+  unavailable: SERVER_ERROR_OUTCOMES,
   /** 429 (rate-limited) and 403 (a blocked caller, an origin not allowed). */
-  refused: ['throttled', 'blocked', 'origin_refused'],
+  refused: REFUSED_OUTCOMES,
 } as const;

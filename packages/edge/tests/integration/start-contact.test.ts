@@ -17,6 +17,7 @@ import {
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalDynamoDB, startLocalDynamoDB } from '@flowguard/testing';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVER_ERROR_OUTCOMES } from '../../src/contract.js';
 import { startContactFromEnv } from '../../src/setup.js';
 import { AUDIENCE, ISSUER, type LocalJwks, startLocalJwks } from '../support/jwks.js';
 import { fakeSecrets, SIGNING_KEY_BASE64 } from '../support/secrets.js';
@@ -411,6 +412,11 @@ describe('start-contact over HTTP', () => {
       ['store_unavailable', 1],
       ['signing_unavailable', 1],
     ]);
+    // Every outcome answered 5xx is one the contract lists (the alarms and the canary read it).
+    for (const m of emitted.filter((m) => m.ServerError === 1))
+      expect(SERVER_ERROR_OUTCOMES).toContain(m.outcome);
+    for (const m of emitted.filter((m) => m.ServerError === undefined && m.outcome !== 'ok'))
+      expect(SERVER_ERROR_OUTCOMES).not.toContain(m.outcome);
     // A metric of the EMF directive, under the function and the outcome like the others.
     type Directive = { CloudWatchMetrics: { Dimensions: string[][]; Metrics: object[] }[] };
     const directive = (emitted[7]?._aws as Directive | undefined)?.CloudWatchMetrics[0];
