@@ -34,7 +34,12 @@ import {
 } from '@flowguard/forwarding';
 import { STREAM_FUNCTION_NAMES, type StreamFunctionName } from '@flowguard/functions/registry';
 import { bundleFunction } from '@flowguard/scripts/bundle';
-import { type CanaryCounts, DEFAULT_CANARY_RULE, judgeCanary } from '@flowguard/scripts/canary';
+import {
+  type CanaryCounts,
+  DEFAULT_CANARY_RULE,
+  judgeCanary,
+  SERVER_ERROR_OUTCOMES,
+} from '@flowguard/scripts/canary';
 import {
   CanaryRolledBackError,
   DeployError,
@@ -1347,17 +1352,19 @@ describe('deployFunction: an HTTP function', () => {
         .map((call) => call.args[0].input);
       for (const input of [baseline, check]) {
         const queries = input?.MetricDataQueries ?? [];
-        expect(queries.filter((q) => q.MetricStat?.Metric?.MetricName === 'ServerError')).toHaveLength(7);
-        expect(
-          queries.find((q) => q.MetricStat?.Metric?.MetricName === 'ServerError')?.MetricStat?.Metric,
-        ).toEqual({
-          Namespace: 'Flowguard',
-          MetricName: 'ServerError',
-          Dimensions: [
-            { Name: 'function', Value: 'start-contact' },
-            { Name: 'outcome', Value: 'connect_error' },
-          ],
-        });
+        const named = queries.filter((q) => q.MetricStat?.Metric?.MetricName === 'ServerError');
+        // One query per 5xx outcome of start-contact's contract, each under the function and the outcome.
+        expect(named.map((q) => q.MetricStat?.Metric)).toEqual(
+          [...SERVER_ERROR_OUTCOMES].map((outcome) => ({
+            Namespace: 'Flowguard',
+            MetricName: 'ServerError',
+            Dimensions: [
+              { Name: 'function', Value: 'start-contact' },
+              { Name: 'outcome', Value: outcome },
+            ],
+          })),
+        );
+        expect(named.map((q) => q.MetricStat?.Metric?.Dimensions?.[1]?.Value)).toContain('connect_error');
         expect(queries.filter((q) => q.Expression)).toEqual([
           {
             Id: 'serverErrorsSearched',
