@@ -81,6 +81,19 @@ export interface ScreenerOptions {
 /** The fields every answer for a caller shares, before the decision and its reason. */
 type Base = Omit<ScreeningResult, 'decision' | 'reason'>;
 
+/** What every answer about `identity` carries, before its decision and reason. */
+function baseOf(identity: CallerIdentity): Base {
+  return {
+    callerType: identity.class,
+    lineType: identity.lineType,
+    callerCountry: identity.country,
+    retryAfterSeconds: 0,
+    blockedUntil: 0,
+    rule: '',
+    ...(identity.warning ? { warning: identity.warning } : {}),
+  };
+}
+
 function actionDecision(action: ClassAction): Decision {
   return action === 'allow' ? 'ALLOW' : action === 'throttle' ? 'THROTTLE' : 'BLOCK';
 }
@@ -204,15 +217,7 @@ export class Screener {
     options: ScreenOptions & { readonly alsoRuledOut?: CallerIdentity | null } = {},
   ): Promise<ScreeningResult> {
     const now = this.nowSeconds();
-    const base = {
-      callerType: identity.class,
-      lineType: identity.lineType,
-      callerCountry: identity.country,
-      retryAfterSeconds: 0,
-      blockedUntil: 0,
-      rule: '',
-      ...(identity.warning ? { warning: identity.warning } : {}),
-    };
+    const base = baseOf(identity);
     const limits = limitsFor(this.config, identity.class, options.policy);
     if (limits === null)
       throw new ScreeningInputError('unknown_policy', 'no limits are configured for this policy');
@@ -311,14 +316,7 @@ export class Screener {
     if (identity?.key == null) return null;
     const key = identity.key;
     const now = this.nowSeconds();
-    const base: Base = {
-      callerType: identity.class,
-      lineType: identity.lineType,
-      callerCountry: identity.country,
-      retryAfterSeconds: 0,
-      blockedUntil: 0,
-      rule: '',
-    };
+    const base = baseOf(identity);
     const verdict = (await this.currentRules(options.signal)).evaluate(identity);
     if (verdict?.action === 'BLOCK')
       return { ...base, decision: 'BLOCK', reason: 'rule', rule: verdict.rule };

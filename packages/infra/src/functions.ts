@@ -60,40 +60,40 @@ export interface FunctionSpec<N extends DeployableFunctionName = FunctionName> {
   readonly settings: readonly Setting[];
 }
 
-/** The functions the stack deploys, in the registry's order. */
-export const FUNCTION_SPECS: readonly FunctionSpec[] = FLOW_FUNCTIONS.map((f) => ({
-  name: f.name,
-  access: ACCESS[f.name],
-  memoryMb: f.memoryMb,
-  reservedConcurrency: f.reservedConcurrency,
-  budgetMs: f.budgetMs,
-  placeholder: f.placeholder,
-  settings: f.variables.flatMap((v) => (v.stack ? [v.stack] : [])),
-}));
-
-/** The contact-record stream's functions, deployed with the `contactRecords` prop (no placeholder). */
-export const STREAM_FUNCTION_SPECS: readonly FunctionSpec<StreamFunctionName>[] = STREAM_FUNCTIONS.map(
-  (f) => ({
+/** A registry definition as the stack deploys it; `placeholder` is `''` for a function no flow invokes. */
+function specOf<N extends DeployableFunctionName>(
+  f: {
+    name: N;
+    memoryMb: number;
+    reservedConcurrency: number;
+    budgetMs: number;
+    variables: readonly { stack?: Setting }[];
+  },
+  placeholder: string,
+): FunctionSpec<N> {
+  return {
     name: f.name,
     access: ACCESS[f.name],
     memoryMb: f.memoryMb,
     reservedConcurrency: f.reservedConcurrency,
     budgetMs: f.budgetMs,
-    placeholder: '',
+    placeholder,
     settings: f.variables.flatMap((v) => (v.stack ? [v.stack] : [])),
-  }),
+  };
+}
+
+/** The functions the stack deploys, in the registry's order. */
+export const FUNCTION_SPECS: readonly FunctionSpec[] = FLOW_FUNCTIONS.map((f) => specOf(f, f.placeholder));
+
+/** The contact-record stream's functions, deployed with the `contactRecords` prop (no placeholder). */
+export const STREAM_FUNCTION_SPECS: readonly FunctionSpec<StreamFunctionName>[] = STREAM_FUNCTIONS.map((f) =>
+  specOf(f, ''),
 );
 
 /** start-contact, deployed with the `edge` prop behind an HTTP front door (no placeholder). */
-export const EDGE_FUNCTION_SPECS: readonly FunctionSpec<HttpFunctionName>[] = HTTP_FUNCTIONS.map((f) => ({
-  name: f.name,
-  access: ACCESS[f.name],
-  memoryMb: f.memoryMb,
-  reservedConcurrency: f.reservedConcurrency,
-  budgetMs: f.budgetMs,
-  placeholder: '',
-  settings: f.variables.flatMap((v) => (v.stack ? [v.stack] : [])),
-}));
+export const EDGE_FUNCTION_SPECS: readonly FunctionSpec<HttpFunctionName>[] = HTTP_FUNCTIONS.map((f) =>
+  specOf(f, ''),
+);
 
 /** The names of the variables a function reads (the registry's): what the stack may set for it. */
 export function variableNames(name: DeployableFunctionName): ReadonlySet<string> {
