@@ -163,3 +163,56 @@ export const SIGNED_IDENTITY_VARIABLES: readonly VariableSpec[] = [
     meaning: "how long after start-contact screened it a contact's flow may present the signed identity",
   },
 ];
+
+/** What `challenge` answers (docs/screening.md, "The IVR challenge"). */
+export const CHALLENGE_OUTPUTS = [
+  'passed',
+  'reason',
+  'digits',
+  'digitsSpoken',
+  'challengeToken',
+  'verifiedUntil',
+] as const;
+
+/**
+ * Answers a flow has no reason to keep: the digits are a one-time secret until the caller has
+ * pressed them (the flow speaks them; it must not copy them into contact attributes).
+ */
+export const CHALLENGE_SENSITIVE_OUTPUTS = ['digits', 'digitsSpoken'] as const;
+
+/** `challenge` answers within 2 s: at most two store requests, each inside the store's timeouts. */
+export const CHALLENGE_BUDGET_MS = 2000;
+
+/** The Secrets Manager secret whose value (at least 32 bytes) keys the challenge tokens. */
+export const CHALLENGE_SECRET_VARIABLE = 'FLOWGUARD_CHALLENGE_SECRET_ID';
+
+/** What `readChallengeConfig` reads, besides the screening variables (identity, table, store). */
+export const CHALLENGE_VARIABLES: readonly VariableSpec[] = [
+  {
+    name: CHALLENGE_SECRET_VARIABLE,
+    values: 'secret id or ARN',
+    default: 'none: every call answers `error=not_configured`, `passed=false`',
+    meaning:
+      'the HMAC key of the challenge tokens, base64 of 32 bytes or more (AWSCURRENT issues; AWSPREVIOUS is also accepted on verify during a rotation)',
+  },
+  {
+    name: 'FLOWGUARD_CHALLENGE_TTL_SECONDS',
+    values: 'integer 10..600',
+    default: '`60`',
+    meaning: 'how long after `issue` the caller may answer a challenge',
+  },
+  {
+    name: 'FLOWGUARD_VERIFIED_SECONDS',
+    values: 'integer 0..2592000',
+    default: '`86400`',
+    meaning:
+      "how long a passed challenge marks the caller verified (`verifiedUntil` on the caller's item); `0` marks nothing",
+  },
+  {
+    name: 'FLOWGUARD_CHALLENGE_FAIL_MODE',
+    values: '`open`, `closed`',
+    default: '`open`',
+    meaning:
+      'when the key or the store cannot be reached: `open` still checks the digits where it can (the key is there) and passes a right answer unclaimed, `closed` answers `passed=false`',
+  },
+];

@@ -1,4 +1,16 @@
 export {
+  answers,
+  type ChallengeConfig,
+  type ChallengeOptions,
+  type ChallengeReason,
+  type ChallengeToken,
+  challengeFunction,
+  drawDigits,
+  openChallenge,
+  readChallengeConfig,
+  signChallenge,
+} from './challenge.js';
+export {
   type ClassAction,
   type FailMode,
   limitsFor,
@@ -8,6 +20,11 @@ export {
   type SignedIdentityConfig,
 } from './config.js';
 export {
+  CHALLENGE_BUDGET_MS,
+  CHALLENGE_OUTPUTS,
+  CHALLENGE_SECRET_VARIABLE,
+  CHALLENGE_SENSITIVE_OUTPUTS,
+  CHALLENGE_VARIABLES,
   EDGE_SIGNING_SECRET_VARIABLE,
   FLAG_CALLER_OUTPUTS,
   SCREEN_CALLER_OUTPUTS,

@@ -7,7 +7,8 @@
  *   {@link CONTACT_SLOTS}) and each window's count just before it was counted (`a` for the
  *   shortest window, `b` the next, ...), so a retry or a transfer of it is not counted again and
  *   gets the same decision (its count was that plus one);
- * - the block (`blockedUntil`, `blockReason`, `blockedBy`, `blockedAt`) and `expiresAt` (TTL).
+ * - the block (`blockedUntil`, `blockReason`, `blockedBy`, `blockedAt`) and `expiresAt` (TTL);
+ * - `verifiedUntil`: until when the caller counts as verified (an IVR challenge passed).
  */
 import { hash } from 'node:crypto';
 import { bucketOf, type PhasedWindow } from './limits.js';
@@ -29,6 +30,11 @@ export interface CallerState {
   readonly blockReason: string;
   readonly blockedBy: string;
   readonly blockedAt: number;
+  /**
+   * Epoch seconds until which the caller counts as verified (an IVR challenge passed); 0 when
+   * never. Compare with now.
+   */
+  readonly verifiedUntil: number;
   /** `n<seconds>_<bucket>` → contacts counted in that bucket. */
   readonly counts: ReadonlyMap<string, number>;
   /** `r<slot>` → the contact remembered in that slot. */
@@ -106,6 +112,7 @@ export function stateOf(key: string, item: Record<string, unknown> | undefined):
     blockReason: str(item?.blockReason),
     blockedBy: str(item?.blockedBy),
     blockedAt: num(item?.blockedAt),
+    verifiedUntil: num(item?.verifiedUntil),
     counts,
     get contacts() {
       contacts ??= contactsOf(item);

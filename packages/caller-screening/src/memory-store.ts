@@ -70,6 +70,13 @@ export class MemoryScreeningStore implements ScreeningStore {
     return owner === input.contact ? 'claimed' : 'replayed';
   }
 
+  async markVerified(key: string, untilSeconds: number): Promise<number> {
+    const item = this.item(key);
+    const current = (item.verifiedUntil as number | undefined) ?? 0;
+    if (current < untilSeconds) item.verifiedUntil = untilSeconds;
+    return Math.max(current, untilSeconds);
+  }
+
   async getState(key: string): Promise<CallerState | null> {
     const item = this.items.get(key);
     return item ? stateOf(key, { ...item }) : null;

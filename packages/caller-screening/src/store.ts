@@ -136,6 +136,12 @@ export interface ScreeningStore {
    */
   claim(input: ClaimInput, signal?: AbortSignal): Promise<'claimed' | 'replayed'>;
   putRule(rule: Rule, signal?: AbortSignal): Promise<void>;
+  /**
+   * Marks the caller verified until `untilSeconds` (an IVR challenge passed) in one request,
+   * touching nothing else of its item, never shortening a later verification. Answers the
+   * verification now in place: `untilSeconds`, or a later one that stands.
+   */
+  markVerified(key: string, untilSeconds: number, signal?: AbortSignal): Promise<number>;
   deleteRule(type: string, value: string, signal?: AbortSignal): Promise<boolean>;
 }
 
@@ -408,6 +414,37 @@ export class DynamoScreeningStore implements ScreeningStore {
       ),
     );
     return result.Attributes?.contact === input.contact ? 'claimed' : 'replayed';
+  }
+
+  async markVerified(key: string, untilSeconds: number, signal?: AbortSignal): Promise<number> {
+    const x = new Expression();
+    const verified = x.name('verifiedUntil');
+    const expires = x.name(TTL);
+    const until = x.value(untilSeconds);
+    try {
+      await this.send('verify', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: this.stateKey(key),
+            // A new item gets a TTL at its verification's end; an item with one keeps it (a block
+            // or counts set theirs, and a TTL write here could cut a block's item short).
+            UpdateExpression: `SET ${verified} = ${until}, ${expires} = if_not_exists(${expires}, ${until})`,
+            ConditionExpression: `attribute_not_exists(${verified}) OR ${verified} < ${until}`,
+            ExpressionAttributeNames: x.names,
+            ExpressionAttributeValues: x.values,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+          { abortSignal: signal },
+        ),
+      );
+      return untilSeconds;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // A later verification stands (another contact's, or a clock ahead of this one's).
+      const item = error.Item ? unmarshall(error.Item as Record<string, AttributeValue>) : undefined;
+      return Math.max(untilSeconds, item ? number(item, 'verifiedUntil') : 0);
+    }
   }
 
   async getState(key: string, signal?: AbortSignal): Promise<CallerState | null> {

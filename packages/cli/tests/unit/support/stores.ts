@@ -78,6 +78,8 @@ export class FaultyStore implements ScreeningStore {
   }
 
   count: ScreeningStore['count'] = (input, signal) => this.inner.count(input, signal);
+  markVerified: ScreeningStore['markVerified'] = (key, until, signal) =>
+    this.inner.markVerified(key, until, signal);
   claim: ScreeningStore['claim'] = (input, signal) => this.inner.claim(input, signal);
   getState = (key: string, signal?: AbortSignal): Promise<CallerState | null> =>
     this.inner.getState(key, signal);
