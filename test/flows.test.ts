@@ -89,6 +89,119 @@ describe('shipped flows', () => {
     },
   );
 
+  describe('the IVR challenge module (flows/challenge.json)', () => {
+    /** A flow that invokes the module, then greets the caller: reaching the greeting is passing. */
+    const host = (): Flow =>
+      parseFlow({
+        Version: '2019-10-30',
+        StartAction: 'challenge',
+        Metadata: {},
+        Actions: [
+          {
+            Identifier: 'challenge',
+            Type: 'InvokeFlowModule',
+            Parameters: { FlowModuleId: 'challenge-module' },
+            Transitions: {
+              NextAction: 'welcome',
+              Errors: [{ NextAction: 'end', ErrorType: 'NoMatchingError' }],
+            },
+          },
+          {
+            Identifier: 'welcome',
+            Type: 'MessageParticipant',
+            Parameters: { Text: 'Welcome.' },
+            Transitions: { NextAction: 'end', Errors: [{ NextAction: 'end', ErrorType: 'NoMatchingError' }] },
+          },
+          { Identifier: 'end', Type: 'DisconnectParticipant', Parameters: {}, Transitions: {} },
+        ],
+      });
+    const challengeArn = () => VALUES.ChallengeFunctionArn as string;
+
+    /** Runs the host flow; `press` turns the digits issued into what the caller types (null: nothing). */
+    async function call(number: string, press: (digits: string) => string | null) {
+      const inputs: string[] = [];
+      const issued: { digits: string; token: string }[] = [];
+      const challenge = functions[challengeArn()] as (event: unknown) => Promise<Record<string, unknown>>;
+      const trace = await new FlowSimulator(host()).run({
+        contact: { caller: number },
+        functions: {
+          ...functions,
+          [challengeArn()]: async (event: unknown) => {
+            const answer = await challenge(event);
+            if (answer.reason === 'issued') {
+              issued.push({ digits: String(answer.digits), token: String(answer.challengeToken) });
+              const keys = press(String(answer.digits));
+              if (keys !== null) inputs.push(keys);
+            }
+            return answer;
+          },
+        },
+        inputs,
+        resolveFlow: (reference) => (reference.id === 'challenge-module' ? load('challenge') : undefined),
+      });
+      return { trace, issued, challenge };
+    }
+
+    it('lets a caller who presses the digit through, and marks the caller verified for a day', async () => {
+      const { trace, issued } = await call('+14155550171', (digits) => digits);
+
+      expect(issued).toHaveLength(1);
+      expect(trace.heard).toEqual([
+        `To continue, please press ${issued[0]?.digits} on your keypad.`,
+        'Welcome.',
+      ]);
+      expect(trace.invocations.map((i) => i.response?.reason)).toEqual(['issued', 'ok']);
+      const state = await center.store.getState('tel:+14155550171');
+      expect(state?.verifiedUntil).toBeGreaterThan(Date.now() / 1000 + 86_000);
+      // Nothing of the challenge lands in the contact's attributes.
+      expect(JSON.stringify(trace.attributes)).not.toContain(String(issued[0]?.token));
+    });
+
+    it('ends the call of a bot that presses a wrong key, or nothing', async () => {
+      const wrong = await call('+14155550172', (digits) => (digits === '5' ? '6' : '5'));
+      expect(wrong.trace.ending.kind).toBe('disconnect');
+      expect(wrong.trace.heard.at(-1)).toBe('Sorry, we could not verify this call. Goodbye.');
+      expect(wrong.trace.invocations.at(-1)?.response).toMatchObject({
+        passed: 'false',
+        reason: 'wrong_input',
+      });
+
+      const silent = await call('+14155550173', () => null);
+      expect(silent.trace.ending.kind).toBe('disconnect');
+      expect(silent.trace.invocations.at(-1)?.response).toMatchObject({
+        passed: 'false',
+        reason: 'no_input',
+      });
+      expect((await center.store.getState('tel:+14155550172'))?.verifiedUntil ?? 0).toBe(0);
+    });
+
+    it("refuses a passed challenge's token to another contact (a bot that captured it)", async () => {
+      const contactId = randomUUID();
+      const { issued, challenge } = await call('+14155550174', (digits) => digits);
+      const token = String(issued[0]?.token);
+      const verify = (id: string, input: string) =>
+        challenge({
+          Name: 'ContactFlowEvent',
+          Details: {
+            ContactData: {
+              ContactId: id,
+              InitialContactId: id,
+              Channel: 'VOICE',
+              InitiationMethod: 'INBOUND',
+              CustomerEndpoint: { Address: '+14155550174', Type: 'TELEPHONE_NUMBER' },
+              Attributes: {},
+            },
+            Parameters: { action: 'verify', challengeToken: token, input },
+          },
+        });
+      // Another contact (a bot that captured the token): bound to the first contact, refused.
+      expect(await verify(contactId, String(issued[0]?.digits))).toMatchObject({
+        passed: 'false',
+        reason: 'bad_token',
+      });
+    });
+  });
+
   it('puts an ordinary caller through to the queue, then throttles the same caller', async () => {
     const sim = new FlowSimulator(load('caller-screening'));
     const caller = { caller: '+14155550161', dialed: '+18005550100' };

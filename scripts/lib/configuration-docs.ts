@@ -16,6 +16,7 @@ const STACK: Readonly<Record<NonNullable<VariableSpec['stack']>, string>> = {
   connectKeysSecret: 'the Connect keys secret',
   fingerprintSecret: 'the fingerprint secret',
   tokenKey: 'the token KMS key',
+  challengeSecret: 'the challenge secret',
   metricsNamespace: 'the metrics namespace',
 };
 

@@ -274,6 +274,20 @@ export const SMOKE_SPECS: SmokeSpecs = {
       },
     ],
   },
+  challenge: {
+    outputs: outputsOf('challenge'),
+    required: outputsOf('challenge'),
+    cases: [
+      {
+        event: 'voice-inbound',
+        parameters: { action: 'issue', length: '2' },
+        expect: { passed: ['false'], reason: ['issued'] },
+        nonEmpty: ['digits', 'challengeToken'],
+        proves:
+          'the challenge secret was read (key_unavailable or not_configured otherwise) and a token made; issue writes nothing',
+      },
+    ],
+  },
   'forward-contact-records': {
     kind: 'stream',
     cases: [

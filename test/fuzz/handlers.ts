@@ -1,10 +1,13 @@
 // The function handlers the fuzz suites drive: the real logic behind the real wrapper, with
 // in-memory stores and test-only keys, logs and metrics captured for the leak scan.
 import {
+  challengeFunction,
   flagCaller,
   MemoryScreeningStore,
+  readChallengeConfig,
   readScreeningConfig,
   Screener,
+  SigningKeys,
   screenCaller,
 } from '@flowguard/caller-screening';
 import { type FlowFunction, type FlowLambdaHandler, flowHandler } from '@flowguard/contact';
@@ -30,7 +33,13 @@ export function fuzzTargets(lines: string[]): FuzzTarget[] {
     metricSink: (line: string) => lines.push(line),
   };
   const wrap = (fn: FlowFunction) => flowHandler(fn, options);
-  const screener = new Screener({ store: new MemoryScreeningStore(), config: readScreeningConfig({}) });
+  const store = new MemoryScreeningStore();
+  const screener = new Screener({ store, config: readScreeningConfig({}) });
+  // A fixed test-only challenge key: 32 bytes, base64.
+  const challengeKeys = new SigningKeys(
+    { get: async () => ({ value: Buffer.alloc(32, 7).toString('base64') }) },
+    'challenge',
+  );
   const secret = { keys: [{ keyId: 'test-only-key-1', privateKey: testKey('private') }] };
   const secrets = { getJson: async () => secret, refresh: async () => secret };
   const tokenKeyring = async () => rsaTokenKeyring('downstream', testKey('public'));
@@ -40,6 +49,14 @@ export function fuzzTargets(lines: string[]): FuzzTarget[] {
     'validate-input': wrap(validateInputFunction()),
     'secure-input': wrap(secureInput(new ConnectDecryptor({ secrets, secretId: 'keys' }), { tokenKeyring })),
     'encrypt-input': wrap(encryptInput({ tokenKeyring })),
+    challenge: wrap(
+      challengeFunction({
+        screener,
+        store,
+        keys: challengeKeys,
+        config: readChallengeConfig({ FLOWGUARD_CHALLENGE_SECRET_ID: 'challenge' }),
+      }),
+    ),
   };
   // Every function of the registry, with the answers it declares there.
   return FLOW_FUNCTIONS.map((f) => ({

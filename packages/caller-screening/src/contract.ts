@@ -191,6 +191,7 @@ export const CHALLENGE_VARIABLES: readonly VariableSpec[] = [
   {
     name: CHALLENGE_SECRET_VARIABLE,
     values: 'secret id or ARN',
+    stack: 'challengeSecret',
     default: 'none: every call answers `error=not_configured`, `passed=false`',
     meaning:
       'the HMAC key of the challenge tokens, base64 of 32 bytes or more (AWSCURRENT issues; AWSPREVIOUS is also accepted on verify during a rotation)',

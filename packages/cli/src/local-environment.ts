@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
+  challengeFunction,
   DynamoScreeningStore,
   flagCaller,
+  readChallengeConfig,
   readScreeningConfig,
   readSignedIdentityConfig,
   Screener,
@@ -249,6 +251,19 @@ export async function startLocalContactCenter(
         }),
       ),
       'encrypt-input': wrap(encryptInput({ tokenKeyring })),
+      // Locally the challenge tokens are keyed with the seeded edge signing secret (its MACs carry
+      // their own context); deployed, the stack makes the challenge its own secret.
+      challenge: wrap(
+        challengeFunction({
+          screener,
+          store,
+          keys: signing.keys,
+          config: readChallengeConfig({
+            FLOWGUARD_CHALLENGE_SECRET_ID: keys.edgeSigningSecretId,
+            ...options.env,
+          }),
+        }),
+      ),
     };
     // Every function of the registry, by its local ARN, and that ARN for its flow placeholder.
     const functions = Object.fromEntries(FLOW_FUNCTIONS.map((f) => [arn(f.name), handlers[f.name]]));

@@ -20,7 +20,13 @@ export interface VariableSpec {
    * The CDK stack sets it from a resource it creates (the table, a secret, a key, the metrics
    * namespace); the other variables keep their defaults unless an operator sets them.
    */
-  readonly stack?: 'table' | 'connectKeysSecret' | 'fingerprintSecret' | 'tokenKey' | 'metricsNamespace';
+  readonly stack?:
+    | 'table'
+    | 'connectKeysSecret'
+    | 'fingerprintSecret'
+    | 'tokenKey'
+    | 'challengeSecret'
+    | 'metricsNamespace';
 }
 
 /** The wrapper's variables (`readHandlerConfig`): every function reads them. */

@@ -6,6 +6,10 @@
 // Data only: it imports the capabilities' contract modules (answers, budgets, variables), never
 // their code, so the CDK stack and the docs generator load it without the SDKs.
 import {
+  CHALLENGE_BUDGET_MS,
+  CHALLENGE_OUTPUTS,
+  CHALLENGE_SENSITIVE_OUTPUTS,
+  CHALLENGE_VARIABLES,
   FLAG_CALLER_OUTPUTS,
   SCREEN_CALLER_OUTPUTS,
   SCREENING_BUDGET_MS,
@@ -45,6 +49,7 @@ export const FLOW_FUNCTION_NAMES = [
   'validate-input',
   'secure-input',
   'encrypt-input',
+  'challenge',
 ] as const;
 export type FlowFunctionName = (typeof FLOW_FUNCTION_NAMES)[number];
 
@@ -229,6 +234,30 @@ export const FLOW_FUNCTIONS: readonly FlowFunctionDefinition[] = [
     memoryMb: 512,
     reservedConcurrency: 20,
     coldImport: { floor: 'floor-secrets-manager' },
+  },
+  {
+    trigger: 'connect-flow',
+    name: 'challenge',
+    summary:
+      'the IVR challenge: issues digits for the caller to press, bound to the contact; verifies them once and marks the caller verified',
+    doc: 'docs/screening.md',
+    entry: 'src/handlers/challenge.ts',
+    placeholder: 'ChallengeFunctionArn',
+    outputs: CHALLENGE_OUTPUTS,
+    sensitiveOutputs: CHALLENGE_SENSITIVE_OUTPUTS,
+    variables: [
+      ...handlerVariables(CHALLENGE_BUDGET_MS),
+      TABLE_VARIABLE,
+      ...SCREENING_VARIABLES,
+      ...CHALLENGE_VARIABLES,
+    ],
+    clients: ['dynamodb', 'secrets-manager'],
+    failMode:
+      'key or store down: `FLOWGUARD_CHALLENGE_FAIL_MODE=open` (default) still checks the digits where the key is there and passes a right answer unclaimed (`passed=true` with no key at all), `closed` answers `passed=false`; a bad event, parameter or missing configuration: `passed=false`',
+    budgetMs: CHALLENGE_BUDGET_MS,
+    memoryMb: 256,
+    reservedConcurrency: 50,
+    coldImport: { floor: 'floor-dynamodb' },
   },
 ];
 

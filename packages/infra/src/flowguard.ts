@@ -132,6 +132,8 @@ const TABLE_ACTIONS: Readonly<Partial<Record<Access, readonly string[]>>> = {
   screening: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
   // block (UpdateItem), its fallback read (GetItem), its history (PutItem).
   flag: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+  // the nonce claim and the caller's verifiedUntil (UpdateItem each).
+  challenge: ['dynamodb:UpdateItem'],
 };
 
 /** Keys of the encryption context every token carries (`tokenContext` in @flowguard/secure-input). */
@@ -175,6 +177,8 @@ export class Flowguard extends Construct {
   readonly aliases = new Map<FunctionName, lambda.Alias>();
   readonly connectKeysSecret?: secretsmanager.Secret;
   readonly fingerprintSecret?: secretsmanager.Secret;
+  /** The challenge's HMAC key, with the `challenge` function. */
+  readonly challengeSecret?: secretsmanager.Secret;
   readonly tokenKey?: kms.Key;
   readonly vpc?: ec2.IVpc;
   /** The functions' security group, in VPC mode: allow it into whatever else they must reach. */
@@ -242,6 +246,7 @@ export class Flowguard extends Construct {
     if (specs.some((s) => s.access === 'secure-input' || s.access === 'encrypt-input')) {
       this.tokenKey = this.purposeKey('TokenKey', 'flowguard: tokens for downstream systems');
     }
+    if (specs.some((s) => s.access === 'challenge')) this.challengeSecret = this.challengeKeySecret();
     this.alarmTopic = this.topic(ruleName, props.alarmEmail);
 
     if (props.vpc) {
@@ -284,6 +289,7 @@ export class Flowguard extends Construct {
       connectKeysSecret: this.connectKeysSecret?.secretArn,
       fingerprintSecret: this.fingerprintSecret?.secretArn,
       tokenKey: this.tokenKey?.keyArn,
+      challengeSecret: this.challengeSecret?.secretArn,
       metricsNamespace: namespace,
     };
     const context: FunctionContext = { props, logsKey, retention, settings };
@@ -792,6 +798,23 @@ export class Flowguard extends Construct {
     return table;
   }
 
+  /** The challenge's HMAC key: base64 of 48 random bytes under its own KMS key, rotated by hand. */
+  private challengeKeySecret(): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'ChallengeSecret', {
+      description:
+        'flowguard: the HMAC key of the IVR challenge tokens (base64 of 48 random bytes); challenge issues with AWSCURRENT and also verifies with AWSPREVIOUS',
+      encryptionKey: this.purposeKey('ChallengeKey', 'flowguard: the IVR challenge secret'),
+      removalPolicy: RemovalPolicy.RETAIN,
+      // 64 characters of the base64 alphabet: base64 of 48 bytes.
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
+    const reason =
+      'Rotated by hand: PutSecretValue with a new random value moves AWSCURRENT; a challenge issued just before still verifies under AWSPREVIOUS, and a token lives a minute at most';
+    Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason });
+    Validations.of(secret).acknowledge({ id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason });
+    return secret;
+  }
+
   private secret(
     id: string,
     encryptionKey: kms.IKey,
@@ -971,6 +994,25 @@ export class Flowguard extends Construct {
               StringEquals: {
                 'kms:ViaService': `secretsmanager.${region}.amazonaws.com`,
                 'kms:EncryptionContext:SecretARN': secrets.map((s) => s.secretArn),
+              },
+            },
+          }),
+        );
+      }
+    }
+    if (spec.access === 'challenge' && this.challengeSecret) {
+      const secret = this.challengeSecret.secretArn;
+      allow(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret] }));
+      const key = this.challengeSecret.encryptionKey;
+      if (key) {
+        allow(
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: [key.keyArn],
+            conditions: {
+              StringEquals: {
+                'kms:ViaService': `secretsmanager.${region}.amazonaws.com`,
+                'kms:EncryptionContext:SecretARN': secret,
               },
             },
           }),

@@ -27,6 +27,7 @@ export type Access =
   | 'validate'
   | 'secure-input'
   | 'encrypt-input'
+  | 'challenge'
   | 'forward-contact-records'
   | 'forward-recordings';
 
@@ -36,6 +37,8 @@ const ACCESS: Readonly<Record<DeployableFunctionName, Access>> = {
   'validate-input': 'validate',
   'secure-input': 'secure-input',
   'encrypt-input': 'encrypt-input',
+  // Claims a challenge's nonce and marks the caller verified: two UpdateItems, nothing else.
+  challenge: 'challenge',
   'forward-contact-records': 'forward-contact-records',
   'forward-recordings': 'forward-recordings',
   // The same store requests as screen-caller: screenRequest counts, reads rules and blocks, and

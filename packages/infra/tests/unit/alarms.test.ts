@@ -1,8 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import {
+  challengeFunction,
   FAIL_OPEN_METRIC,
   flagCaller,
   MemoryScreeningStore,
+  readChallengeConfig,
   readScreeningConfig,
   Screener,
   type ScreeningStore,
@@ -109,6 +111,12 @@ function realFunctions(): Record<FunctionName, FlowFunction> {
     'validate-input': validateInputFunction(readValidationConfig({})),
     'secure-input': secureInput(decryptor, {}),
     'encrypt-input': encryptInput({ tokenKeyring: async () => refusedTokens }),
+    challenge: challengeFunction({
+      screener,
+      store: new MemoryScreeningStore(),
+      keys: undefined,
+      config: readChallengeConfig({}),
+    }),
   };
 }
 

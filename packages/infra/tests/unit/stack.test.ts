@@ -227,7 +227,8 @@ describe('FlowguardStack Connect integration', () => {
       JSON.stringify(f.Properties?.Content),
     );
 
-    for (const name of ALL.filter((n) => n !== 'encrypt-input')) {
+    // encrypt-input is in no shipped flow; challenge is a flow module (flows/challenge.json), not deployed.
+    for (const name of ALL.filter((n) => n !== 'encrypt-input' && n !== 'challenge')) {
       expect(contents.join('')).toContain(`{"Ref":"${aliasId(name)}"}`);
       expect(contents.join('')).not.toContain(`"${functionId(name)}"`);
     }
@@ -252,13 +253,16 @@ describe('FlowguardStack data and keys', () => {
     });
   });
 
-  it('uses one key per purpose: table, secrets, alarm topic, tokens, logs; all rotated and retained', () => {
+  it('uses one key per purpose: table, secrets, alarm topic, tokens, logs, challenge; all rotated and retained', () => {
     const table = json.Resources[idOf(json, 'AWS::DynamoDB::Table', 'Table')]?.Properties as {
       SSESpecification: { KMSMasterKeyId: unknown };
     };
-    const secrets = resourcesOf(json, 'AWS::SecretsManager::Secret').map(([, s]) =>
-      refId(s.Properties?.KmsKeyId),
-    );
+    const secretsBy = (challenge: boolean) =>
+      resourcesOf(json, 'AWS::SecretsManager::Secret')
+        .filter(([id]) => id.includes('ChallengeSecret') === challenge)
+        .map(([, s]) => refId(s.Properties?.KmsKeyId));
+    const secrets = secretsBy(false);
+    const challenge = secretsBy(true);
     const topic = resourcesOf(json, 'AWS::SNS::Topic').map(([, t]) => refId(t.Properties?.KmsMasterKeyId));
     const logGroups = resourcesOf(json, 'AWS::Logs::LogGroup').map(([, g]) => refId(g.Properties?.KmsKeyId));
     const tokens = refId(
@@ -271,12 +275,14 @@ describe('FlowguardStack data and keys', () => {
       topic[0],
       tokens,
       logGroups[0],
+      challenge[0],
     ];
 
     expect(new Set(secrets).size).toBe(1);
     expect(new Set(logGroups).size).toBe(1);
-    expect(new Set(purposes).size).toBe(5);
-    template.resourceCountIs('AWS::KMS::Key', 5);
+    expect(challenge).toHaveLength(1);
+    expect(new Set(purposes).size).toBe(6);
+    template.resourceCountIs('AWS::KMS::Key', 6);
     template.allResources('AWS::KMS::Key', {
       DeletionPolicy: 'Retain',
       Properties: { EnableKeyRotation: true },
@@ -295,13 +301,13 @@ describe('FlowguardStack data and keys', () => {
     }
   });
 
-  it('encrypts both secrets with the secrets key and keeps them when the stack is deleted', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
-    template.allResources('AWS::SecretsManager::Secret', {
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
-      Properties: { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('SecretsKey'), 'Arn'] } },
-    });
+  it('encrypts both secrets with the secrets key, the challenge secret with its own, and keeps them when the stack is deleted', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 3);
+    for (const [id, secret] of resourcesOf(json, 'AWS::SecretsManager::Secret')) {
+      expect(secret).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      const key = JSON.stringify(secret.Properties?.KmsKeyId);
+      expect(key).toMatch(id.includes('ChallengeSecret') ? /ChallengeKey/ : /SecretsKey/);
+    }
   });
 });
 
