@@ -51,13 +51,33 @@ function headerNumber(value: string | undefined): string | undefined {
   return match?.[1];
 }
 
-function signalsOf(contact: Contact, screener: Screener): CallSignals {
-  const oli =
-    stringParameter(contact, 'isupOli', { maxLength: 8 }) ??
-    stringParameter(contact, 'sipIsupOli', { maxLength: 8 });
-  const pai =
-    stringParameter(contact, 'pAssertedIdentity', { maxLength: 512 }) ??
-    stringParameter(contact, 'sipPAssertedIdentity', { maxLength: 512 });
+/**
+ * A SIP header the flow passed, or undefined when it is absent or unusable (not a string, or
+ * longer than a header of its kind can be). A header comes from the caller's side of the network:
+ * one that cannot be read must never stop the contact from being screened and counted, so it is
+ * dropped (and counted as a metric), never an error that would answer the fail mode.
+ */
+function headerParameter(
+  contact: Contact,
+  names: readonly string[],
+  maxLength: number,
+  context: InvocationContext,
+): string | undefined {
+  for (const name of names) {
+    if (!Object.hasOwn(contact.parameters, name)) continue;
+    const value = contact.parameters[name];
+    if (value === undefined || value === null || value === '') continue;
+    const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+    if (typeof text === 'string' && text.length <= maxLength) return text;
+    context.addMetric(`Signal_unreadable_${names[0]}`);
+    return undefined;
+  }
+  return undefined;
+}
+
+function signalsOf(contact: Contact, screener: Screener, context: InvocationContext): CallSignals {
+  const oli = headerParameter(contact, ['isupOli', 'sipIsupOli'], 8, context);
+  const pai = headerParameter(contact, ['pAssertedIdentity', 'sipPAssertedIdentity'], 512, context);
   const assertedRaw = headerNumber(pai);
   const asserted = assertedRaw ? screener.phone(assertedRaw) : undefined;
   const dialed = contact.systemEndpoint?.address ? screener.phone(contact.systemEndpoint.address) : undefined;
@@ -193,7 +213,7 @@ export function screenCaller(screener: Screener, signing?: SignedIdentityKeys): 
         const result = await screener.screen(contact, {
           policy,
           unidentified,
-          signals: rules.usesSignals ? signalsOf(contact, screener) : undefined,
+          signals: rules.usesSignals ? signalsOf(contact, screener, context) : undefined,
           signal: stop.signal,
           onEvent: (event) => context.addMetric(event),
         });

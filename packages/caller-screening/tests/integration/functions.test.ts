@@ -169,6 +169,32 @@ describe('screen-caller', () => {
     expect(ordinary.decision).toBe('ALLOW');
   });
 
+  it('screens and counts a caller whose SIP headers cannot be read, rather than answering the fail mode', async () => {
+    const rule = { note: '', createdBy: 'test', createdAt: 0, expiresAt: 0, action: 'BLOCK' as const };
+    await rig.store.putRule({ ...rule, type: 'signal', value: 'pai_mismatch' });
+    const screener = rig.instance();
+    const lines: string[] = [];
+    const hostile = [
+      { pAssertedIdentity: `<sip:+14155550199@${'x'.repeat(600)}>` },
+      { isupOli: '123456789' },
+      { isupOli: { nested: true } },
+      { sipPAssertedIdentity: ['<sip:+14155550199@gw>'] },
+    ];
+    for (const [i, parameters] of hostile.entries()) {
+      const caller = `+1415555017${i}`;
+      const answer = await handlerFor(screenCaller(screener), lines)(voiceEvent(caller, { parameters }));
+      expect(answer, JSON.stringify(Object.keys(parameters))).toMatchObject({
+        decision: 'ALLOW',
+        reason: 'ok',
+      });
+      expect(answer.error ?? '').toBe('');
+      const state = await rig.store.getState(`tel:${caller}`);
+      expect([...(state?.counts.values() ?? [])].some((n) => n === 1)).toBe(true);
+    }
+    expect(lines.join('\n')).toContain('Signal_unreadable_pAssertedIdentity');
+    expect(lines.join('\n')).toContain('Signal_unreadable_isupOli');
+  });
+
   it('keeps caller numbers and contact ids out of metric dimensions', async () => {
     const lines: string[] = [];
     const event = voiceEvent('+14155550123');
