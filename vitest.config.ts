@@ -46,6 +46,9 @@ export default defineConfig({
         test: {
           name: 'slow',
           include: ['packages/*/tests/**/*.slow.test.ts', `test/${SLOW}`, 'test/fuzz.test.ts'],
+          // One file at a time: the load suite measures screening under its own concurrency, and
+          // beside the 100,000-row import on two cores its store requests time out.
+          fileParallelism: false,
           env: { FUZZ_RUNS: FUZZ_RUNS ?? '2000', LOAD: LOAD ?? 'full' },
         },
       },
