@@ -189,6 +189,8 @@ export class Flowguard extends Construct {
   /** The instance's security keys, when the construct owns them. */
   readonly connectKeys?: ConnectKeys;
   readonly flows = new Map<string, connect.CfnContactFlow>();
+  /** The flow modules (`type: 'MODULE'` specs), e.g. `challenge`: flows invoke them by their ARN or id. */
+  readonly modules = new Map<string, connect.CfnContactFlowModule>();
   /** forward-contact-records and forward-recordings, with the `contactRecords` prop. */
   readonly streamFunctions = new Map<StreamFunctionName, lambda.Function>();
   readonly streamAliases = new Map<StreamFunctionName, lambda.Alias>();
@@ -1061,7 +1063,7 @@ export class Flowguard extends Construct {
     }
   }
 
-  /** Creates the flows whose placeholders all have values; returns the Invoke time limits by placeholder. */
+  /** Creates the flows (and flow modules) whose placeholders all have values; returns the Invoke time limits by placeholder. */
   private createFlows(
     props: FlowguardProps,
     key: ActiveConnectKey | undefined,
@@ -1086,7 +1088,7 @@ export class Flowguard extends Construct {
     for (const flow of props.flows ?? []) {
       if (flow.requires === 'edge' && !props.edge) {
         Annotations.of(this).addInfo(
-          `flow ${flow.name} left out: it trusts start-contact's identities (edge)`,
+          `${what(flow)} ${flow.name} left out: it trusts start-contact's identities (edge)`,
         );
         continue;
       }
@@ -1094,37 +1096,53 @@ export class Flowguard extends Construct {
       const missing = needed.filter((p) => !Object.hasOwn(values, p));
       if (missing.length > 0) {
         // A flow whose functions or key are not all deployed is left out rather than deployed broken.
-        Annotations.of(this).addInfo(`flow ${flow.name} left out: no value for ${missing.join(', ')}`);
+        Annotations.of(this).addInfo(
+          `${what(flow)} ${flow.name} left out: no value for ${missing.join(', ')}`,
+        );
         continue;
       }
       for (const [placeholder, seconds] of invocationLimits(flow.document)) {
         limits.set(placeholder, Math.min(seconds, limits.get(placeholder) ?? Number.POSITIVE_INFINITY));
       }
-      const contactFlow = new connect.CfnContactFlow(this, `flow-${flow.name}`, {
-        instanceArn: props.instanceArn,
-        name: `flowguard ${flow.name}`,
-        type: flow.type,
-        content: flowContent(flow.document, values),
-      });
+      const content = flowContent(flow.document, values);
+      // A module is a flow in the same language (2019-10-30), deployed as its own resource type.
+      const resource =
+        flow.type === 'MODULE'
+          ? new connect.CfnContactFlowModule(this, `module-${flow.name}`, {
+              instanceArn: props.instanceArn,
+              name: `flowguard ${flow.name}`,
+              content,
+            })
+          : new connect.CfnContactFlow(this, `flow-${flow.name}`, {
+              instanceArn: props.instanceArn,
+              name: `flowguard ${flow.name}`,
+              type: flow.type,
+              content,
+            });
       // What the flow references must exist first: the functions' associations and invoke
-      // permissions, and the security key (a conditional key is reached through Fn::If instead:
-      // DependsOn on a resource that may not exist fails the template).
+      // permissions (a module's Lambda blocks need both, as a flow's do), and the security key (a
+      // conditional key is reached through Fn::If instead: DependsOn on a resource that may not
+      // exist fails the template).
       for (const placeholder of needed) {
         const name = byPlaceholder.get(placeholder);
         if (!name) continue;
         const association = refs.integrations.get(name);
         const permission = refs.permissions.get(name);
-        if (association) contactFlow.node.addDependency(association);
-        if (permission) contactFlow.node.addDependency(permission);
+        if (association) resource.node.addDependency(association);
+        if (permission) resource.node.addDependency(permission);
       }
       if (key && needed.includes('ConnectKeyId')) {
-        for (const resource of key.dependencies) contactFlow.node.addDependency(resource);
+        for (const dependency of key.dependencies) resource.node.addDependency(dependency);
       }
-      this.flows.set(flow.name, contactFlow);
+      if (resource instanceof connect.CfnContactFlowModule) this.modules.set(flow.name, resource);
+      else this.flows.set(flow.name, resource);
     }
     return limits;
   }
 }
+
+/** How an annotation names a flow spec: `flow`, or `flow module`. */
+const what = (flow: FlowSpec) => (flow.type === 'MODULE' ? 'flow module' : 'flow');
 
 /** A resource as cdk-nag names it in a finding: `<LogicalId.Arn>` for a reference, `<AWS::Partition>` for a pseudo parameter. */
 function nagResource(stack: Stack, resource: string): string {

@@ -6,12 +6,16 @@ export interface FlowSpec {
   readonly name: string;
   /** The flow JSON as shipped in flows/ (with placeholders). */
   readonly document: unknown;
-  readonly type: 'CONTACT_FLOW' | 'AGENT_TRANSFER';
+  /**
+   * A flow's type, or `MODULE`: a flow module (`AWS::Connect::ContactFlowModule`), which flows
+   * run through an Invoke module block (same flow language, ends in EndFlowModuleExecution).
+   */
+  readonly type: 'CONTACT_FLOW' | 'AGENT_TRANSFER' | 'MODULE';
   /** Deployed only with this part of the stack (`edge`: start-contact, whose identities it trusts). */
   readonly requires?: 'edge';
 }
 
-/** The shipped flows from a flows/ folder. */
+/** The shipped flows (and flow modules) from a flows/ folder. */
 export function shippedFlows(flowsDir: URL): FlowSpec[] {
   const load = (file: string) => JSON.parse(readFileSync(new URL(file, flowsDir), 'utf8')) as unknown;
   return [
@@ -21,6 +25,8 @@ export function shippedFlows(flowsDir: URL): FlowSpec[] {
     { name: 'agent-flag-caller', document: load('agent-flag-caller.json'), type: 'AGENT_TRANSFER' },
     // Chats start-contact started: screen-caller with trustSignedIdentity needs the signing secret.
     { name: 'web-chat', document: load('web-chat.json'), type: 'CONTACT_FLOW', requires: 'edge' },
+    // The IVR challenge, a module a flow invokes where it wants callers to press the digits asked.
+    { name: 'challenge', document: load('challenge.json'), type: 'MODULE' },
   ];
 }
 

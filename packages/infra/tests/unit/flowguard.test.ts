@@ -1,5 +1,5 @@
 import { App, aws_ec2 as ec2, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { Flowguard, type FlowguardProps } from '../../src/flowguard.js';
 import { flowguardChecks } from '../../src/nag.js';
@@ -80,11 +80,38 @@ describe('the Flowguard construct in a team’s own app', () => {
     const names = resourcesOf(json, 'AWS::Connect::ContactFlow').map(([, f]) => f.Properties?.Name);
 
     expect(names).toEqual(['flowguard caller-screening']);
+    expect(resourcesOf(json, 'AWS::Connect::ContactFlowModule')).toEqual([]);
     expect(
       resourcesOf(json, 'AWS::Lambda::Function')
         .map(([, f]) => f.Properties?.FunctionName)
         .sort(),
     ).toEqual(['flowguard-screen-caller', 'flowguard-secure-input']);
+  });
+
+  it('leaves out the challenge module, with a note, when challenge is not deployed; deploys it alone with it', () => {
+    const app = new App();
+    flowguardChecks(app);
+    const stack = new Stack(app, 'ContactCentre', { env: ENV });
+    new Flowguard(stack, 'Flowguard', {
+      instanceArn: INSTANCE,
+      code: inlineCode,
+      flows,
+      functions: ['screen-caller'],
+    });
+    app.synth();
+    const notes = Annotations.fromStack(stack)
+      .findInfo('*', Match.stringLikeRegexp('challenge'))
+      .map((m) => m.entry.data);
+    const alone = ownApp({ functions: ['challenge'] });
+
+    expect(
+      resourcesOf(Template.fromStack(stack).toJSON() as TemplateJson, 'AWS::Connect::ContactFlowModule'),
+    ).toEqual([]);
+    expect(notes).toEqual(['flow module challenge left out: no value for ChallengeFunctionArn']);
+    expect(resourcesOf(alone, 'AWS::Connect::ContactFlowModule').map(([, m]) => m.Properties?.Name)).toEqual([
+      'flowguard challenge',
+    ]);
+    expect(resourcesOf(alone, 'AWS::Connect::ContactFlow')).toEqual([]);
   });
 
   it('subscribes an alarm address given as a value, without a condition; none when absent', () => {

@@ -9,6 +9,7 @@ import { PARAMETER_PATTERNS } from '../../src/stack.js';
 import {
   ALL,
   actionsOf,
+  Deployment,
   idOf,
   prop,
   type Resource,
@@ -222,16 +223,50 @@ describe('FlowguardStack Connect integration', () => {
     }
   });
 
-  it('writes the live alias into the flows, never the unqualified function', () => {
-    const contents = resourcesOf(json, 'AWS::Connect::ContactFlow').map(([, f]) =>
-      JSON.stringify(f.Properties?.Content),
-    );
+  it('writes the live alias into the flows and the module, never the unqualified function', () => {
+    const contents = [
+      ...resourcesOf(json, 'AWS::Connect::ContactFlow'),
+      ...resourcesOf(json, 'AWS::Connect::ContactFlowModule'),
+    ].map(([, f]) => JSON.stringify(f.Properties?.Content));
 
-    // encrypt-input is in no shipped flow; challenge is a flow module (flows/challenge.json), not deployed.
-    for (const name of ALL.filter((n) => n !== 'encrypt-input' && n !== 'challenge')) {
+    // encrypt-input is in no shipped flow.
+    for (const name of ALL.filter((n) => n !== 'encrypt-input')) {
       expect(contents.join('')).toContain(`{"Ref":"${aliasId(name)}"}`);
       expect(contents.join('')).not.toContain(`"${functionId(name)}"`);
     }
+  });
+
+  it('deploys flows/challenge.json as a flow module, its function filled in, after its association and permission', () => {
+    const modules = resourcesOf(json, 'AWS::Connect::ContactFlowModule');
+    const [, module] = modules[0] as [string, Resource];
+    const content = new Deployment(json, {}).property(modules[0]?.[0] ?? '', 'Content') as string;
+    const document = JSON.parse(content) as {
+      Version: string;
+      Actions: { Type: string; Parameters: Record<string, unknown> }[];
+    };
+    const association = idOf(json, 'AWS::Connect::IntegrationAssociation', 'challengeintegration');
+    const permission = resourcesOf(json, 'AWS::Lambda::Permission').find(
+      ([, p]) => refId(p.Properties?.FunctionName) === aliasId('challenge'),
+    )?.[0];
+
+    expect(modules).toHaveLength(1);
+    expect(resourcesOf(json, 'AWS::Connect::ContactFlow').map(([, f]) => f.Properties?.Name)).not.toContain(
+      'flowguard challenge',
+    );
+    expect(module.Properties).toMatchObject({
+      Name: 'flowguard challenge',
+      InstanceArn: { Ref: 'ConnectInstanceArn' },
+    });
+    expect(module.Properties?.Type).toBeUndefined();
+    expect(document.Version).toBe('2019-10-30');
+    expect(content).not.toContain('${');
+    const invokes = document.Actions.filter((a) => a.Type === 'InvokeLambdaFunction');
+    expect(invokes.map((a) => a.Parameters.LambdaFunctionARN)).toEqual([
+      `<${aliasId('challenge')}>`,
+      `<${aliasId('challenge')}>`,
+    ]);
+    expect(document.Actions.map((a) => a.Type)).toContain('EndFlowModuleExecution');
+    expect(module.DependsOn).toEqual(expect.arrayContaining([association, permission]));
   });
 });
 
