@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import type { DeployableFunctionName, FunctionName } from './functions.js';
 import {
   BLOCK,
+  CHALLENGE,
   DEAD_LETTERED,
   DIMENSIONS,
   EDGE_OUTCOMES,
@@ -48,6 +49,10 @@ export interface FlowguardAlarmsProps {
   readonly unavailableRatePercent?: number;
   /** start-contact 429 and 403 answers in five minutes above which it alarms (default 100). */
   readonly refusedSpikeThreshold?: number;
+  /** Percent of challenge verifies passing below which it alarms (default 50). */
+  readonly challengePassRatePercent?: number;
+  /** Verifies in five minutes below which the pass rate is not judged (default 20). */
+  readonly challengeMinimumVerifies?: number;
 }
 
 /**
@@ -98,6 +103,7 @@ export class FlowguardAlarms extends Construct {
       });
     }
     if (props.startContact) this.edgeAlarms(props.startContact);
+    if (props.aliases.get('challenge')) this.challengeAlarms();
     const encrypt = props.aliases.get('encrypt-input');
     if (encrypt) {
       this.rateAlarm('encrypt-input', encrypt, 'token-failures', {
@@ -319,6 +325,106 @@ export class FlowguardAlarms extends Construct {
       threshold: this.props.refusedSpikeThreshold ?? 100,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+  }
+
+  /**
+   * challenge, besides the alarms every function has: its key unreadable, its store down (single
+   * use unchecked, a pass not recorded), tokens forged or replayed, a misconfigured flow or stack,
+   * and the pass rate falling. Wrong and missing answers alone are not alarmed: bots fail the
+   * challenge, which is what it is for; the pass rate says when too few pass.
+   */
+  private challengeAlarms(): void {
+    const name = 'challenge';
+    const storeDown = [OUTCOMES.storeUnavailable, OUTCOMES.timeout] as const;
+    /** A sum of counts, each a metric name under one outcome, missing data as 0. */
+    const sum = (counts: readonly (readonly [string, string])[], prefix: string) => {
+      const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+      counts.forEach(([metric, outcome], i) => {
+        usingMetrics[`${prefix}${i}`] = this.emf(metric, name, outcome);
+      });
+      return { usingMetrics, sum: counts.map((_, i) => `FILL(${prefix}${i}, 0)`).join(' + ') };
+    };
+    const once = (id: string, description: string, counts: readonly (readonly [string, string])[]) => {
+      const { usingMetrics, sum: expression } = sum(counts, 'm');
+      const [first] = counts;
+      this.alarm(`${name}-${id}`, {
+        alarmDescription: `flowguard ${name}: ${description}`,
+        metric:
+          counts.length === 1 && first
+            ? this.emf(first[0], name, first[1])
+            : new cloudwatch.MathExpression({
+                expression,
+                usingMetrics,
+                period: PERIOD,
+                label: `${name} ${id}`,
+              }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+    };
+    once(
+      'key-unavailable',
+      'its secret could not be read (Secrets Manager or its KMS key refused, the secret deleted, or not base64 of at least 32 bytes): with FLOWGUARD_CHALLENGE_FAIL_MODE=open (the default) callers pass unchallenged, with closed every challenged caller is hung up on',
+      [[INVOCATIONS, OUTCOMES.keyUnavailable]],
+    );
+    once(
+      'unclaimed',
+      'the store could not claim a token (down or slow): with fail mode open the digits still decided, but single use went unchecked (a token could be answered again) and nothing was recorded',
+      storeDown.map((outcome) => [CHALLENGE.unclaimed, outcome] as const),
+    );
+    once(
+      'unmarked',
+      'a caller passed but the store could not record it (down or slow): that caller is challenged again next time',
+      storeDown.map((outcome) => [CHALLENGE.unmarked, outcome] as const),
+    );
+    once(
+      'forged-tokens',
+      'a token that is not one this stack issued for the contact (bad_token), or one already answered with other keys (replayed): the flow cannot produce these, so someone is writing tokens or answers into contacts (or the flow passes the wrong attribute)',
+      [
+        [CHALLENGE.reason('bad_token'), OUTCOMES.ok],
+        [CHALLENGE.reason('replayed'), OUTCOMES.ok],
+      ],
+    );
+    once(
+      'misconfigured',
+      'answered not_configured or bad_parameter (no secret variable, a flow passing a wrong action or length): every challenged caller is hung up on',
+      [
+        [INVOCATIONS, OUTCOMES.notConfigured],
+        [INVOCATIONS, OUTCOMES.badParameter],
+      ],
+    );
+    // Verifies and passes, whatever the store did (a pass or wrong answer then has its outcome).
+    const everyOutcome = [OUTCOMES.ok, ...storeDown];
+    const passed = sum(
+      everyOutcome.map((outcome) => [CHALLENGE.reason('ok'), outcome] as const),
+      'passed',
+    );
+    const failed = sum(
+      [
+        ...everyOutcome.map((outcome) => [CHALLENGE.reason('wrong_input'), outcome] as const),
+        [CHALLENGE.reason('no_input'), OUTCOMES.ok],
+        [CHALLENGE.reason('expired'), OUTCOMES.ok],
+      ],
+      'failed',
+    );
+    const percent = this.props.challengePassRatePercent ?? 50;
+    const minimum = this.props.challengeMinimumVerifies ?? 20;
+    const verifies = `(${passed.sum} + ${failed.sum})`;
+    this.alarm(`${name}-pass-rate`, {
+      alarmDescription: `flowguard ${name}: under ${percent}% of verifies pass (with at least ${minimum} in five minutes), in 2 of 3 periods: bots failing it (an attack the challenge is holding off: see the wrong_input and no_input counts and screen-caller's blocks) or people failing it (the prompt not speaking the digits, the input block misconfigured): listen to a failing contact`,
+      metric: new cloudwatch.MathExpression({
+        // Too few verifies to judge: 100 (not breaching).
+        expression: `IF(${verifies} >= ${minimum}, 100 * (${passed.sum}) / ${verifies}, 100)`,
+        usingMetrics: { ...passed.usingMetrics, ...failed.usingMetrics },
+        period: PERIOD,
+        label: `${name} verifies passed (%)`,
+      }),
+      threshold: percent,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
     });
   }
 

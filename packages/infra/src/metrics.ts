@@ -27,6 +27,28 @@ export const OUTCOMES = {
   decryptFailed: 'decrypt_failed',
   unknownKey: 'unknown_key',
   tokenFailed: 'token_failed',
+  storeUnavailable: 'store_unavailable',
+  timeout: 'timeout',
+  notConfigured: 'not_configured',
+  badParameter: 'bad_parameter',
+} as const;
+
+/**
+ * challenge (@flowguard/caller-screening challenge.ts) counts, besides `Invocations`, under the
+ * same dimensions, the outcome being the answer's `error` (`ok` when it has none):
+ * `Challenge_issued` per issue; `Challenge_<reason>` per verify (`ok` a pass, else why not);
+ * `Challenge_unclaimed` when the store could not claim the token's nonce (fail mode open: the
+ * digits decided, single use unchecked) and `Challenge_unmarked` when a pass could not be recorded
+ * on the caller's item; those two, and the verifies answered then, carry outcome
+ * `store_unavailable` or `timeout`.
+ */
+export const CHALLENGE = {
+  issued: 'Challenge_issued',
+  unclaimed: 'Challenge_unclaimed',
+  unmarked: 'Challenge_unmarked',
+  /** A verify's reason: `ok` (passed), `wrong_input`, `no_input`, `expired`, `bad_token`, `replayed`. */
+  reason: (reason: 'ok' | 'wrong_input' | 'no_input' | 'expired' | 'bad_token' | 'replayed') =>
+    `Challenge_${reason}`,
 } as const;
 
 /** forward-contact-records, forward-recordings: per-policy lines carry `function` and this. */

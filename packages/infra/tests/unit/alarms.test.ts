@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import {
   challengeFunction,
   FAIL_OPEN_METRIC,
@@ -8,8 +8,10 @@ import {
   readScreeningConfig,
   Screener,
   type ScreeningStore,
+  SigningKeys,
   StoreUnavailableError,
   screenCaller,
+  signChallenge,
 } from '@flowguard/caller-screening';
 import { type FlowFunction, flowHandler, type HandlerConfig } from '@flowguard/contact';
 import { readValidationConfig, validateInputFunction } from '@flowguard/input-validation';
@@ -24,7 +26,7 @@ import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
 import { voiceEvent } from '@flowguard/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_SPECS, type FunctionName } from '../../src/functions.js';
-import { DEFAULT_METRICS_NAMESPACE, FAIL_OPEN, OUTCOMES } from '../../src/metrics.js';
+import { CHALLENGE, DEFAULT_METRICS_NAMESPACE, FAIL_OPEN, OUTCOMES } from '../../src/metrics.js';
 import { ALL, idOf, prop, type Resource, resourcesOf, synthStack } from './helpers.js';
 
 const { json } = synthStack();
@@ -64,12 +66,13 @@ async function run(fn: FlowFunction, event: unknown, config: Partial<HandlerConf
   return response;
 }
 
-/** A store failing every request as an outage does, or never answering at all. */
-function brokenStore(mode: 'refused' | 'timed-out' | 'hangs'): ScreeningStore {
+/** A store failing every request (or only `only`) as an outage does, or never answering at all. */
+function brokenStore(mode: 'refused' | 'timed-out' | 'hangs', only?: string): ScreeningStore {
   return new Proxy(new MemoryScreeningStore(), {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
+      if (only !== undefined && property !== only) return value.bind(target);
       if (mode === 'hangs') return () => new Promise(() => {});
       return () =>
         Promise.reject(new StoreUnavailableError(String(property), { timedOut: mode === 'timed-out' }));
@@ -100,6 +103,40 @@ const refusedTokens = kmsTokenKeyring(
     send: () => Promise.reject(Object.assign(new Error('refused'), { name: 'AccessDeniedException' })),
   } as unknown as Parameters<typeof kmsTokenKeyring>[1],
 );
+
+const CHALLENGE_KEY = randomBytes(32);
+const CONTACT = '11111111-2222-4333-8444-555555555555';
+
+/** challenge as its handler builds it, its key read from a secret (or refused), on `store`. */
+function challengeOn(store: ScreeningStore, key: 'readable' | 'refused' | 'unset' = 'readable') {
+  const config = readChallengeConfig(key === 'unset' ? {} : { FLOWGUARD_CHALLENGE_SECRET_ID: 'challenge' });
+  const keys = new SigningKeys(
+    {
+      get: async () => {
+        if (key === 'refused') throw Object.assign(new Error('refused'), { name: 'AccessDeniedException' });
+        return { value: CHALLENGE_KEY.toString('base64') };
+      },
+    },
+    'challenge',
+  );
+  return challengeFunction({
+    screener: screenerOn(store),
+    store,
+    keys: config.secretId ? keys : undefined,
+    config,
+  });
+}
+
+/** A verify on `fn` after an issue: with the right digits, or `wrong` ones, or `input` as given. */
+async function challenged(fn: FlowFunction, answer: 'right' | 'wrong' | { input: string }) {
+  const event = (parameters: Record<string, string>) =>
+    voiceEvent(CALLER, { parameters, initialContactId: CONTACT });
+  const issued = await run(fn, event({ action: 'issue' }));
+  const digits = String(issued.digits);
+  const input =
+    answer === 'right' ? digits : answer === 'wrong' ? (digits === '1' ? '2' : '1') : answer.input;
+  return run(fn, event({ action: 'verify', challengeToken: String(issued.challengeToken), input }));
+}
 
 /** The real function objects, as the handlers build them. */
 function realFunctions(): Record<FunctionName, FlowFunction> {
@@ -153,6 +190,40 @@ beforeAll(async () => {
   await run(
     encryptInput({ tokenKeyring: async () => refusedTokens }),
     voiceEvent(CALLER, { parameters: { format: 'card', input: CARD } }),
+  );
+
+  // challenge: every verify reason; the store down (or slow) when claiming the token and when
+  // recording a pass; a token answered twice, forged, expired; its key refused, or not configured;
+  // a bad action.
+  const store = new MemoryScreeningStore();
+  const verify = (parameters: Record<string, string>) =>
+    run(
+      challengeOn(store),
+      voiceEvent(CALLER, { parameters: { action: 'verify', ...parameters }, initialContactId: CONTACT }),
+    );
+  await challenged(challengeOn(store), 'right');
+  await challenged(challengeOn(store), 'wrong');
+  await challenged(challengeOn(store), { input: 'Timeout' });
+  await verify({ challengeToken: 'c1.forged', input: '1' });
+  const stale = signChallenge(CHALLENGE_KEY, CONTACT, '5', Math.floor(Date.now() / 1000) - 3600);
+  await verify({ challengeToken: stale, input: '5' });
+  const issued = await run(
+    challengeOn(store),
+    voiceEvent(CALLER, { parameters: { action: 'issue' }, initialContactId: CONTACT }),
+  );
+  const token = String(issued.challengeToken);
+  await verify({ challengeToken: token, input: String(issued.digits) });
+  await verify({ challengeToken: token, input: issued.digits === '1' ? '2' : '1' });
+  for (const mode of ['refused', 'timed-out'] as const) {
+    await challenged(challengeOn(brokenStore(mode, 'claim')), 'right');
+    await challenged(challengeOn(brokenStore(mode, 'claim')), 'wrong');
+    await challenged(challengeOn(brokenStore(mode, 'markVerified')), 'right');
+  }
+  await challenged(challengeOn(store, 'refused'), 'right');
+  await challenged(challengeOn(store, 'unset'), 'right');
+  await run(
+    challengeOn(store),
+    voiceEvent(CALLER, { parameters: { action: 'rotate' }, initialContactId: CONTACT }),
   );
 
   // Every function: an unexpected error inside its logic.
@@ -330,5 +401,100 @@ describe('alarms on what the functions emit', () => {
       expect(real[spec.name].name).toBe(spec.name);
       expect(real[spec.name].budgetMs).toBe(spec.budgetMs);
     }
+  });
+});
+
+describe('challenge alarms, on what challenge writes', () => {
+  const challengeCounts = (name: string) =>
+    metricsOf(alarmNamed(name)).flatMap((m) =>
+      m.kind === 'metric' && m.namespace === DEFAULT_METRICS_NAMESPACE
+        ? [`${m.name} ${String(m.dimensions.outcome)}`]
+        : [],
+    );
+  /** `name outcome` of each challenge count its code wrote, `name` filtering. */
+  const written = (filter: (name: string) => boolean) => [
+    ...new Set(
+      emitted
+        .filter((e) => e.dimensions.function === 'challenge' && filter(e.name))
+        .map((e) => `${e.name} ${e.dimensions.outcome}`),
+    ),
+  ];
+
+  it('alarms on the first answer given without its key (a pass unchallenged with fail mode open)', () => {
+    expect(challengeCounts('challenge-key-unavailable')).toEqual([`Invocations ${OUTCOMES.keyUnavailable}`]);
+    expect(written((n) => n === 'Invocations')).toContain(`Invocations ${OUTCOMES.keyUnavailable}`);
+    expect(alarmNamed('challenge-key-unavailable').Properties).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  it('alarms on every token not claimed and every pass not recorded, the store refused or slow', () => {
+    expect(challengeCounts('challenge-unclaimed').sort()).toEqual(
+      written((n) => n === CHALLENGE.unclaimed).sort(),
+    );
+    expect(challengeCounts('challenge-unmarked').sort()).toEqual(
+      written((n) => n === CHALLENGE.unmarked).sort(),
+    );
+    expect(challengeCounts('challenge-unclaimed').sort()).toEqual([
+      'Challenge_unclaimed store_unavailable',
+      'Challenge_unclaimed timeout',
+    ]);
+  });
+
+  it('alarms on any forged or replayed token, under every outcome the code writes them with', () => {
+    expect(challengeCounts('challenge-forged-tokens').sort()).toEqual(
+      written((n) => n === CHALLENGE.reason('bad_token') || n === CHALLENGE.reason('replayed')).sort(),
+    );
+    expect(challengeCounts('challenge-forged-tokens')).toHaveLength(2);
+  });
+
+  it('alarms on a missing secret variable or a flow passing a bad action', () => {
+    expect(challengeCounts('challenge-misconfigured').sort()).toEqual([
+      `Invocations ${OUTCOMES.badParameter}`,
+      `Invocations ${OUTCOMES.notConfigured}`,
+    ]);
+  });
+
+  it('judges the pass rate on every verify outcome but forged and replayed tokens, from a minimum volume', () => {
+    const judged = written(
+      (n) =>
+        n.startsWith('Challenge_') &&
+        ![
+          CHALLENGE.issued,
+          CHALLENGE.unclaimed,
+          CHALLENGE.unmarked,
+          CHALLENGE.reason('bad_token'),
+          CHALLENGE.reason('replayed'),
+        ].includes(n),
+    );
+    const alarm = alarmNamed('challenge-pass-rate');
+    const metrics = alarm.Properties?.Metrics as { Id: string; Expression?: string; ReturnData?: boolean }[];
+    const expression = metrics.find((m) => m.ReturnData !== false)?.Expression ?? '';
+
+    expect(challengeCounts('challenge-pass-rate').sort()).toEqual(judged.sort());
+    expect(judged.length).toBe(8);
+    expect(expression).toMatch(/^IF\(\(.+\) >= 20, 100 \* \(.+\) \/ \(.+\), 100\)$/);
+    // Passes above, every verify below: each count's id in its place.
+    const [, passed] = /100 \* \(([^)]*(?:\)[^)]*)*?)\) \//.exec(expression) ?? [];
+    const ids = (names: string) =>
+      metrics.filter((m) => {
+        const stat = (m as { MetricStat?: { Metric: { MetricName: string } } }).MetricStat;
+        return stat && names.includes(stat.Metric.MetricName);
+      });
+    for (const m of ids(CHALLENGE.reason('ok'))) expect(passed).toContain(`FILL(${m.Id}, 0)`);
+    for (const m of ids(`${CHALLENGE.reason('wrong_input')} ${CHALLENGE.reason('no_input')}`))
+      expect(passed).not.toContain(`FILL(${m.Id}, 0)`);
+    expect(alarm.Properties).toMatchObject({
+      Threshold: 50,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+    });
+  });
+
+  it('has the alarms every function has, the p99 at 80% of the module’s 3 s Invoke limit', () => {
+    for (const what of ['errors', 'throttles', 'internal']) alarmNamed(`challenge-${what}`);
+    expect(alarmNamed('challenge-latency-p99').Properties?.Threshold).toBe(2400);
   });
 });
