@@ -3,6 +3,7 @@ import { type CountryCode, isSupportedCountry } from 'libphonenumber-js/max';
 import { EDGE_SIGNING_SECRET_VARIABLE } from './contract.js';
 import type { CallerClass } from './identity.js';
 import { LimitSyntaxError, parseDuration, parseLimits, type Window } from './limits.js';
+import { parseSignalWeights, SignalWeightSyntaxError, type SignalWeights } from './signals.js';
 
 export type ClassAction = 'allow' | 'throttle' | 'block';
 export type FailMode = 'open' | 'closed';
@@ -12,7 +13,7 @@ export interface ScreeningConfig {
   readonly ipAttribute: string;
   readonly customerIdAttribute: string;
   /** Limits by caller class, for the default policy. */
-  readonly limits: Readonly<Record<'phone' | 'ip' | 'customer' | 'email', readonly Window[]>>;
+  readonly limits: Readonly<Record<'phone' | 'asserted' | 'ip' | 'customer' | 'email', readonly Window[]>>;
   /** Named policies (`FLOWGUARD_LIMITS_<NAME>`): phone limits chosen by the flow's `policy` parameter. */
   readonly policies: ReadonlyMap<string, readonly Window[]>;
   readonly withheldAction: ClassAction;
@@ -30,7 +31,23 @@ export interface ScreeningConfig {
   readonly flagSeconds: number;
   readonly storeTimeoutMs: number;
   readonly storeAttempts: number;
+  /** A caller whose signal score reaches this is throttled (`reason=signals`); 0 turns this off. */
+  readonly signalThrottleScore: number;
+  /** A caller whose signal score reaches this is blocked (`reason=signals`); 0 turns this off. */
+  readonly signalBlockScore: number;
+  readonly signalWeights: SignalWeights;
+  /**
+   * `pai`: a withheld caller whose `P-Asserted-Identity` names one number is keyed `pai:<E.164>`,
+   * class `asserted`, and counted with its own limits; `none` (default): withheld callers are not keyed.
+   */
+  readonly withheldKeyBy: WithheldKeyBy;
 }
+
+export const WITHHELD_KEY_BY = ['none', 'pai'] as const;
+export type WithheldKeyBy = (typeof WITHHELD_KEY_BY)[number];
+
+/** The highest score thresholds may name: every signal at its highest weight. */
+export const MAX_SIGNAL_SCORE = 1600;
 
 export const ACTIONS = ['allow', 'throttle', 'block'] as const;
 const POLICY_PREFIX = 'FLOWGUARD_LIMITS_';
@@ -50,6 +67,19 @@ function durationFrom(env: Env, name: string, fallback: string): number {
   } catch (error) {
     throw new ConfigError(name, error instanceof LimitSyntaxError ? error.message : 'invalid duration');
   }
+}
+
+function weightsFrom(env: Env, name: string): SignalWeights {
+  try {
+    return parseSignalWeights(env[name] ?? '');
+  } catch (error) {
+    throw new ConfigError(name, error instanceof SignalWeightSyntaxError ? error.message : 'invalid weights');
+  }
+}
+
+/** Whether screen-caller must work out a call's signals for the score thresholds. */
+export function usesSignalScore(config: Pick<ScreeningConfig, 'signalThrottleScore' | 'signalBlockScore'>) {
+  return config.signalThrottleScore > 0 || config.signalBlockScore > 0;
 }
 
 /** Reads the screening configuration once, at init; a bad variable fails naming itself. */
@@ -74,6 +104,7 @@ export function readScreeningConfig(env: Env = process.env): ScreeningConfig {
     customerIdAttribute: envString('FLOWGUARD_CUSTOMER_ID_ATTRIBUTE', { env, default: 'customerId' }),
     limits: {
       phone: limitsFrom(env, 'FLOWGUARD_LIMITS', '5/10m,20/1d'),
+      asserted: limitsFrom(env, 'FLOWGUARD_ASSERTED_LIMITS', '3/10m,10/1d'),
       ip: limitsFrom(env, 'FLOWGUARD_IP_LIMITS', '10/10m,50/1d'),
       customer: limitsFrom(env, 'FLOWGUARD_CUSTOMER_LIMITS', '10/10m,50/1d'),
       email: limitsFrom(env, 'FLOWGUARD_EMAIL_LIMITS', '10/1h,50/1d'),
@@ -91,6 +122,20 @@ export function readScreeningConfig(env: Env = process.env): ScreeningConfig {
     flagSeconds: durationFrom(env, 'FLOWGUARD_FLAG_DURATION', '30d'),
     storeTimeoutMs: envInt('FLOWGUARD_STORE_TIMEOUT_MS', { env, min: 50, max: 5000, default: 600 }),
     storeAttempts: envInt('FLOWGUARD_STORE_ATTEMPTS', { env, min: 1, max: 5, default: 2 }),
+    signalThrottleScore: envInt('FLOWGUARD_SIGNAL_THROTTLE_SCORE', {
+      env,
+      min: 0,
+      max: MAX_SIGNAL_SCORE,
+      default: 0,
+    }),
+    signalBlockScore: envInt('FLOWGUARD_SIGNAL_BLOCK_SCORE', {
+      env,
+      min: 0,
+      max: MAX_SIGNAL_SCORE,
+      default: 0,
+    }),
+    signalWeights: weightsFrom(env, 'FLOWGUARD_SIGNAL_WEIGHTS'),
+    withheldKeyBy: envEnum('FLOWGUARD_WITHHELD_KEY_BY', WITHHELD_KEY_BY, { env, default: 'none' }),
   };
 }
 
@@ -103,6 +148,7 @@ export function limitsFor(
   if (cls === 'phone' && policy && policy !== 'default') return config.policies.get(policy) ?? null;
   switch (cls) {
     case 'phone':
+    case 'asserted':
     case 'ip':
     case 'customer':
     case 'email':

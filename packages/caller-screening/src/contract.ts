@@ -13,6 +13,7 @@ export const SCREEN_CALLER_OUTPUTS = [
   'retryAfterSeconds',
   'blockedUntil',
   'rule',
+  'signals',
 ] as const;
 
 export const FLAG_CALLER_OUTPUTS = ['flagged', 'blockedUntil', 'callerType'] as const;
@@ -41,6 +42,13 @@ export const SCREENING_VARIABLES: readonly VariableSpec[] = [
     values: `${LIMITS}; NAME is 1..32 letters, digits or \`_\``,
     default: 'none',
     meaning: "a named policy for phone callers, chosen by the flow's `policy` parameter",
+  },
+  {
+    name: 'FLOWGUARD_ASSERTED_LIMITS',
+    values: LIMITS,
+    default: '`3/10m,10/1d`',
+    meaning:
+      'limits for `pai:` callers (withheld, keyed by `P-Asserted-Identity`; see `FLOWGUARD_WITHHELD_KEY_BY`)',
   },
   {
     name: 'FLOWGUARD_IP_LIMITS',
@@ -73,6 +81,31 @@ export const SCREENING_VARIABLES: readonly VariableSpec[] = [
     meaning: 'the attribute holding a customer id',
   },
   { name: 'FLOWGUARD_WITHHELD_ACTION', values: ACTION, default: '`allow`', meaning: 'for withheld callers' },
+  {
+    name: 'FLOWGUARD_WITHHELD_KEY_BY',
+    values: '`none`, `pai`',
+    default: '`none`',
+    meaning:
+      '`pai`: a withheld caller whose `P-Asserted-Identity` parameter names one number is counted as `pai:<E.164>` (class `asserted`)',
+  },
+  {
+    name: 'FLOWGUARD_SIGNAL_THROTTLE_SCORE',
+    values: '`0` (off) or an integer 1..1600',
+    default: '`0`',
+    meaning: 'a caller whose spoofing-signal score reaches it gets `THROTTLE`, `reason=signals`',
+  },
+  {
+    name: 'FLOWGUARD_SIGNAL_BLOCK_SCORE',
+    values: '`0` (off) or an integer 1..1600',
+    default: '`0`',
+    meaning: 'a caller whose spoofing-signal score reaches it gets `BLOCK`, `reason=signals`',
+  },
+  {
+    name: 'FLOWGUARD_SIGNAL_WEIGHTS',
+    values: '`<signal>=<0..100>,...` (`pai_mismatch=40,voip=0`)',
+    default: 'the defaults in docs/screening.md',
+    meaning: 'weights of the spoofing signals; names left out keep their default',
+  },
   {
     name: 'FLOWGUARD_INVALID_NUMBER_ACTION',
     values: ACTION,

@@ -6,12 +6,19 @@ import {
   type InvocationContext,
   stringParameter,
 } from '@flowguard/contact';
-import { ACTIONS, type ClassAction, type ScreeningConfig } from './config.js';
+import { ACTIONS, type ClassAction, type ScreeningConfig, usesSignalScore } from './config.js';
 import { FLAG_CALLER_OUTPUTS, SCREEN_CALLER_OUTPUTS, SCREENING_BUDGET_MS } from './contract.js';
 import { ScreeningInputError } from './errors.js';
+import type { CallerIdentity } from './identity.js';
 import { LimitSyntaxError, parseDuration } from './limits.js';
-import type { CallSignals } from './rules.js';
 import type { Screener, ScreeningResult } from './screener.js';
+import {
+  assertedIdentity,
+  callSignals,
+  type SignalReport,
+  type TelephonyHeaderName,
+  type TelephonyHeaders,
+} from './signals.js';
 import { type SigningKeys, verifySignedIdentity } from './signed-identity.js';
 
 /** What screen-caller trusts the edge's signed identities with (`trustSignedIdentity`). */
@@ -45,47 +52,74 @@ function isoOrEmpty(epochSeconds: number): string {
   return epochSeconds > 0 ? new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z') : '';
 }
 
-/** The number inside a SIP header value such as `<sip:+14155550199@host;user=phone>` or `tel:+1...`. */
-function headerNumber(value: string | undefined): string | undefined {
-  const match = value ? /(?:sip:|tel:|^)\s*(\+?\d{6,20})(?=[@;>\s]|$)/.exec(value) : null;
-  return match?.[1];
+/**
+ * The flow parameters that carry each telephony header (`$.Media.Sip.Headers.<Name>`), first
+ * name first: see docs/screening.md, "Spoofing signals and telephony metadata".
+ */
+export const HEADER_PARAMETERS: Readonly<Record<TelephonyHeaderName, readonly string[]>> = {
+  pAssertedIdentity: ['pAssertedIdentity', 'sipPAssertedIdentity'],
+  from: ['sipFrom'],
+  pChargeInfo: ['pChargeInfo'],
+  isupOli: ['isupOli', 'sipIsupOli'],
+  callingPartyAddress: ['callingPartyAddress'],
+};
+const HEADER_FIELDS = Object.keys(HEADER_PARAMETERS) as TelephonyHeaderName[];
+
+/**
+ * The telephony headers the flow passed, as given (a number, as an OLI may arrive, as text).
+ * Never throws: whatever a value is, signals.ts reads it within bounds, and one it cannot read
+ * (not a string, too long, no number in it) is reported in `unreadable`, never an error.
+ */
+function telephonyHeaders(contact: Contact): TelephonyHeaders {
+  const headers: Record<string, unknown> = {};
+  for (const field of HEADER_FIELDS) {
+    for (const name of HEADER_PARAMETERS[field]) {
+      if (!Object.hasOwn(contact.parameters, name)) continue;
+      const value = contact.parameters[name];
+      if (value === undefined || value === null || value === '') continue;
+      headers[field] = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+      break;
+    }
+  }
+  return headers;
 }
 
 /**
- * A SIP header the flow passed, or undefined when it is absent or unusable (not a string, or
- * longer than a header of its kind can be). A header comes from the caller's side of the network:
- * one that cannot be read must never stop the contact from being screened and counted, so it is
- * dropped (and counted as a metric), never an error that would answer the fail mode.
+ * Who the contact's caller is: as identity.ts says, except that with `FLOWGUARD_WITHHELD_KEY_BY=pai`
+ * a withheld caller whose `P-Asserted-Identity` names one number is class `asserted`, `pai:<E.164>`.
  */
-function headerParameter(
-  contact: Contact,
-  names: readonly string[],
-  maxLength: number,
-  context: InvocationContext,
-): string | undefined {
-  for (const name of names) {
-    if (!Object.hasOwn(contact.parameters, name)) continue;
-    const value = contact.parameters[name];
-    if (value === undefined || value === null || value === '') continue;
-    const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
-    if (typeof text === 'string' && text.length <= maxLength) return text;
-    context.addMetric(`Signal_unreadable_${names[0]}`);
-    return undefined;
-  }
-  return undefined;
+function callerOf(contact: Contact, screener: Screener, headers: () => TelephonyHeaders): CallerIdentity {
+  const identity = screener.identify(contact);
+  if (identity.class !== 'withheld' || screener.config.withheldKeyBy !== 'pai') return identity;
+  return assertedIdentity(identity, headers().pAssertedIdentity, screener.config.defaultCountry) ?? identity;
 }
 
-function signalsOf(contact: Contact, screener: Screener, context: InvocationContext): CallSignals {
-  const oli = headerParameter(contact, ['isupOli', 'sipIsupOli'], 8, context);
-  const pai = headerParameter(contact, ['pAssertedIdentity', 'sipPAssertedIdentity'], 512, context);
-  const assertedRaw = headerNumber(pai);
-  const asserted = assertedRaw ? screener.phone(assertedRaw) : undefined;
-  const dialed = contact.systemEndpoint?.address ? screener.phone(contact.systemEndpoint.address) : undefined;
-  return {
-    oli: oli && /^\d{1,3}$/.test(oli) ? oli : undefined,
-    assertedNumber: asserted?.class === 'phone' ? (asserted.number ?? undefined) : undefined,
-    dialedNumber: dialed?.class === 'phone' ? (dialed.number ?? undefined) : undefined,
-  };
+/**
+ * A header comes from the caller's side of the network: one that cannot be read must never stop
+ * the contact from being screened and counted, so it adds nothing and is counted as a metric
+ * (`Signal_unreadable_<field>`), never an error that would answer the fail mode.
+ */
+function signalsOf(
+  contact: Contact,
+  caller: CallerIdentity,
+  headers: TelephonyHeaders,
+  config: ScreeningConfig,
+  context: InvocationContext,
+): SignalReport {
+  const report = callSignals({
+    caller,
+    systemEndpoint: contact.systemEndpoint?.address,
+    headers,
+    defaultCountry: config.defaultCountry,
+    weights: config.signalWeights,
+  });
+  for (const field of report.unreadable) context.addMetric(`Signal_unreadable_${field}`);
+  return report;
+}
+
+/** The signals' names for the flow (`oli_prison,pai_mismatch`): at most one of each of 16 names. */
+function signalNames(report: SignalReport | undefined): string {
+  return report ? report.signals.map((s) => s.name).join(',') : '';
 }
 
 const DECISION_METRIC = { ALLOW: 'Allow', THROTTLE: 'Throttle', BLOCK: 'Block' } as const;
@@ -96,7 +130,7 @@ const DECISION_METRIC = { ALLOW: 'Allow', THROTTLE: 'Throttle', BLOCK: 'Block' }
  */
 export const FAIL_OPEN_METRIC = 'FailOpen';
 
-function screeningAnswer(result: ScreeningResult) {
+function screeningAnswer(result: ScreeningResult, report?: SignalReport) {
   return {
     decision: result.decision,
     reason: result.reason,
@@ -107,6 +141,7 @@ function screeningAnswer(result: ScreeningResult) {
     blockedUntil: isoOrEmpty(result.blockedUntil),
     // A caller rule names the caller; the flow only needs to know a caller rule decided.
     rule: result.rule.startsWith('caller:') ? 'caller' : result.rule,
+    signals: signalNames(report),
     ...(result.error ? { error: result.error } : {}),
   };
 }
@@ -187,6 +222,7 @@ export function screenCaller(screener: Screener, signing?: SignedIdentityKeys): 
       retryAfterSeconds: 0,
       blockedUntil: '',
       rule: '',
+      signals: '',
     }),
     async handle(contact: Contact, context: InvocationContext) {
       const policy = stringParameter(contact, 'policy', { maxLength: 32 })?.toLowerCase();
@@ -210,10 +246,21 @@ export function screenCaller(screener: Screener, signing?: SignedIdentityKeys): 
           return screeningAnswer(signed);
         }
         const rules = await screener.currentRules(stop.signal);
-        const result = await screener.screen(contact, {
+        let headers: TelephonyHeaders | undefined;
+        const headersOnce = () => {
+          headers ??= telephonyHeaders(contact);
+          return headers;
+        };
+        const caller = callerOf(contact, screener, headersOnce);
+        // Signals are only worked out when a signal rule or a score threshold can use them.
+        const report =
+          rules.usesSignals || usesSignalScore(screener.config)
+            ? signalsOf(contact, caller, headersOnce(), screener.config, context)
+            : undefined;
+        const result = await screener.screenIdentity(caller, contact.initialContactId, {
           policy,
           unidentified,
-          signals: rules.usesSignals ? signalsOf(contact, screener, context) : undefined,
+          signals: report,
           signal: stop.signal,
           onEvent: (event) => context.addMetric(event),
         });
@@ -221,7 +268,7 @@ export function screenCaller(screener: Screener, signing?: SignedIdentityKeys): 
         if (result.warning) context.addMetric(`Identity_${result.warning}`);
         context.addMetric(DECISION_METRIC[result.decision]);
         if (result.error && result.decision === 'ALLOW') context.addMetric(FAIL_OPEN_METRIC);
-        return screeningAnswer(result);
+        return screeningAnswer(result, report);
       } finally {
         clearTimeout(timer);
       }
@@ -256,7 +303,10 @@ export function flagCaller(screener: Screener): FlowFunction {
         }
       }
       const number = stringParameter(contact, 'number', { maxLength: 64 });
-      const identity = number === undefined ? screener.identify(contact) : screener.phone(number);
+      const identity =
+        number === undefined
+          ? callerOf(contact, screener, () => telephonyHeaders(contact))
+          : screener.phone(number);
       if (identity.key === null)
         throw new ScreeningInputError('no_caller_id', 'the caller has no usable identity');
       if (number !== undefined && !identity.valid) {

@@ -4,9 +4,12 @@ import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/
 
 /**
  * Who is calling, as far as screening can tell. `key` is the store key of the caller's state;
- * withheld and unidentified callers have none, so they never share one bucket.
+ * withheld and unidentified callers have none, so they never share one bucket. `asserted` is a
+ * withheld caller keyed by the number its network asserted (`pai:<E.164>`, signals.ts
+ * `assertedIdentity`), only with `FLOWGUARD_WITHHELD_KEY_BY=pai`: a weaker identity than `phone`,
+ * with its own limits.
  */
-export type CallerClass = 'phone' | 'withheld' | 'ip' | 'customer' | 'email' | 'unidentified';
+export type CallerClass = 'phone' | 'withheld' | 'asserted' | 'ip' | 'customer' | 'email' | 'unidentified';
 
 /**
  * What a caller gave that could not be used: `ip` for an IP attribute that does not parse,

@@ -84,7 +84,6 @@ export {
 export { LocalLimiter } from './local-limiter.js';
 export { MemoryScreeningStore } from './memory-store.js';
 export {
-  type CallSignals,
   LINE_TYPES,
   normaliseRule,
   RULE_TYPES,
@@ -92,6 +91,7 @@ export {
   type RuleAction,
   RuleSet,
   type RuleType,
+  SIGNAL_RULE_VALUES,
 } from './rules.js';
 export {
   type Decision,
@@ -100,6 +100,19 @@ export {
   type ScreeningResult,
   type ScreenOptions,
 } from './screener.js';
+export {
+  type AssertedIdentity,
+  assertedIdentity,
+  type CallSignal,
+  callSignals,
+  DEFAULT_SIGNAL_WEIGHTS,
+  parseSignalWeights,
+  SIGNAL_NAMES,
+  type SignalName,
+  type SignalReport,
+  signalRuleKeys,
+  type TelephonyHeaders,
+} from './signals.js';
 export {
   newNonce,
   SIGNED_IDENTITY_ATTRIBUTES,

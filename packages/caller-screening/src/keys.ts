@@ -25,6 +25,8 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  *   libphonenumber calls the number invalid (screening keys invalid numbers by their digits, and
  *   such callers can be auto-blocked; an export writes them this way);
  * - `ip:<address>`: IPv4 as is, IPv6 by its /64, mapped IPv6 as IPv4 (as screening keys them);
+ * - `pai:+<digits>`: a withheld caller keyed by the number its network asserted
+ *   (`FLOWGUARD_WITHHELD_KEY_BY=pai`), exactly as screening writes it;
  * - `cust:<id>` as is; `email:<address>` lower-cased.
  */
 export function callerKey(input: string, country: CountryCode): string {
@@ -59,12 +61,22 @@ export function callerKey(input: string, country: CountryCode): string {
       }
       return `tel:${rest}`;
     }
+    case 'pai': {
+      // A withheld caller keyed by its P-Asserted-Identity (FLOWGUARD_WITHHELD_KEY_BY=pai), keyed
+      // as screening keys it: E.164, 7 to 15 digits, valid or not.
+      const identity = /^\+\d{7,15}$/.test(rest) ? phoneIdentity(rest) : null;
+      if (identity?.class === 'withheld')
+        throw new CallerKeyError(`'${shown}' is a withheld caller ID, which has no key`);
+      if (identity?.key !== `tel:${rest}`)
+        throw new CallerKeyError(`'${shown}' is not a store key: write pai:+ and the digits (E.164)`);
+      return `pai:${rest}`;
+    }
     case undefined:
       break;
     default:
       // `+1 415 555 0123` has no prefix; `sip:` and the like are not caller keys.
       throw new CallerKeyError(
-        `'${shown}': unknown key type '${prefix}:' (use a number, tel:, ip:, cust: or email:)`,
+        `'${shown}': unknown key type '${prefix}:' (use a number, tel:, pai:, ip:, cust: or email:)`,
       );
   }
   if (isIP(text)) throw new CallerKeyError(`'${shown}' looks like an IP address: write ip:${text}`);

@@ -1,5 +1,6 @@
 import { ScreeningInputError } from './errors.js';
 import { type CallerIdentity, ipKey } from './identity.js';
+import { SIGNAL_NAMES } from './signals.js';
 
 /**
  * Rules kept in the table under `pk=rules`, managed with `flowguard rules`, loaded with one query
@@ -13,7 +14,7 @@ import { type CallerIdentity, ipKey } from './identity.js';
  * | `prefix`    | `+1900` (E.164 prefix)                  | ALLOW, BLOCK |
  * | `country`   | ISO 3166-1 alpha-2 (`KP`)               | ALLOW, BLOCK |
  * | `line_type` | `premium_rate`, `voip`, `toll_free`, ... | BLOCK        |
- * | `signal`    | `oli:<code>`, `pai_mismatch`, `caller_is_dialed` | BLOCK |
+ * | `signal`    | a signal name (signals.ts `SIGNAL_NAMES`) or `oli:<code>` | BLOCK |
  *
  * Country ALLOW rules make an allowlist: once one exists, valid numbers from other countries are
  * blocked. Among prefixes the longest match wins.
@@ -49,20 +50,13 @@ export const LINE_TYPES = [
   'unknown',
 ] as const;
 
-/** Signals the flow can pass from SIP headers (all optional; carriers fill them unevenly). */
-export interface CallSignals {
-  /** `ISUP-OLI` originating line information, e.g. `29` (prison), `27`/`70` (payphone). */
-  readonly oli?: string;
-  /** The number in `P-Asserted-Identity`, normalised; differs from the caller = a signal. */
-  readonly assertedNumber?: string;
-  /** The dialed number (SystemEndpoint); a caller equal to it is spoofing the line it calls. */
-  readonly dialedNumber?: string;
-}
-
-const SIGNAL = /^(oli:\d{1,3}|pai_mismatch|caller_is_dialed)$/;
+/** What a `signal` rule may name: a signal of signals.ts, or `oli:<code>` (one ISUP-OLI code). */
+export const SIGNAL_RULE_VALUES = `${SIGNAL_NAMES.join(', ')}, oli:<code>`;
+const SIGNAL = new RegExp(`^(oli:\\d{1,3}|${SIGNAL_NAMES.join('|')})$`);
 const COUNTRY = /^[A-Z]{2}$/;
 const PREFIX = /^\+\d{1,15}$/;
-const CALLER = /^(tel:\+\d{1,20}|\+\d{1,20}|ip:[0-9a-f.:/]{2,45}|cust:.{1,256}|email:.{3,256})$/;
+const CALLER =
+  /^(tel:\+\d{1,20}|pai:\+\d{1,20}|\+\d{1,20}|ip:[0-9a-f.:/]{2,45}|cust:.{1,256}|email:.{3,256})$/;
 
 /** Checks and normalises a rule's type, value and action; throws with a clear message. */
 export function normaliseRule(
@@ -91,7 +85,7 @@ export function normaliseRule(
       }
       if (v.startsWith('email:')) v = v.toLowerCase(); // identity keys e-mail callers lower-cased
       if (!CALLER.test(v))
-        throw fail('a caller key (tel:+..., ip:..., cust:..., email:...) or an E.164 number');
+        throw fail('a caller key (tel:+..., pai:+..., ip:..., cust:..., email:...) or an E.164 number');
       break;
     case 'prefix':
       if (!PREFIX.test(v)) throw fail("'+' and 1 to 15 digits");
@@ -107,7 +101,7 @@ export function normaliseRule(
       break;
     case 'signal':
       v = v.toLowerCase();
-      if (!SIGNAL.test(v)) throw fail('oli:<code>, pai_mismatch or caller_is_dialed');
+      if (!SIGNAL.test(v)) throw fail(`one of ${SIGNAL_RULE_VALUES}`);
       if (v.startsWith('oli:')) v = `oli:${Number(v.slice(4))}`;
       if (a !== 'BLOCK') throw new ScreeningInputError('bad_rule', 'signal rules can only BLOCK');
       break;
@@ -164,12 +158,17 @@ export class RuleSet {
     return this.signals.size > 0;
   }
 
-  /** The verdict of the rules for this caller, or null when no rule applies. */
-  evaluate(identity: CallerIdentity, signals: CallSignals = {}): RuleVerdict {
+  /**
+   * The verdict of the rules for this caller, or null when no rule applies. `signals`: the call's
+   * signal rule keys (signals.ts `signalRuleKeys`), in the order the first match is reported.
+   * An `asserted` caller's number meets the number rules (prefix, country, line type) too.
+   */
+  evaluate(identity: CallerIdentity, signals?: ReadonlySet<string>): RuleVerdict {
     if (identity.key === null) return null;
     const exact = this.callers.get(identity.key);
     if (exact) return { action: exact, rule: `caller:${identity.key}` };
-    if (identity.class !== 'phone' || identity.number === null) return null;
+    if ((identity.class !== 'phone' && identity.class !== 'asserted') || identity.number === null)
+      return null;
     const number = identity.number;
     const prefix = this.prefixes.find((p) => number.startsWith(p.prefix));
     if (prefix) return { action: prefix.action, rule: `prefix:${prefix.prefix}` };
@@ -182,20 +181,13 @@ export class RuleSet {
     }
     if (this.lineTypes.has(identity.lineType))
       return { action: 'BLOCK', rule: `line_type:${identity.lineType}` };
-    return this.evaluateSignals(number, signals);
+    return signals ? this.evaluateSignals(signals) : null;
   }
 
-  private evaluateSignals(number: string, signals: CallSignals): RuleVerdict {
+  /** The first of the call's signal rule keys a `signal` rule names: `BLOCK`, `signal:<key>`. */
+  evaluateSignals(keys: ReadonlySet<string>): RuleVerdict {
     if (this.signals.size === 0) return null;
-    if (signals.oli && this.signals.has(`oli:${Number(signals.oli)}`)) {
-      return { action: 'BLOCK', rule: `signal:oli:${Number(signals.oli)}` };
-    }
-    if (this.signals.has('pai_mismatch') && signals.assertedNumber && signals.assertedNumber !== number) {
-      return { action: 'BLOCK', rule: 'signal:pai_mismatch' };
-    }
-    if (this.signals.has('caller_is_dialed') && signals.dialedNumber === number) {
-      return { action: 'BLOCK', rule: 'signal:caller_is_dialed' };
-    }
+    for (const key of keys) if (this.signals.has(key)) return { action: 'BLOCK', rule: `signal:${key}` };
     return null;
   }
 }

@@ -21,7 +21,8 @@ import {
 } from './ledger.js';
 import { keySeed, type PhasedWindow, phaseWindows, type Window } from './limits.js';
 import { LocalLimiter } from './local-limiter.js';
-import { type CallSignals, RuleSet } from './rules.js';
+import { RuleSet } from './rules.js';
+import { type SignalReport, signalRuleKeys } from './signals.js';
 import type { SignedIdentity } from './signed-identity.js';
 import type { ScreeningStore } from './store.js';
 
@@ -32,7 +33,7 @@ export type Decision = 'ALLOW' | 'THROTTLE' | 'BLOCK';
 
 export interface ScreeningResult {
   readonly decision: Decision;
-  /** `ok`, `allowlisted`, `blocklisted`, `rule`, `rate_limited`, `auto_blocked`, `withheld`, `invalid_number`, `no_identity`, `edge_screened` */
+  /** `ok`, `allowlisted`, `blocklisted`, `rule`, `signals`, `rate_limited`, `auto_blocked`, `withheld`, `invalid_number`, `no_identity`, `edge_screened` */
   readonly reason: string;
   readonly callerType: string;
   readonly lineType: string;
@@ -40,7 +41,7 @@ export interface ScreeningResult {
   readonly retryAfterSeconds: number;
   /** Epoch seconds, 0 for none. */
   readonly blockedUntil: number;
-  /** The rule that decided, e.g. `prefix:+1900`; `''` otherwise. */
+  /** The rule that decided, e.g. `prefix:+1900`, `signal:oli:29`, `score:<n>` for a signal score; `''` otherwise. */
   readonly rule: string;
   /** Set when the store could not answer (`store_unavailable`, `timeout`): a degraded answer. */
   readonly error?: string;
@@ -50,7 +51,11 @@ export interface ScreeningResult {
 
 export interface ScreenOptions {
   readonly policy?: string;
-  readonly signals?: CallSignals;
+  /**
+   * The call's spoofing signals (signals.ts `callSignals`), for `signal` rules and the score
+   * thresholds; absent when neither is configured (nothing is worked out then).
+   */
+  readonly signals?: SignalReport;
   readonly signal?: AbortSignal;
   /** The flow's answer for an unidentified caller (parameter `unidentified`), overriding the settings. */
   readonly unidentified?: ClassAction;
@@ -97,6 +102,8 @@ function baseOf(identity: CallerIdentity): Base {
 function actionDecision(action: ClassAction): Decision {
   return action === 'allow' ? 'ALLOW' : action === 'throttle' ? 'THROTTLE' : 'BLOCK';
 }
+
+const SEVERITY: Readonly<Record<Decision, number>> = { ALLOW: 0, THROTTLE: 1, BLOCK: 2 };
 
 /**
  * The screening decision for one contact. One store request in every common path (first-seen,
@@ -227,22 +234,24 @@ export class Screener {
         identity.class === 'withheld'
           ? this.config.withheldAction
           : this.unidentifiedAction(identity, options);
-      return {
-        ...base,
-        decision: actionDecision(action),
-        reason: identity.class === 'withheld' ? 'withheld' : 'no_identity',
-      };
+      const decision = actionDecision(action);
+      // A score over a threshold (the OLI describes the line, withheld or not) can only make it stricter.
+      const scored = this.scoreDecision(options.signals);
+      if (scored && SEVERITY[scored.decision] > SEVERITY[decision])
+        return { ...base, decision: scored.decision, reason: 'signals', rule: scored.rule };
+      return { ...base, decision, reason: identity.class === 'withheld' ? 'withheld' : 'no_identity' };
     }
     const key = identity.key;
 
     const rules = await this.currentRules(options.signal);
-    const verdict = rules.evaluate(identity, options.signals);
+    const signalKeys = options.signals && rules.usesSignals ? signalRuleKeys(options.signals) : undefined;
+    const verdict = rules.evaluate(identity, signalKeys);
     if (verdict?.action === 'BLOCK')
       return { ...base, decision: 'BLOCK', reason: 'rule', rule: verdict.rule };
     // A request's other identity (its customer id when counted by IP, ...): its blocks count too.
     const other = options.alsoRuledOut;
     if (other?.key) {
-      const otherVerdict = rules.evaluate(other, options.signals);
+      const otherVerdict = rules.evaluate(other, signalKeys);
       if (otherVerdict?.action === 'BLOCK')
         return { ...base, decision: 'BLOCK', reason: 'rule', rule: otherVerdict.rule };
       const otherBlock = this.cachedBlock(other.key, now);
@@ -263,6 +272,20 @@ export class Screener {
         return this.blocked(base, state.blockedUntil, state.blockReason, now);
       }
       return { ...base, decision: 'ALLOW', reason: 'allowlisted', rule: verdict.rule };
+    }
+
+    // A score over a threshold decides like a rule: not counted (the number may be someone
+    // else's, spoofed), after the allowlist, and never over an explicit block on the caller.
+    const scored = this.scoreDecision(options.signals);
+    if (scored?.decision === 'BLOCK')
+      return { ...base, decision: 'BLOCK', reason: 'signals', rule: scored.rule };
+    if (scored?.decision === 'THROTTLE') {
+      const state = await this.store.getState(key, options.signal).catch((error: unknown) => {
+        if (error instanceof StoreUnavailableError) return null;
+        throw error;
+      });
+      if (state && state.blockedUntil > now) return this.blockedBy(base, state, now);
+      return { ...base, decision: 'THROTTLE', reason: 'signals', rule: scored.rule };
     }
 
     const invalid = identity.class === 'phone' && !identity.valid;
@@ -423,6 +446,17 @@ export class Screener {
   private blockedBy(base: Base, state: CallerState, now: number): ScreeningResult {
     this.rememberBlock(state.key, state.blockedUntil, state.blockReason, now);
     return this.blocked(base, state.blockedUntil, state.blockReason, now);
+  }
+
+  /** The score thresholds' decision for these signals (`rule=score:<n>`), or null below them. */
+  private scoreDecision(report: SignalReport | undefined): { decision: Decision; rule: string } | null {
+    if (!report || report.score === 0) return null;
+    const { signalBlockScore, signalThrottleScore } = this.config;
+    if (signalBlockScore > 0 && report.score >= signalBlockScore)
+      return { decision: 'BLOCK', rule: `score:${report.score}` };
+    if (signalThrottleScore > 0 && report.score >= signalThrottleScore)
+      return { decision: 'THROTTLE', rule: `score:${report.score}` };
+    return null;
   }
 
   /**

@@ -234,7 +234,9 @@ numbers are written in E.164, other callers as their key.`,
   prefix     '+' and 1 to 15 digits (+1900)             ALLOW, BLOCK
   country    two-letter code (KP)                       ALLOW (an allowlist), BLOCK
   line_type  premium_rate, voip, toll_free, ...         BLOCK
-  signal     oli:<code>, pai_mismatch, caller_is_dialed BLOCK
+  signal     a spoofing signal (pai_mismatch, from_mismatch, BLOCK
+             caller_is_dialed, oli_prison, invalid_number, ...)
+             or oli:<code>; the error lists every name
 Functions pick up rule changes within FLOWGUARD_RULES_TTL seconds (default 60).`,
     options: {
       action: { type: 'string', arg: 'ALLOW|BLOCK', describe: 'what the rule does (default BLOCK)' },

@@ -74,6 +74,7 @@ describe('screen-caller', () => {
       retryAfterSeconds: '0',
       blockedUntil: '',
       rule: '',
+      signals: '',
       error: '',
     });
   });
@@ -349,5 +350,222 @@ describe('flag-caller', () => {
 
     expect(response).toMatchObject({ flagged: 'true', callerType: 'ip' });
     expect((await rig.store.getState('ip:203.0.113.9'))?.blockReason).toBe('spam');
+  });
+});
+
+describe('screen-caller spoofing signals, from the headers a flow passes', () => {
+  const rule = { note: '', createdBy: 'test', createdAt: 0, expiresAt: 0, action: 'BLOCK' as const };
+  /** AWS's example values ("Telephony call metadata attributes") and RFC 3325 / RFC 3261 shapes. */
+  const SPOOFED = '+14155550199';
+
+  async function countsOf(rig: Rig, key: string): Promise<number> {
+    const state = await rig.store.getState(key);
+    return Math.max(0, ...(state?.counts.values() ?? []));
+  }
+
+  describe('signal rules', () => {
+    let rig: Rig;
+    beforeAll(async () => {
+      rig = await startRig();
+      for (const value of ['from_mismatch', 'calling_party_mismatch', 'charge_info_mismatch', 'oli_payphone'])
+        await rig.store.putRule({ ...rule, type: 'signal', value });
+    });
+    afterAll(async () => {
+      await rig.local.stop();
+    });
+
+    it.each([
+      ['sipFrom', `"Bank" <sip:${SPOOFED}@sip.carrier.example;user=phone>;tag=9fxced76sl`, 'from_mismatch'],
+      ['callingPartyAddress', '14155550199;noa=4', 'calling_party_mismatch'],
+      ['pChargeInfo', `<sip:${SPOOFED}@pbx.example.com>;npi=ISDN;noa=3`, 'charge_info_mismatch'],
+      ['isupOli', '70', 'oli_payphone'],
+      ['isupOli', 27, 'oli_payphone'],
+    ])('blocks on %s %j with rule signal:%s and names it', async (parameter, value, signal) => {
+      const caller = `+1415555${String(Math.floor(Math.random() * 9000) + 1000)}`;
+      const answer = await handlerFor(screenCaller(rig.instance()))(
+        voiceEvent(caller, { parameters: { [parameter]: value } }),
+      );
+      expect(answer).toMatchObject({ decision: 'BLOCK', reason: 'rule', rule: `signal:${signal}` });
+      expect(String(answer.signals).split(',')).toContain(signal);
+    });
+
+    it('changes nothing when the headers are absent, empty or name the caller', async () => {
+      const caller = '+14155550321';
+      const same = {
+        sipFrom: `<sip:${caller}@sip.carrier.example>;tag=1`,
+        callingPartyAddress: '4155550321;noa=3',
+        pChargeInfo: `<tel:${caller}>`,
+        pAssertedIdentity: '',
+        isupOli: '00',
+      };
+      const handler = handlerFor(screenCaller(rig.instance()));
+      const bare = await handler(voiceEvent('+14155550322'));
+      const matching = await handler(voiceEvent(caller, { parameters: same }));
+      expect(bare).toMatchObject({ decision: 'ALLOW', reason: 'ok', signals: '' });
+      expect(matching).toMatchObject({ decision: 'ALLOW', reason: 'ok', rule: '', signals: 'oli_other' });
+      expect(await countsOf(rig, `tel:${caller}`)).toBe(1);
+    });
+
+    it('never fails on, or skips counting for, a hostile header, and says which it dropped', async () => {
+      const lines: string[] = [];
+      const handler = handlerFor(screenCaller(rig.instance()), lines);
+      const hostile: Record<string, unknown>[] = [
+        { sipFrom: `<sip:${SPOOFED}@${'x'.repeat(2000)}>` },
+        { sipFrom: '<sip:+14155550199@a>, <sip:+14155550198@b>, <sip:1@c>, <sip:2@d>, <sip:3@e>' },
+        { callingPartyAddress: '"\u0000<sip:' },
+        { pChargeInfo: { nested: [1, 2] } },
+        { isupOli: true },
+        { isupOli: -1 },
+        { sipFrom: '<<<>>>"', pChargeInfo: 'sip:\u0000@' },
+      ];
+      for (const [i, parameters] of hostile.entries()) {
+        const caller = `+1415555024${i}`;
+        const answer = await handler(voiceEvent(caller, { parameters }));
+        expect(answer, JSON.stringify(parameters).slice(0, 80)).toMatchObject({
+          decision: 'ALLOW',
+          reason: 'ok',
+        });
+        expect(answer.error ?? '').toBe('');
+        expect(answer.signals).toBe('');
+        expect(await countsOf(rig, `tel:${caller}`)).toBe(1);
+      }
+      const metrics = lines.join('\n');
+      for (const field of ['from', 'callingPartyAddress', 'pChargeInfo', 'isupOli'])
+        expect(metrics).toContain(`Signal_unreadable_${field}`);
+      expect(metrics).not.toContain('14155550199');
+    });
+  });
+
+  describe('score thresholds', () => {
+    let rig: Rig;
+    beforeAll(async () => {
+      rig = await startRig({
+        FLOWGUARD_SIGNAL_THROTTLE_SCORE: '30',
+        FLOWGUARD_SIGNAL_BLOCK_SCORE: '60',
+        FLOWGUARD_SIGNAL_WEIGHTS: 'from_mismatch=30',
+      });
+      await rig.store.putRule({ ...rule, type: 'caller', value: 'tel:+14155550333', action: 'ALLOW' });
+    });
+    afterAll(async () => {
+      await rig.local.stop();
+    });
+
+    const from = `<sip:${SPOOFED}@sip.carrier.example>;tag=1`;
+
+    it('throttles at the throttle score and blocks at the block score, uncounted, naming the score', async () => {
+      const handler = handlerFor(screenCaller(rig.instance()));
+      const below = await handler(voiceEvent('+14155550330', { parameters: { pChargeInfo: from } }));
+      const throttled = await handler(voiceEvent('+14155550331', { parameters: { sipFrom: from } }));
+      const blocked = await handler(
+        voiceEvent('+14155550332', { parameters: { sipFrom: from, pAssertedIdentity: `<tel:${SPOOFED}>` } }),
+      );
+      expect(below).toMatchObject({ decision: 'ALLOW', reason: 'ok', signals: 'charge_info_mismatch' });
+      expect(throttled).toMatchObject({
+        decision: 'THROTTLE',
+        reason: 'signals',
+        rule: 'score:30',
+        signals: 'from_mismatch',
+      });
+      expect(blocked).toMatchObject({
+        decision: 'BLOCK',
+        reason: 'signals',
+        rule: 'score:60',
+        signals: 'pai_mismatch,from_mismatch',
+      });
+      expect(await countsOf(rig, 'tel:+14155550330')).toBe(1);
+      expect(await countsOf(rig, 'tel:+14155550331')).toBe(0);
+      expect(await countsOf(rig, 'tel:+14155550332')).toBe(0);
+    });
+
+    it('lets an allowlisted caller pass and an explicit block win over a score throttle', async () => {
+      await rig.store.block({
+        key: 'tel:+14155550334',
+        untilSeconds: T0 / 1000 + 3600,
+        reason: 'fraud',
+        by: 'analyst',
+        nowSeconds: T0 / 1000,
+        action: 'block',
+      });
+      const handler = handlerFor(screenCaller(rig.instance()));
+      const allowed = await handler(
+        voiceEvent('+14155550333', { parameters: { sipFrom: from, pAssertedIdentity: `<tel:${SPOOFED}>` } }),
+      );
+      const listed = await handler(voiceEvent('+14155550334', { parameters: { sipFrom: from } }));
+      expect(allowed).toMatchObject({ decision: 'ALLOW', reason: 'allowlisted' });
+      expect(listed).toMatchObject({ decision: 'BLOCK', reason: 'blocklisted' });
+    });
+
+    it('weighs the caller number itself: caller_is_dialed alone reaches the throttle score', async () => {
+      const answer = await handlerFor(screenCaller(rig.instance()))(voiceEvent('+18005550100'));
+      expect(answer).toMatchObject({ decision: 'BLOCK', reason: 'signals', rule: 'score:70' });
+      expect(answer.signals).toBe('caller_is_dialed,toll_free');
+    });
+  });
+
+  describe('withheld callers with a P-Asserted-Identity', () => {
+    const pai = '<sip:+14155550444@ims.carrier.example;user=phone>, <tel:+14155550444>';
+    const withheld = (parameters: Record<string, unknown> = { pAssertedIdentity: pai }) =>
+      voiceEvent('anonymous', { parameters });
+
+    it('are keyed pai: and counted with their own limits when FLOWGUARD_WITHHELD_KEY_BY=pai', async () => {
+      const rig = await startRig({ FLOWGUARD_WITHHELD_KEY_BY: 'pai', FLOWGUARD_ASSERTED_LIMITS: '2/10m' });
+      try {
+        const handler = handlerFor(screenCaller(rig.instance()));
+        const answers = [];
+        for (let i = 0; i < 3; i++) answers.push(await handler(withheld()));
+        expect(answers.map((a) => a.decision)).toEqual(['ALLOW', 'ALLOW', 'THROTTLE']);
+        expect(answers[0]).toMatchObject({ callerType: 'asserted', reason: 'ok', callerCountry: 'US' });
+        expect(await countsOf(rig, 'pai:+14155550444')).toBe(3);
+        // Never the budget of the caller who presents the number.
+        expect(await countsOf(rig, 'tel:+14155550444')).toBe(0);
+        const presenting = await handler(voiceEvent('+14155550444'));
+        expect(presenting).toMatchObject({ decision: 'ALLOW', callerType: 'phone' });
+
+        // Without a usable PAI a withheld caller stays withheld and uncounted.
+        for (const parameters of [
+          {},
+          { pAssertedIdentity: 'sip:anonymous@anonymous.invalid' },
+          { pAssertedIdentity: 7 },
+        ]) {
+          expect(await handler(withheld(parameters))).toMatchObject({
+            callerType: 'withheld',
+            reason: 'withheld',
+          });
+        }
+
+        // An agent can flag it, and the block holds.
+        const flag = handlerFor(flagCaller(rig.instance()));
+        expect(
+          await flag(withheld({ pAssertedIdentity: '<tel:+14155550445>', reason: 'abuse' })),
+        ).toMatchObject({ flagged: 'true', callerType: 'asserted' });
+        expect(
+          await handlerFor(screenCaller(rig.instance()))(
+            withheld({ pAssertedIdentity: '<tel:+14155550445>' }),
+          ),
+        ).toMatchObject({
+          decision: 'BLOCK',
+          reason: 'blocklisted',
+          callerType: 'asserted',
+        });
+      } finally {
+        await rig.local.stop();
+      }
+    });
+
+    it('go uncounted as before without FLOWGUARD_WITHHELD_KEY_BY', async () => {
+      const rig = await startRig();
+      try {
+        const handler = handlerFor(screenCaller(rig.instance()));
+        for (let i = 0; i < 3; i++)
+          expect(await handler(withheld())).toMatchObject({
+            decision: 'ALLOW',
+            reason: 'withheld',
+            callerType: 'withheld',
+          });
+        expect(await countsOf(rig, 'pai:+14155550444')).toBe(0);
+      } finally {
+        await rig.local.stop();
+      }
+    });
   });
 });

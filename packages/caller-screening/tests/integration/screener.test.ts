@@ -1,6 +1,8 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { chatEvent, transferEvent, voiceEvent } from '@flowguard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { phoneIdentity } from '../../src/identity.js';
+import { callSignals } from '../../src/signals.js';
 import { contactOf, distinctContacts, type Rig, startRig, T0, windowStart } from './helpers.js';
 
 const CALLER = '+14155550123';
@@ -436,8 +438,9 @@ describe('Screener rules against dynalite', () => {
     const screener = rig.instance();
 
     const korea = await screener.screen(contactOf(voiceEvent('+85023812345')));
+    const caller = phoneIdentity('+14155550177');
     const spoof = await screener.screen(contactOf(voiceEvent('+14155550177')), {
-      signals: { dialedNumber: '+14155550177' },
+      signals: callSignals({ caller, systemEndpoint: '+14155550177' }),
     });
 
     expect(korea).toMatchObject({ decision: 'BLOCK', rule: 'country:KP' });

@@ -1,6 +1,7 @@
 import { ConfigError, type Env } from '@flowguard/contact';
 import { describe, expect, it } from 'vitest';
-import { limitsFor, readScreeningConfig } from '../../src/config.js';
+import { limitsFor, readScreeningConfig, usesSignalScore } from '../../src/config.js';
+import { DEFAULT_SIGNAL_WEIGHTS } from '../../src/signals.js';
 
 const MINUTE = 60;
 const HOUR = 3600;
@@ -37,6 +38,10 @@ describe('readScreeningConfig', () => {
             { limit: 5, seconds: 10 * MINUTE },
             { limit: 20, seconds: DAY },
           ],
+          asserted: [
+            { limit: 3, seconds: 10 * MINUTE },
+            { limit: 10, seconds: DAY },
+          ],
           ip: [
             { limit: 10, seconds: 10 * MINUTE },
             { limit: 50, seconds: DAY },
@@ -63,6 +68,10 @@ describe('readScreeningConfig', () => {
         flagSeconds: 30 * DAY,
         storeTimeoutMs: 600,
         storeAttempts: 2,
+        signalThrottleScore: 0,
+        signalBlockScore: 0,
+        signalWeights: DEFAULT_SIGNAL_WEIGHTS,
+        withheldKeyBy: 'none',
       });
     });
 
@@ -217,6 +226,14 @@ describe('readScreeningConfig', () => {
       ['FLOWGUARD_STORE_TIMEOUT_MS', '5001'],
       ['FLOWGUARD_STORE_ATTEMPTS', '0'],
       ['FLOWGUARD_STORE_ATTEMPTS', '6'],
+      ['FLOWGUARD_ASSERTED_LIMITS', '5/10x'],
+      ['FLOWGUARD_SIGNAL_THROTTLE_SCORE', '-1'],
+      ['FLOWGUARD_SIGNAL_THROTTLE_SCORE', '1601'],
+      ['FLOWGUARD_SIGNAL_BLOCK_SCORE', '50.5'],
+      ['FLOWGUARD_SIGNAL_WEIGHTS', 'spoofed=10'],
+      ['FLOWGUARD_SIGNAL_WEIGHTS', 'voip=101'],
+      ['FLOWGUARD_SIGNAL_WEIGHTS', 'voip=1,voip=2'],
+      ['FLOWGUARD_WITHHELD_KEY_BY', 'from'],
     ])('rejects %s=%j naming the variable', (variable, value) => {
       expectConfigError({ [variable]: value }, variable);
     });
@@ -254,6 +271,18 @@ describe('limitsFor', () => {
     expect(limitsFor(config, 'email')).toBe(config.limits.email);
   });
 
+  it('gives asserted (pai:) callers their own limits, tighter by default, never a policy', () => {
+    expect(limitsFor(config, 'asserted')).toBe(config.limits.asserted);
+    expect(limitsFor(config, 'asserted', 'vip')).toBe(config.limits.asserted);
+    expect(config.limits.asserted).toEqual([
+      { limit: 3, seconds: 10 * MINUTE },
+      { limit: 10, seconds: DAY },
+    ]);
+    expect(limitsFor(readScreeningConfig({ FLOWGUARD_ASSERTED_LIMITS: '1/1h' }), 'asserted')).toEqual([
+      { limit: 1, seconds: HOUR },
+    ]);
+  });
+
   it('gives keyless classes no limits', () => {
     expect(limitsFor(config, 'withheld')).toEqual([]);
     expect(limitsFor(config, 'unidentified')).toEqual([]);
@@ -276,6 +305,30 @@ describe('limitsFor', () => {
   it('applies policies to phone callers only', () => {
     expect(limitsFor(config, 'ip', 'vip')).toBe(config.limits.ip);
     expect(limitsFor(config, 'email', 'gold')).toBe(config.limits.email);
+  });
+});
+
+describe('signal settings', () => {
+  it('reads the score thresholds, the weights and the withheld key', () => {
+    const config = readScreeningConfig({
+      FLOWGUARD_SIGNAL_THROTTLE_SCORE: '30',
+      FLOWGUARD_SIGNAL_BLOCK_SCORE: '60',
+      FLOWGUARD_SIGNAL_WEIGHTS: 'pai_mismatch=40, voip=0',
+      FLOWGUARD_WITHHELD_KEY_BY: 'pai',
+    });
+    expect(config).toMatchObject({ signalThrottleScore: 30, signalBlockScore: 60, withheldKeyBy: 'pai' });
+    expect(config.signalWeights).toEqual({ ...DEFAULT_SIGNAL_WEIGHTS, pai_mismatch: 40, voip: 0 });
+    expect(usesSignalScore(config)).toBe(true);
+  });
+
+  it('uses no score while both thresholds are 0 or empty', () => {
+    expect(usesSignalScore(readScreeningConfig({}))).toBe(false);
+    expect(
+      usesSignalScore(
+        readScreeningConfig({ FLOWGUARD_SIGNAL_THROTTLE_SCORE: '', FLOWGUARD_SIGNAL_BLOCK_SCORE: '0' }),
+      ),
+    ).toBe(false);
+    expect(usesSignalScore(readScreeningConfig({ FLOWGUARD_SIGNAL_BLOCK_SCORE: '1' }))).toBe(true);
   });
 });
 

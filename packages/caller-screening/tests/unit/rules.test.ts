@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ScreeningInputError } from '../../src/errors.js';
 import { type CallerIdentity, ipKey, phoneIdentity } from '../../src/identity.js';
 import { LINE_TYPES, normaliseRule, RULE_TYPES, type Rule, RuleSet } from '../../src/rules.js';
+import { callSignals, SIGNAL_NAMES, signalRuleKeys, type TelephonyHeaders } from '../../src/signals.js';
 
 const NOW = 1_750_000_000;
 
@@ -27,6 +28,11 @@ function rules(...list: Rule[]): RuleSet {
 
 function phone(number: string): CallerIdentity {
   return phoneIdentity(number, 'US');
+}
+
+/** The signal rule keys of a call, as screen-caller works them out from the headers a flow passes. */
+function sig(caller: CallerIdentity, headers: TelephonyHeaders = {}, systemEndpoint?: string) {
+  return signalRuleKeys(callSignals({ caller, headers, systemEndpoint, defaultCountry: 'US' }));
 }
 
 function keyed(cls: CallerIdentity['class'], key: string): CallerIdentity {
@@ -203,7 +209,27 @@ describe('normaliseRule', () => {
       expect(normaliseRule('signal', 'Caller_Is_Dialed', 'BLOCK').value).toBe('caller_is_dialed');
     });
 
-    it.each(['oli:', 'oli:1234', 'oli:2a', 'oli 29', 'pai', 'spoofed', ''])('rejects %j', (value) => {
+    it.each(SIGNAL_NAMES)('accepts the signal %s', (name) => {
+      expect(normaliseRule('signal', ` ${name.toUpperCase()} `, 'BLOCK').value).toBe(name);
+    });
+
+    it('lists every signal name when it refuses a value', () => {
+      const error = errorOf(() => normaliseRule('signal', 'spoofed', 'BLOCK')) as Error;
+      for (const name of SIGNAL_NAMES) expect(error.message).toContain(name);
+      expect(error.message).toContain('oli:<code>');
+    });
+
+    it.each([
+      'oli:',
+      'oli:1234',
+      'oli:2a',
+      'oli 29',
+      'pai',
+      'spoofed',
+      '',
+      'voip_mismatch',
+      'pai_mismatch|voip',
+    ])('rejects %j', (value) => {
       expectBadRule(() => normaliseRule('signal', value, 'BLOCK'), 'signal rule value must be');
     });
 
@@ -246,7 +272,7 @@ describe('RuleSet', () => {
         rule('line_type', 'premium_rate', 'BLOCK'),
         rule('signal', 'caller_is_dialed', 'BLOCK'),
       );
-      expect(set.evaluate(phone(US_PREMIUM), { dialedNumber: US_PREMIUM })).toEqual({
+      expect(set.evaluate(phone(US_PREMIUM), sig(phone(US_PREMIUM), {}, US_PREMIUM))).toEqual({
         action: 'ALLOW',
         rule: `caller:tel:${US_PREMIUM}`,
       });
@@ -298,7 +324,7 @@ describe('RuleSet', () => {
 
     it('matches a non-phone identity by caller rules only', () => {
       expect(
-        everything.evaluate(keyed('ip', 'ip:203.0.113.7'), { oli: '29', assertedNumber: US }),
+        everything.evaluate(keyed('ip', 'ip:203.0.113.7'), new Set(['oli:29', 'oli_prison', 'pai_mismatch'])),
       ).toBeNull();
       expect(everything.evaluate(keyed('customer', 'cust:c-42'))).toBeNull();
       expect(everything.evaluate(keyed('email', 'email:a@example.com'))).toBeNull();
@@ -307,7 +333,7 @@ describe('RuleSet', () => {
     it('has no verdict for a withheld caller', () => {
       const withheld = phone('anonymous');
       expect(withheld.class).toBe('withheld');
-      expect(everything.evaluate(withheld, { oli: '29', assertedNumber: US })).toBeNull();
+      expect(everything.evaluate(withheld, new Set(['oli:29', 'pai_mismatch']))).toBeNull();
     });
 
     it('has no verdict for an unidentified caller', () => {
@@ -411,44 +437,91 @@ describe('RuleSet', () => {
 
     it('blocks a listed OLI code, however it is zero-padded', () => {
       const set = rules(rule('signal', 'oli:029', 'BLOCK'));
-      expect(set.evaluate(phone(US), { oli: '29' })).toEqual({ action: 'BLOCK', rule: 'signal:oli:29' });
-      expect(set.evaluate(phone(US), { oli: '029' })).toEqual({ action: 'BLOCK', rule: 'signal:oli:29' });
-      expect(set.evaluate(phone(US), { oli: '27' })).toBeNull();
-      expect(set.evaluate(phone(US), {})).toBeNull();
+      expect(set.evaluate(phone(US), sig(phone(US), { isupOli: '29' }))).toEqual({
+        action: 'BLOCK',
+        rule: 'signal:oli:29',
+      });
+      expect(set.evaluate(phone(US), sig(phone(US), { isupOli: '029' }))).toEqual({
+        action: 'BLOCK',
+        rule: 'signal:oli:29',
+      });
+      expect(set.evaluate(phone(US), sig(phone(US), { isupOli: '27' }))).toBeNull();
+      expect(set.evaluate(phone(US), sig(phone(US)))).toBeNull();
       expect(set.evaluate(phone(US))).toBeNull();
     });
 
     it('blocks a P-Asserted-Identity mismatch only when an asserted number is given and differs', () => {
       const set = rules(rule('signal', 'pai_mismatch', 'BLOCK'));
-      expect(set.evaluate(phone(US), { assertedNumber: '+14155550199' })).toEqual({
+      const pai = (pAssertedIdentity: string) => sig(phone(US), { pAssertedIdentity });
+      expect(set.evaluate(phone(US), pai('<sip:+14155550199@gw.example.com;user=phone>'))).toEqual({
         action: 'BLOCK',
         rule: 'signal:pai_mismatch',
       });
-      expect(set.evaluate(phone(US), { assertedNumber: US })).toBeNull();
-      expect(set.evaluate(phone(US), { assertedNumber: '' })).toBeNull();
-      expect(set.evaluate(phone(US), {})).toBeNull();
+      expect(set.evaluate(phone(US), pai(`<sip:${US}@gw.example.com;user=phone>`))).toBeNull();
+      expect(set.evaluate(phone(US), pai(''))).toBeNull();
+      expect(set.evaluate(phone(US), sig(phone(US)))).toBeNull();
     });
 
     it('blocks a caller equal to the dialed number', () => {
       const set = rules(rule('signal', 'caller_is_dialed', 'BLOCK'));
-      expect(set.evaluate(phone('+18005550100'), { dialedNumber: '+18005550100' })).toEqual({
+      const dialed = phone('+18005550100');
+      expect(set.evaluate(dialed, sig(dialed, {}, '+18005550100'))).toEqual({
         action: 'BLOCK',
         rule: 'signal:caller_is_dialed',
       });
-      expect(set.evaluate(phone(US), { dialedNumber: '+18005550100' })).toBeNull();
-      expect(set.evaluate(phone(US), {})).toBeNull();
+      expect(set.evaluate(phone(US), sig(phone(US), {}, '+18005550100'))).toBeNull();
+      expect(set.evaluate(phone(US), sig(phone(US)))).toBeNull();
     });
 
     it('ignores signals that have no rule', () => {
       const set = rules(rule('signal', 'oli:29', 'BLOCK'));
       expect(
-        set.evaluate(phone(US), { oli: '70', assertedNumber: '+14155550199', dialedNumber: US }),
+        set.evaluate(phone(US), sig(phone(US), { isupOli: '70', pAssertedIdentity: 'tel:+14155550199' }, US)),
       ).toBeNull();
+    });
+
+    it("blocks on any signal of signals.ts, by the first of the call's keys a rule names", () => {
+      const set = rules(
+        rule('signal', 'from_mismatch', 'BLOCK'),
+        rule('signal', 'oli_prison', 'BLOCK'),
+        rule('signal', 'charge_info_mismatch', 'BLOCK'),
+      );
+      const from = sig(phone(US), { from: '"Bank" <sip:+14155550199@carrier.example>;tag=a1' });
+      expect(set.evaluate(phone(US), from)).toEqual({ action: 'BLOCK', rule: 'signal:from_mismatch' });
+      const both = sig(phone(US), { isupOli: '29', from: 'sip:+14155550199@carrier.example' });
+      expect(set.evaluate(phone(US), both)).toEqual({ action: 'BLOCK', rule: 'signal:from_mismatch' });
+      expect(set.evaluate(phone(US), sig(phone(US), { isupOli: '29' }))).toEqual({
+        action: 'BLOCK',
+        rule: 'signal:oli_prison',
+      });
+      expect(set.evaluate(phone(US), sig(phone(US), { pChargeInfo: `<sip:${US}@pbx.example>` }))).toBeNull();
+      expect(set.evaluateSignals(new Set(['voip', 'charge_info_mismatch']))).toEqual({
+        action: 'BLOCK',
+        rule: 'signal:charge_info_mismatch',
+      });
+      expect(rules().evaluateSignals(new Set(['oli_prison']))).toBeNull();
+    });
+
+    it('applies number rules and signal rules to an asserted (pai:) caller', () => {
+      const asserted: CallerIdentity = { ...phone(US_PREMIUM), class: 'asserted', key: `pai:${US_PREMIUM}` };
+      expect(rules(rule('prefix', '+1900', 'BLOCK')).evaluate(asserted)).toEqual({
+        action: 'BLOCK',
+        rule: 'prefix:+1900',
+      });
+      expect(rules(rule('caller', `pai:${US_PREMIUM}`, 'BLOCK')).evaluate(asserted)).toEqual({
+        action: 'BLOCK',
+        rule: `caller:pai:${US_PREMIUM}`,
+      });
+      expect(rules(rule('caller', `tel:${US_PREMIUM}`, 'BLOCK')).evaluate(asserted)).toBeNull();
+      expect(rules(rule('signal', 'oli:29', 'BLOCK')).evaluate(asserted, new Set(['oli:29']))).toEqual({
+        action: 'BLOCK',
+        rule: 'signal:oli:29',
+      });
     });
 
     it('comes after line types', () => {
       const set = rules(rule('line_type', 'premium_rate', 'BLOCK'), rule('signal', 'oli:29', 'BLOCK'));
-      expect(set.evaluate(phone(US_PREMIUM), { oli: '29' })).toEqual({
+      expect(set.evaluate(phone(US_PREMIUM), sig(phone(US_PREMIUM), { isupOli: '29' }))).toEqual({
         action: 'BLOCK',
         rule: 'line_type:premium_rate',
       });
@@ -465,7 +538,7 @@ describe('RuleSet', () => {
         rule('signal', 'oli:29', 'BLOCK', NOW),
       );
       expect(set.size).toBe(0);
-      expect(set.evaluate(phone(US), { oli: '29' })).toBeNull();
+      expect(set.evaluate(phone(US), sig(phone(US), { isupOli: '29' }))).toBeNull();
     });
 
     it('keeps rules that expire after now or never', () => {

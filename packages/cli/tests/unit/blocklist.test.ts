@@ -96,7 +96,7 @@ describe('blocklist add', () => {
     [['ip:999.1.1.1'], "flowguard: 'ip:999.1.1.1' is not an IP address\n"],
     [
       ['sip:+14155550123'],
-      "flowguard: 'sip:+14155550123': unknown key type 'sip:' (use a number, tel:, ip:, cust: or email:)\n",
+      "flowguard: 'sip:+14155550123': unknown key type 'sip:' (use a number, tel:, pai:, ip:, cust: or email:)\n",
     ],
     [
       ['tel:+1 415 555 0123'],
