@@ -234,9 +234,8 @@ numbers are written in E.164, other callers as their key.`,
   prefix     '+' and 1 to 15 digits (+1900)             ALLOW, BLOCK
   country    two-letter code (KP)                       ALLOW (an allowlist), BLOCK
   line_type  premium_rate, voip, toll_free, ...         BLOCK
-  signal     a spoofing signal (pai_mismatch, from_mismatch, BLOCK
-             caller_is_dialed, oli_prison, invalid_number, ...)
-             or oli:<code>; the error lists every name
+  signal     pai_mismatch, oli_prison, ..., oli:<code>  BLOCK
+             (a spoofing signal; an unknown name gets the list of all)
 Functions pick up rule changes within FLOWGUARD_RULES_TTL seconds (default 60).`,
     options: {
       action: { type: 'string', arg: 'ALLOW|BLOCK', describe: 'what the rule does (default BLOCK)' },
@@ -248,6 +247,7 @@ Functions pick up rule changes within FLOWGUARD_RULES_TTL seconds (default 60).`
     examples: [
       "flowguard rules add prefix +1900 --note 'premium rate'",
       'flowguard rules add country KP',
+      'flowguard rules add signal from_mismatch',
       'flowguard rules add caller +14155550123 --action ALLOW --expires 7d',
     ],
     run: (ctx, v, args) =>

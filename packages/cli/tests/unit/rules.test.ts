@@ -1,4 +1,4 @@
-import type { ScreeningStore } from '@flowguard/caller-screening';
+import { type ScreeningStore, SIGNAL_NAMES } from '@flowguard/caller-screening';
 import { type LocalDynamoDB, startLocalDynamoDB } from '@flowguard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cli, freshStore, NOW, NOW_MS } from './support/cli.js';
@@ -93,6 +93,20 @@ describe('rules', () => {
     expect(await store.loadRules()).toHaveLength(1);
   });
 
+  it('adds a signal rule for any signal screen-caller names, and an OLI code', async () => {
+    for (const value of ['from_mismatch', 'OLI_Prison', 'oli:029', 'pai:+14155550123']) {
+      const r = await cli(['rules', 'add', value.startsWith('pai:') ? 'caller' : 'signal', value], { store });
+      expect(r.code, value).toBe(0);
+    }
+    const values = (await store.loadRules()).map((rule) => `${rule.type} ${rule.value}`).sort();
+    expect(values).toEqual([
+      'caller pai:+14155550123',
+      'signal from_mismatch',
+      'signal oli:29',
+      'signal oli_prison',
+    ]);
+  });
+
   it("says 'no rule' and exits 0 when removing a rule that does not exist", async () => {
     expect(await cli(['rules', 'remove', 'prefix', '+1900'], { store })).toEqual({
       code: 0,
@@ -118,6 +132,11 @@ describe('rules', () => {
       "flowguard: --expires 'soon': a duration is <n><s|m|h|d>, e.g. 30m or 7d",
     ],
     [['add', 'prefix'], 'flowguard: missing <value>'],
+    [
+      ['add', 'signal', 'spoofed'],
+      `flowguard: signal rule value must be one of ${SIGNAL_NAMES.join(', ')}, oli:<code>`,
+    ],
+    [['add', 'signal', 'from_mismatch', '--action', 'ALLOW'], 'flowguard: signal rules can only BLOCK'],
   ])('refuses rules %j with exit 2 and writes nothing', async (args, message) => {
     const r = await cli(['rules', ...args], { store });
     expect(r.code).toBe(2);
