@@ -1577,6 +1577,8 @@ describe('pnpm deploy:function', () => {
     const { code, stderr } = await run('nope', '--dry-run');
 
     expect(code).toBe(2);
-    expect(stderr).toMatch(/deploy: unknown function 'nope'; functions: encrypt-input, flag-caller/);
+    expect(stderr).toMatch(
+      /deploy: unknown function 'nope'; functions: challenge, encrypt-input, flag-caller/,
+    );
   });
 });

@@ -108,6 +108,7 @@ describe('function bundles', () => {
     }
 
     expect(clients).toEqual({
+      challenge: ['DynamoDB', 'Secrets Manager'],
       'encrypt-input': ['KMS'],
       'flag-caller': ['DynamoDB'],
       'forward-contact-records': ['EventBridge', 'Firehose', 'Kinesis', 'S3', 'SSM', 'Secrets Manager'],

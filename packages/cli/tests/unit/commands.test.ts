@@ -120,7 +120,7 @@ describe('flowguard flows', () => {
     );
     expect(many.out).toContain(`${unknown}: 0 errors, 1 warning, 0 info`);
     expect(many.out).toContain(`${join(FLOWS, 'secure-payment.json')}: ok`);
-    expect(many.out.trim().split('\n').at(-1)).toBe('6 flows: 0 errors, 1 warning, 0 info');
+    expect(many.out.trim().split('\n').at(-1)).toBe('7 flows: 0 errors, 1 warning, 0 info');
     expect(strict.code).toBe(1);
     expect(JSON.parse(json.out).map((f: { file: string }) => f.file)).toEqual([
       flow('caller-screening'),
