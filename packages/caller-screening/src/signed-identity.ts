@@ -116,6 +116,8 @@ export function verifySignedIdentity(
     return { ok: false, reason: 'malformed' };
   const identity: SignedIdentity = { key, customerId, issuedAt: Number(issuedText), nonce };
   const given = Buffer.from(macText, 'base64url');
+  // One spelling per signature: base64url's last character carries unused bits, which decoding ignores.
+  if (given.toString('base64url') !== macText) return { ok: false, reason: 'malformed' };
   const genuine = secrets.some((secret) => {
     const expected = mac(secret, identity);
     return expected.length === given.length && timingSafeEqual(expected, given);
