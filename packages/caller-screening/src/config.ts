@@ -1,4 +1,12 @@
-import { ConfigError, type Env, envEnum, envInt, envString, readDefaultCountry } from '@flowguard/contact';
+import {
+  ConfigError,
+  type Env,
+  envBool,
+  envEnum,
+  envInt,
+  envString,
+  readDefaultCountry,
+} from '@flowguard/contact';
 import { type CountryCode, isSupportedCountry } from 'libphonenumber-js/max';
 import { EDGE_SIGNING_SECRET_VARIABLE } from './contract.js';
 import type { CallerClass } from './identity.js';
@@ -35,6 +43,8 @@ export interface ScreeningConfig {
   readonly signalThrottleScore: number;
   /** A caller whose signal score reaches this is blocked (`reason=signals`); 0 turns this off. */
   readonly signalBlockScore: number;
+  /** The score thresholds are monitor-only: their decision is reported, never enforced. */
+  readonly signalScoreMonitor: boolean;
   readonly signalWeights: SignalWeights;
   /**
    * `pai`: a withheld caller whose `P-Asserted-Identity` names one number is keyed `pai:<E.164>`,
@@ -134,6 +144,7 @@ export function readScreeningConfig(env: Env = process.env): ScreeningConfig {
       max: MAX_SIGNAL_SCORE,
       default: 0,
     }),
+    signalScoreMonitor: envBool('FLOWGUARD_SIGNAL_SCORE_MONITOR', { env, default: false }),
     signalWeights: weightsFrom(env, 'FLOWGUARD_SIGNAL_WEIGHTS'),
     withheldKeyBy: envEnum('FLOWGUARD_WITHHELD_KEY_BY', WITHHELD_KEY_BY, { env, default: 'none' }),
   };

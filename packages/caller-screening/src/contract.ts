@@ -14,6 +14,8 @@ export const SCREEN_CALLER_OUTPUTS = [
   'blockedUntil',
   'rule',
   'signals',
+  'monitoredDecision',
+  'monitoredRule',
 ] as const;
 
 export const FLAG_CALLER_OUTPUTS = ['flagged', 'blockedUntil', 'callerType'] as const;
@@ -99,6 +101,13 @@ export const SCREENING_VARIABLES: readonly VariableSpec[] = [
     values: '`0` (off) or an integer 1..1600',
     default: '`0`',
     meaning: 'a caller whose spoofing-signal score reaches it gets `BLOCK`, `reason=signals`',
+  },
+  {
+    name: 'FLOWGUARD_SIGNAL_SCORE_MONITOR',
+    values: '`true`, `false`',
+    default: '`false`',
+    meaning:
+      'the score thresholds are monitor-only: their decision is reported (`monitoredDecision`, `monitoredRule`) and counted (`WouldBlock`, `WouldThrottle`), never enforced',
   },
   {
     name: 'FLOWGUARD_SIGNAL_WEIGHTS',

@@ -123,6 +123,24 @@ function signalNames(report: SignalReport | undefined): string {
 }
 
 const DECISION_METRIC = { ALLOW: 'Allow', THROTTLE: 'Throttle', BLOCK: 'Block' } as const;
+/** Counted with a monitor-only verdict that would have changed the decision (docs/screening.md). */
+const MONITORED_METRIC = { ALLOW: 'WouldAllow', THROTTLE: 'WouldThrottle', BLOCK: 'WouldBlock' } as const;
+
+/** A rule as the flow and the log see it: a caller rule names the caller, so only `caller` is told. */
+function ruleName(rule: string): string {
+  return rule.startsWith('caller:') ? 'caller' : rule;
+}
+
+/** Records a monitor-only verdict: a metric and a log line naming the rule (never the caller). */
+function recordMonitored(result: ScreeningResult, context: InvocationContext): void {
+  if (!result.monitored) return;
+  context.addMetric(MONITORED_METRIC[result.monitored.decision]);
+  context.logger.info('monitor-only verdict', {
+    decision: result.decision,
+    monitoredDecision: result.monitored.decision,
+    monitoredRule: ruleName(result.monitored.rule),
+  });
+}
 
 /**
  * Counted with every ALLOW given without a screening decision: the store did not answer in time,
@@ -140,8 +158,10 @@ function screeningAnswer(result: ScreeningResult, report?: SignalReport) {
     retryAfterSeconds: result.retryAfterSeconds,
     blockedUntil: isoOrEmpty(result.blockedUntil),
     // A caller rule names the caller; the flow only needs to know a caller rule decided.
-    rule: result.rule.startsWith('caller:') ? 'caller' : result.rule,
+    rule: ruleName(result.rule),
     signals: signalNames(report),
+    monitoredDecision: result.monitored?.decision ?? '',
+    monitoredRule: result.monitored ? ruleName(result.monitored.rule) : '',
     ...(result.error ? { error: result.error } : {}),
   };
 }
@@ -223,6 +243,8 @@ export function screenCaller(screener: Screener, signing?: SignedIdentityKeys): 
       blockedUntil: '',
       rule: '',
       signals: '',
+      monitoredDecision: '',
+      monitoredRule: '',
     }),
     async handle(contact: Contact, context: InvocationContext) {
       const policy = stringParameter(contact, 'policy', { maxLength: 32 })?.toLowerCase();
@@ -242,6 +264,7 @@ export function screenCaller(screener: Screener, signing?: SignedIdentityKeys): 
           : null;
         if (signed) {
           context.addMetric(DECISION_METRIC[signed.decision]);
+          recordMonitored(signed, context);
           if (signed.error && signed.decision === 'ALLOW') context.addMetric(FAIL_OPEN_METRIC);
           return screeningAnswer(signed);
         }
@@ -267,6 +290,7 @@ export function screenCaller(screener: Screener, signing?: SignedIdentityKeys): 
         // A refused or odd identity (`ipv4_leading_zero`, ...) is counted, never logged with its value.
         if (result.warning) context.addMetric(`Identity_${result.warning}`);
         context.addMetric(DECISION_METRIC[result.decision]);
+        recordMonitored(result, context);
         if (result.error && result.decision === 'ALLOW') context.addMetric(FAIL_OPEN_METRIC);
         return screeningAnswer(result, report);
       } finally {

@@ -99,6 +99,8 @@ export {
   Screener,
   type ScreeningResult,
   type ScreenOptions,
+  type Verdict,
+  withMonitored,
 } from './screener.js';
 export {
   type AssertedIdentity,

@@ -18,6 +18,10 @@ import { SIGNAL_NAMES } from './signals.js';
  *
  * Country ALLOW rules make an allowlist: once one exists, valid numbers from other countries are
  * blocked. Among prefixes the longest match wins.
+ *
+ * A rule with `monitor: true` is monitor-only (docs/screening.md, "Monitor-only mode"): the
+ * verdict the rules give with it is worked out and reported (`evaluateMonitored`), but the caller
+ * is answered by the rules without it (`evaluate`).
  */
 export const RULE_TYPES = ['caller', 'prefix', 'country', 'line_type', 'signal'] as const;
 export type RuleType = (typeof RULE_TYPES)[number];
@@ -33,6 +37,8 @@ export interface Rule {
   readonly createdAt: number;
   /** Epoch seconds; 0 = no expiry. */
   readonly expiresAt: number;
+  /** Monitor-only: its verdict is recorded, never enforced. Absent (items stored before it): false. */
+  readonly monitor?: boolean;
 }
 
 export const LINE_TYPES = [
@@ -58,12 +64,15 @@ const PREFIX = /^\+\d{1,15}$/;
 const CALLER =
   /^(tel:\+\d{1,20}|pai:\+\d{1,20}|\+\d{1,20}|ip:[0-9a-f.:/]{2,45}|cust:.{1,256}|email:.{3,256})$/;
 
-/** Checks and normalises a rule's type, value and action; throws with a clear message. */
+/** Checks and normalises a rule's type, value, action and monitor flag; throws with a clear message. */
 export function normaliseRule(
   type: string,
   value: string,
   action: string,
-): Pick<Rule, 'type' | 'value' | 'action'> {
+  monitor = false,
+): Pick<Rule, 'type' | 'value' | 'action'> & { readonly monitor: boolean } {
+  if (typeof monitor !== 'boolean')
+    throw new ScreeningInputError('bad_rule', 'rule monitor must be true or false');
   const t = type.trim().toLowerCase().replace('-', '_') as RuleType;
   if (!RULE_TYPES.includes(t)) {
     throw new ScreeningInputError('bad_rule', `rule type must be one of ${RULE_TYPES.join(', ')}`);
@@ -106,7 +115,7 @@ export function normaliseRule(
       if (a !== 'BLOCK') throw new ScreeningInputError('bad_rule', 'signal rules can only BLOCK');
       break;
   }
-  return { type: t, value: v, action: a };
+  return { type: t, value: v, action: a, monitor };
 }
 
 export type RuleVerdict =
@@ -114,21 +123,17 @@ export type RuleVerdict =
   | { readonly action: 'BLOCK'; readonly rule: string }
   | null;
 
-/** Rules compiled for fast matching. Build once per rules refresh. */
-export class RuleSet {
+/** Rules compiled for fast matching: one set of rules, with no notion of monitoring. */
+class Matcher {
   private readonly callers = new Map<string, RuleAction>();
   private readonly prefixes: { prefix: string; action: RuleAction }[] = [];
   private readonly countryBlocks = new Set<string>();
   private readonly countryAllows = new Set<string>();
   private readonly lineTypes = new Set<string>();
   private readonly signals = new Set<string>();
-  readonly size: number;
 
-  constructor(rules: readonly Rule[], nowSeconds: number) {
-    let size = 0;
+  constructor(rules: readonly Rule[]) {
     for (const rule of rules) {
-      if (rule.expiresAt > 0 && rule.expiresAt <= nowSeconds) continue;
-      size++;
       switch (rule.type) {
         case 'caller':
           // BLOCK wins over ALLOW for the same caller.
@@ -150,10 +155,8 @@ export class RuleSet {
     }
     // Longest first; at equal length BLOCK first.
     this.prefixes.sort((a, b) => b.prefix.length - a.prefix.length || (a.action === 'BLOCK' ? -1 : 1));
-    this.size = size;
   }
 
-  /** Whether any signal rule exists: without one, signals need not be worked out at all. */
   get usesSignals(): boolean {
     return this.signals.size > 0;
   }
@@ -189,5 +192,63 @@ export class RuleSet {
     if (this.signals.size === 0) return null;
     for (const key of keys) if (this.signals.has(key)) return { action: 'BLOCK', rule: `signal:${key}` };
     return null;
+  }
+}
+
+/** Whether two verdicts are the same action by the same rule. */
+function sameVerdict(a: RuleVerdict, b: RuleVerdict): boolean {
+  return a === b || (a !== null && b !== null && a.action === b.action && a.rule === b.rule);
+}
+
+/**
+ * Rules compiled for fast matching. Build once per rules refresh. Expired rules are left out;
+ * monitor-only rules take part only in `evaluateMonitored`.
+ */
+export class RuleSet {
+  /** Every live rule, monitored or not: what the rules would decide if all were enforced. */
+  private readonly all: Matcher;
+  /** The live rules that are enforced: what the caller is answered by. */
+  private readonly enforced: Matcher;
+  /** Whether any live rule is monitor-only. */
+  readonly monitors: boolean;
+  readonly size: number;
+
+  constructor(rules: readonly Rule[], nowSeconds: number) {
+    const live = rules.filter((rule) => rule.expiresAt === 0 || rule.expiresAt > nowSeconds);
+    const enforced = live.filter((rule) => rule.monitor !== true);
+    this.all = new Matcher(live);
+    this.enforced = enforced.length === live.length ? this.all : new Matcher(enforced);
+    this.monitors = enforced.length !== live.length;
+    this.size = live.length;
+  }
+
+  /** Whether any signal rule exists (monitored too): without one, signals need not be worked out at all. */
+  get usesSignals(): boolean {
+    return this.all.usesSignals;
+  }
+
+  /**
+   * The verdict of the enforced rules for this caller, or null when no rule applies. `signals`:
+   * the call's signal rule keys (signals.ts `signalRuleKeys`), in the order the first match is
+   * reported. An `asserted` caller's number meets the number rules (prefix, country, line type) too.
+   */
+  evaluate(identity: CallerIdentity, signals?: ReadonlySet<string>): RuleVerdict {
+    return this.enforced.evaluate(identity, signals);
+  }
+
+  /**
+   * The verdict the rules would give were the monitor-only rules enforced too, when it differs
+   * from `evaluate`'s (a monitored rule would have decided); null otherwise. A monitored rule that
+   * an enforced rule of higher precedence overrides would not have decided, so gives nothing.
+   */
+  evaluateMonitored(identity: CallerIdentity, signals?: ReadonlySet<string>): RuleVerdict {
+    if (!this.monitors) return null;
+    const all = this.all.evaluate(identity, signals);
+    return sameVerdict(all, this.enforced.evaluate(identity, signals)) ? null : all;
+  }
+
+  /** The first of the call's signal rule keys an enforced `signal` rule names: `BLOCK`, `signal:<key>`. */
+  evaluateSignals(keys: ReadonlySet<string>): RuleVerdict {
+    return this.enforced.evaluateSignals(keys);
   }
 }

@@ -21,7 +21,7 @@ import {
 } from './ledger.js';
 import { keySeed, type PhasedWindow, phaseWindows, type Window } from './limits.js';
 import { LocalLimiter } from './local-limiter.js';
-import { RuleSet } from './rules.js';
+import { RuleSet, type RuleVerdict } from './rules.js';
 import { type SignalReport, signalRuleKeys } from './signals.js';
 import type { SignedIdentity } from './signed-identity.js';
 import type { ScreeningStore } from './store.js';
@@ -47,6 +47,32 @@ export interface ScreeningResult {
   readonly error?: string;
   /** A stable code for an identity that was refused or odd (e.g. `ipv4_leading_zero`), for a metric. */
   readonly warning?: string;
+  /**
+   * What a monitor-only setting would have decided, when that differs from `decision`: recorded
+   * (answer, metric, log), never enforced. See {@link Verdict}.
+   */
+  readonly monitored?: Verdict;
+}
+
+/**
+ * A decision some setting reached, and the rule that names it (`prefix:+1900`, `score:70`). With
+ * `monitor: true` it is recorded, not enforced: screening goes on as if the setting were off, and
+ * the answer reports it when it differs from the decision given (`monitoredDecision`,
+ * `monitoredRule`). Rules and the signal score thresholds make them; aggregates and surge may too.
+ */
+export interface Verdict {
+  readonly decision: Decision;
+  readonly rule: string;
+  readonly monitor?: boolean;
+}
+
+/**
+ * The result with the first monitored verdict that would have changed its decision, if any:
+ * monitored verdicts never change the decision itself.
+ */
+export function withMonitored(result: ScreeningResult, verdicts: readonly Verdict[]): ScreeningResult {
+  const changed = verdicts.find((v) => v.monitor === true && v.decision !== result.decision);
+  return changed ? { ...result, monitored: changed } : result;
 }
 
 export interface ScreenOptions {
@@ -101,6 +127,17 @@ function baseOf(identity: CallerIdentity): Base {
 
 function actionDecision(action: ClassAction): Decision {
   return action === 'allow' ? 'ALLOW' : action === 'throttle' ? 'THROTTLE' : 'BLOCK';
+}
+
+/** Adds to `monitored` the verdict monitor-only rules would have given this caller, if any. */
+function monitorRules(
+  rules: RuleSet,
+  identity: CallerIdentity,
+  signalKeys: ReadonlySet<string> | undefined,
+  monitored: Verdict[],
+): void {
+  const verdict = rules.evaluateMonitored(identity, signalKeys);
+  if (verdict) monitored.push({ decision: verdict.action, rule: verdict.rule, monitor: true });
 }
 
 const SEVERITY: Readonly<Record<Decision, number>> = { ALLOW: 0, THROTTLE: 1, BLOCK: 2 };
@@ -223,6 +260,18 @@ export class Screener {
     contactId: string,
     options: ScreenOptions & { readonly alsoRuledOut?: CallerIdentity | null } = {},
   ): Promise<ScreeningResult> {
+    const monitored: Verdict[] = [];
+    const result = await this.decide(identity, contactId, options, monitored);
+    return withMonitored(result, monitored);
+  }
+
+  /** `screenIdentity`'s decision, monitored verdicts added to `monitored` on the way. */
+  private async decide(
+    identity: CallerIdentity,
+    contactId: string,
+    options: ScreenOptions & { readonly alsoRuledOut?: CallerIdentity | null },
+    monitored: Verdict[],
+  ): Promise<ScreeningResult> {
     const now = this.nowSeconds();
     const base = baseOf(identity);
     const limits = limitsFor(this.config, identity.class, options.policy);
@@ -236,7 +285,7 @@ export class Screener {
           : this.unidentifiedAction(identity, options);
       const decision = actionDecision(action);
       // A score over a threshold (the OLI describes the line, withheld or not) can only make it stricter.
-      const scored = this.scoreDecision(options.signals);
+      const scored = this.scoreDecision(options.signals, monitored);
       if (scored && SEVERITY[scored.decision] > SEVERITY[decision])
         return { ...base, decision: scored.decision, reason: 'signals', rule: scored.rule };
       return { ...base, decision, reason: identity.class === 'withheld' ? 'withheld' : 'no_identity' };
@@ -246,11 +295,13 @@ export class Screener {
     const rules = await this.currentRules(options.signal);
     const signalKeys = options.signals && rules.usesSignals ? signalRuleKeys(options.signals) : undefined;
     const verdict = rules.evaluate(identity, signalKeys);
+    monitorRules(rules, identity, signalKeys, monitored);
     if (verdict?.action === 'BLOCK')
       return { ...base, decision: 'BLOCK', reason: 'rule', rule: verdict.rule };
     // A request's other identity (its customer id when counted by IP, ...): its blocks count too.
     const other = options.alsoRuledOut;
     if (other?.key) {
+      monitorRules(rules, other, signalKeys, monitored);
       const otherVerdict = rules.evaluate(other, signalKeys);
       if (otherVerdict?.action === 'BLOCK')
         return { ...base, decision: 'BLOCK', reason: 'rule', rule: otherVerdict.rule };
@@ -276,7 +327,7 @@ export class Screener {
 
     // A score over a threshold decides like a rule: not counted (the number may be someone
     // else's, spoofed), after the allowlist, and never over an explicit block on the caller.
-    const scored = this.scoreDecision(options.signals);
+    const scored = this.scoreDecision(options.signals, monitored);
     if (scored?.decision === 'BLOCK')
       return { ...base, decision: 'BLOCK', reason: 'signals', rule: scored.rule };
     if (scored?.decision === 'THROTTLE') {
@@ -337,10 +388,25 @@ export class Screener {
   ): Promise<ScreeningResult | null> {
     const identity = signedKeyIdentity(signed.key);
     if (identity?.key == null) return null;
-    const key = identity.key;
+    const rules = await this.currentRules(options.signal);
+    const verdict = rules.evaluate(identity);
+    const monitored: Verdict[] = [];
+    monitorRules(rules, identity, undefined, monitored);
+    const result = await this.edgeDecision(identity, identity.key, signed, contactId, verdict, options);
+    return result && withMonitored(result, monitored);
+  }
+
+  /** `screenSigned`'s decision, given the enforced rules' verdict. */
+  private async edgeDecision(
+    identity: CallerIdentity,
+    key: string,
+    signed: SignedIdentity,
+    contactId: string,
+    verdict: RuleVerdict,
+    options: ScreenOptions & { readonly maxAgeSeconds: number },
+  ): Promise<ScreeningResult | null> {
     const now = this.nowSeconds();
     const base = baseOf(identity);
-    const verdict = (await this.currentRules(options.signal)).evaluate(identity);
     if (verdict?.action === 'BLOCK')
       return { ...base, decision: 'BLOCK', reason: 'rule', rule: verdict.rule };
     const cached = this.cachedBlock(key, now);
@@ -448,14 +514,20 @@ export class Screener {
     return this.blocked(base, state.blockedUntil, state.blockReason, now);
   }
 
-  /** The score thresholds' decision for these signals (`rule=score:<n>`), or null below them. */
-  private scoreDecision(report: SignalReport | undefined): { decision: Decision; rule: string } | null {
+  /**
+   * The score thresholds' decision for these signals (`rule=score:<n>`), or null below them. With
+   * `FLOWGUARD_SIGNAL_SCORE_MONITOR` the decision goes to `monitored` instead, and null is returned.
+   */
+  private scoreDecision(report: SignalReport | undefined, monitored: Verdict[]): Verdict | null {
     if (!report || report.score === 0) return null;
     const { signalBlockScore, signalThrottleScore } = this.config;
+    let scored: Verdict | null = null;
     if (signalBlockScore > 0 && report.score >= signalBlockScore)
-      return { decision: 'BLOCK', rule: `score:${report.score}` };
-    if (signalThrottleScore > 0 && report.score >= signalThrottleScore)
-      return { decision: 'THROTTLE', rule: `score:${report.score}` };
+      scored = { decision: 'BLOCK', rule: `score:${report.score}` };
+    else if (signalThrottleScore > 0 && report.score >= signalThrottleScore)
+      scored = { decision: 'THROTTLE', rule: `score:${report.score}` };
+    if (scored === null || !this.config.signalScoreMonitor) return scored;
+    monitored.push({ ...scored, monitor: true });
     return null;
   }
 

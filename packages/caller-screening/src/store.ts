@@ -818,6 +818,8 @@ export class DynamoScreeningStore implements ScreeningStore {
             createdBy: text(item, 'createdBy'),
             createdAt: number(item, 'createdAt'),
             expiresAt: number(item, 'ruleExpiresAt'),
+            // Items written before monitor-only rules have no `monitor`: enforced.
+            monitor: item.monitor === true,
           });
         }
       }
@@ -840,6 +842,7 @@ export class DynamoScreeningStore implements ScreeningStore {
             createdBy: rule.createdBy,
             createdAt: rule.createdAt,
             ruleExpiresAt: rule.expiresAt,
+            ...(rule.monitor === true ? { monitor: true } : {}),
             // TTL cleans up expired rules eventually; the cache compares with now meanwhile.
             ...(rule.expiresAt > 0 ? { [TTL]: rule.expiresAt } : {}),
           },

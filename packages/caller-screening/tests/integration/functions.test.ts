@@ -1,5 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { type FlowFunction, flowHandler } from '@flowguard/contact';
+import { TABLE_KEYS } from '@flowguard/table';
 import { chatEvent, LOCAL_CREDENTIALS, LOCAL_REGION, voiceEvent } from '@flowguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readScreeningConfig } from '../../src/config.js';
@@ -75,6 +77,8 @@ describe('screen-caller', () => {
       blockedUntil: '',
       rule: '',
       signals: '',
+      monitoredDecision: '',
+      monitoredRule: '',
       error: '',
     });
   });
@@ -566,6 +570,205 @@ describe('screen-caller spoofing signals, from the headers a flow passes', () =>
       } finally {
         await rig.local.stop();
       }
+    });
+  });
+});
+
+describe('screen-caller monitor-only mode', () => {
+  const rule = { note: '', createdBy: 'test', createdAt: 0, expiresAt: 0, action: 'BLOCK' as const };
+
+  async function countsOf(rig: Rig, key: string): Promise<number> {
+    const state = await rig.store.getState(key);
+    return Math.max(0, ...(state?.counts.values() ?? []));
+  }
+
+  /** The EMF entry and the monitor-only log entry among a handler's lines. */
+  function linesOf(lines: string[]) {
+    const entries = lines.map((line) => JSON.parse(line));
+    return {
+      emf: entries.find((entry) => entry._aws),
+      monitored: entries.filter((entry) => entry.message === 'monitor-only verdict'),
+    };
+  }
+
+  describe('rules', () => {
+    let rig: Rig;
+    beforeAll(async () => {
+      rig = await startRig();
+      await rig.store.putRule({ ...rule, type: 'prefix', value: '+1212555', monitor: true });
+      // An enforced prefix, with monitored rules of higher precedence over it.
+      await rig.store.putRule({ ...rule, type: 'prefix', value: '+1646555' });
+      await rig.store.putRule({
+        ...rule,
+        type: 'caller',
+        value: 'tel:+16465550100',
+        action: 'ALLOW',
+        monitor: true,
+      });
+      await rig.store.putRule({ ...rule, type: 'prefix', value: '+16465551', monitor: true });
+    });
+    afterAll(async () => {
+      await rig.local.stop();
+    });
+
+    it('answers as if a monitored BLOCK rule were not there, counts the contact, and reports it', async () => {
+      const lines: string[] = [];
+      const answer = await handlerFor(screenCaller(rig.instance()), lines)(voiceEvent('+12125550100'));
+
+      expect(answer).toMatchObject({
+        decision: 'ALLOW',
+        reason: 'ok',
+        rule: '',
+        monitoredDecision: 'BLOCK',
+        monitoredRule: 'prefix:+1212555',
+      });
+      expect(await countsOf(rig, 'tel:+12125550100')).toBe(1);
+      const { emf, monitored } = linesOf(lines);
+      expect(emf.Allow).toBe(1);
+      expect(emf.WouldBlock).toBe(1);
+      expect(emf.Block).toBeUndefined();
+      expect(emf._aws.CloudWatchMetrics[0].Dimensions).toEqual([['function', 'outcome']]);
+      expect(monitored).toHaveLength(1);
+      expect(monitored[0]).toMatchObject({ monitoredDecision: 'BLOCK', monitoredRule: 'prefix:+1212555' });
+    });
+
+    it('throttles by the limits as without the monitored rule', async () => {
+      const handler = handlerFor(screenCaller(rig.instance()));
+      const answers = [];
+      for (let i = 0; i < 4; i++) answers.push(await handler(voiceEvent('+12125550101')));
+      expect(answers.map((a) => a.decision)).toEqual(['ALLOW', 'ALLOW', 'ALLOW', 'THROTTLE']);
+      expect(answers[3]).toMatchObject({ reason: 'rate_limited', monitoredDecision: 'BLOCK' });
+      expect(await countsOf(rig, 'tel:+12125550101')).toBe(4);
+    });
+
+    it('still enforces a rule below a monitored one, and names a monitored caller rule only as caller', async () => {
+      const lines: string[] = [];
+      const handler = handlerFor(screenCaller(rig.instance()), lines);
+      const allowRule = await handler(voiceEvent('+16465550100'));
+      const longerPrefix = await handler(voiceEvent('+16465551000'));
+
+      expect(allowRule).toMatchObject({
+        decision: 'BLOCK',
+        reason: 'rule',
+        rule: 'prefix:+1646555',
+        monitoredDecision: 'ALLOW',
+        monitoredRule: 'caller',
+      });
+      // The monitored prefix would have blocked too: nothing would have changed, nothing to report.
+      expect(longerPrefix).toMatchObject({
+        decision: 'BLOCK',
+        rule: 'prefix:+1646555',
+        monitoredDecision: '',
+        monitoredRule: '',
+      });
+      expect(lines.join('\n')).not.toContain('6465550100');
+      expect(linesOf(lines).emf.WouldAllow).toBe(1);
+    });
+
+    it("reports a monitored rule on a request's other identity (screenRequest's customer id)", async () => {
+      await rig.store.putRule({ ...rule, type: 'caller', value: 'cust:c-monitored', monitor: true });
+      const keyed = (cls: 'ip' | 'customer', key: string) =>
+        ({ class: cls, key, number: null, valid: false, lineType: 'unknown', country: '' }) as const;
+      const result = await rig.instance().screenIdentity(keyed('ip', 'ip:203.0.113.77'), 'edge:monitored', {
+        alsoRuledOut: keyed('customer', 'cust:c-monitored'),
+      });
+      expect(result).toMatchObject({
+        decision: 'ALLOW',
+        reason: 'ok',
+        monitored: { decision: 'BLOCK', rule: 'caller:cust:c-monitored', monitor: true },
+      });
+    });
+
+    it('stores the flag, and reads a rule stored without it as enforced', async () => {
+      await rig.local.client.send(
+        new PutItemCommand({
+          TableName: rig.local.tableName,
+          Item: {
+            [TABLE_KEYS.partitionKey]: { S: 'rules' },
+            [TABLE_KEYS.sortKey]: { S: 'country#KP' },
+            type: { S: 'country' },
+            value: { S: 'KP' },
+            ruleAction: { S: 'BLOCK' },
+            note: { S: 'before monitor mode' },
+            createdBy: { S: 'old' },
+            createdAt: { N: '1' },
+            ruleExpiresAt: { N: '0' },
+          },
+        }),
+      );
+      const stored = await rig.store.loadRules();
+      expect(stored.find((r) => r.value === 'KP')).toMatchObject({ action: 'BLOCK', monitor: false });
+      expect(stored.find((r) => r.value === '+1212555')).toMatchObject({ monitor: true });
+      expect(stored.find((r) => r.value === '+1646555')).toMatchObject({ monitor: false });
+      const item = await rig.local.client.send(
+        new GetItemCommand({
+          TableName: rig.local.tableName,
+          Key: { [TABLE_KEYS.partitionKey]: { S: 'rules' }, [TABLE_KEYS.sortKey]: { S: 'prefix#+1646555' } },
+        }),
+      );
+      expect(item.Item?.monitor).toBeUndefined();
+    });
+  });
+
+  describe('score thresholds (FLOWGUARD_SIGNAL_SCORE_MONITOR)', () => {
+    let rig: Rig;
+    beforeAll(async () => {
+      rig = await startRig({
+        FLOWGUARD_SIGNAL_THROTTLE_SCORE: '30',
+        FLOWGUARD_SIGNAL_BLOCK_SCORE: '60',
+        FLOWGUARD_SIGNAL_WEIGHTS: 'from_mismatch=30,oli_prison=60',
+        FLOWGUARD_SIGNAL_SCORE_MONITOR: 'true',
+      });
+      await rig.store.putRule({ ...rule, type: 'signal', value: 'oli_payphone' });
+    });
+    afterAll(async () => {
+      await rig.local.stop();
+    });
+
+    const from = '<sip:+14155550199@sip.carrier.example>;tag=1';
+
+    it('reports the score decision, answers and counts as without it; an enforced signal rule still blocks', async () => {
+      const lines: string[] = [];
+      const handler = handlerFor(screenCaller(rig.instance()), lines);
+      const throttled = await handler(voiceEvent('+14155550431', { parameters: { sipFrom: from } }));
+      const blocked = await handler(
+        voiceEvent('+14155550432', {
+          parameters: { sipFrom: from, pAssertedIdentity: '<tel:+14155550199>' },
+        }),
+      );
+      const ruled = await handler(voiceEvent('+14155550433', { parameters: { isupOli: '70' } }));
+
+      expect(throttled).toMatchObject({
+        decision: 'ALLOW',
+        reason: 'ok',
+        rule: '',
+        monitoredDecision: 'THROTTLE',
+        monitoredRule: 'score:30',
+      });
+      expect(blocked).toMatchObject({
+        decision: 'ALLOW',
+        reason: 'ok',
+        monitoredDecision: 'BLOCK',
+        monitoredRule: 'score:60',
+      });
+      expect(ruled).toMatchObject({ decision: 'BLOCK', reason: 'rule', rule: 'signal:oli_payphone' });
+      expect(await countsOf(rig, 'tel:+14155550431')).toBe(1);
+      expect(await countsOf(rig, 'tel:+14155550432')).toBe(1);
+      const emfs = lines.map((line) => JSON.parse(line)).filter((entry) => entry._aws);
+      expect(emfs[0].WouldThrottle).toBe(1);
+      expect(emfs[1].WouldBlock).toBe(1);
+    });
+
+    it('reports the score decision for a withheld caller too, answering its withheld action', async () => {
+      const answer = await handlerFor(screenCaller(rig.instance()))(
+        voiceEvent('anonymous', { parameters: { isupOli: '29' } }),
+      );
+      expect(answer).toMatchObject({
+        decision: 'ALLOW',
+        reason: 'withheld',
+        monitoredDecision: 'BLOCK',
+        monitoredRule: 'score:60',
+      });
     });
   });
 });

@@ -70,6 +70,7 @@ describe('readScreeningConfig', () => {
         storeAttempts: 2,
         signalThrottleScore: 0,
         signalBlockScore: 0,
+        signalScoreMonitor: false,
         signalWeights: DEFAULT_SIGNAL_WEIGHTS,
         withheldKeyBy: 'none',
       });

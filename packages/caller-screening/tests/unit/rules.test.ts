@@ -96,6 +96,7 @@ describe('normaliseRule', () => {
         type: 'caller',
         value: 'tel:+14155550123',
         action: 'BLOCK',
+        monitor: false,
       });
       expect(normaliseRule('caller', ' +14155550123 ', 'ALLOW').value).toBe('tel:+14155550123');
     });
@@ -166,6 +167,7 @@ describe('normaliseRule', () => {
         type: 'country',
         value: 'KP',
         action: 'BLOCK',
+        monitor: false,
       });
       expect(normaliseRule('country', ' us ', 'ALLOW').value).toBe('US');
     });
@@ -199,6 +201,7 @@ describe('normaliseRule', () => {
         type: 'signal',
         value: 'oli:29',
         action: 'BLOCK',
+        monitor: false,
       });
       expect(normaliseRule('signal', 'oli:000', 'BLOCK').value).toBe('oli:0');
     });
@@ -577,4 +580,68 @@ describe('normaliseRule for invalid IP addresses', () => {
       expect(() => normaliseRule('caller', value, 'BLOCK')).toThrow(/valid IP address/);
     },
   );
+});
+
+describe('monitor-only rules', () => {
+  const monitored = (type: string, value: string, action: string): Rule => ({
+    ...rule(type, value, action),
+    ...normaliseRule(type, value, action, true),
+  });
+
+  it('normaliseRule keeps the flag, false by default, and refuses anything but a boolean', () => {
+    expect(normaliseRule('prefix', '+1900', 'BLOCK', true)).toEqual({
+      type: 'prefix',
+      value: '+1900',
+      action: 'BLOCK',
+      monitor: true,
+    });
+    expect(normaliseRule('prefix', '+1900', 'BLOCK').monitor).toBe(false);
+    expectBadRule(
+      () => normaliseRule('prefix', '+1900', 'BLOCK', 'yes' as unknown as boolean),
+      'rule monitor must be true or false',
+    );
+  });
+
+  it.each([
+    ['caller', US, 'BLOCK', `caller:tel:${US}`],
+    ['prefix', '+1415', 'BLOCK', 'prefix:+1415'],
+    ['country', 'US', 'BLOCK', 'country:US'],
+    ['country', 'GB', 'ALLOW', 'country:not_allowed'],
+    ['line_type', 'fixed_line_or_mobile', 'BLOCK', 'line_type:fixed_line_or_mobile'],
+  ])('a monitored %s %s %s is reported, never enforced', (type, value, action, name) => {
+    const set = rules(monitored(type, value, action));
+    expect(set.monitors).toBe(true);
+    expect(set.size).toBe(1);
+    expect(set.evaluate(phone(US))).toBeNull();
+    expect(set.evaluateMonitored(phone(US))).toEqual({ action: 'BLOCK', rule: name });
+  });
+
+  it('a monitored signal rule is reported, and makes signals worth working out', () => {
+    const set = rules(monitored('signal', 'caller_is_dialed', 'BLOCK'));
+    const keys = sig(phone(US), {}, US);
+    expect(set.usesSignals).toBe(true);
+    expect(set.evaluate(phone(US), keys)).toBeNull();
+    expect(set.evaluateMonitored(phone(US), keys)).toEqual({
+      action: 'BLOCK',
+      rule: 'signal:caller_is_dialed',
+    });
+  });
+
+  it('an enforced rule below a monitored one still decides; one above it leaves nothing to report', () => {
+    const below = rules(monitored('caller', US, 'ALLOW'), rule('prefix', '+1415', 'BLOCK'));
+    expect(below.evaluate(phone(US))).toEqual({ action: 'BLOCK', rule: 'prefix:+1415' });
+    expect(below.evaluateMonitored(phone(US))).toEqual({ action: 'ALLOW', rule: `caller:tel:${US}` });
+
+    const above = rules(rule('caller', US, 'ALLOW'), monitored('prefix', '+1415', 'BLOCK'));
+    expect(above.evaluate(phone(US))).toEqual({ action: 'ALLOW', rule: `caller:tel:${US}` });
+    expect(above.evaluateMonitored(phone(US))).toBeNull();
+    expect(above.evaluateMonitored(phone(US_OTHER))).toBeNull();
+  });
+
+  it('reports nothing without monitored rules, or once a monitored rule has expired', () => {
+    expect(rules(rule('prefix', '+1415', 'BLOCK')).evaluateMonitored(phone(US))).toBeNull();
+    const expired = rules({ ...monitored('prefix', '+1415', 'BLOCK'), expiresAt: NOW - 1 });
+    expect(expired.monitors).toBe(false);
+    expect(expired.evaluateMonitored(phone(US))).toBeNull();
+  });
 });
