@@ -236,9 +236,13 @@ numbers are written in E.164, other callers as their key.`,
   line_type  premium_rate, voip, toll_free, ...         BLOCK
   signal     pai_mismatch, oli_prison, ..., oli:<code>  BLOCK
              (a spoofing signal; an unknown name gets the list of all)
+With --monitor the rule is monitor-only: screen-caller reports what it would have decided
+(monitoredDecision, monitoredRule; metrics WouldBlock, WouldAllow) but answers as if it
+were not there. Add the rule again without --monitor to enforce it.
 Functions pick up rule changes within FLOWGUARD_RULES_TTL seconds (default 60).`,
     options: {
       action: { type: 'string', arg: 'ALLOW|BLOCK', describe: 'what the rule does (default BLOCK)' },
+      monitor: { type: 'boolean', describe: 'monitor-only: report what it would decide, never enforce it' },
       note: { type: 'string', arg: 'text', describe: 'why, for people' },
       expires: { type: 'string', arg: 'time', describe: 'expire after <n><s|m|h|d> (default never)' },
       by: BY_OPTION,
@@ -249,12 +253,14 @@ Functions pick up rule changes within FLOWGUARD_RULES_TTL seconds (default 60).`
       'flowguard rules add country KP',
       'flowguard rules add signal from_mismatch',
       'flowguard rules add caller +14155550123 --action ALLOW --expires 7d',
+      'flowguard rules add line_type voip --monitor',
     ],
     run: (ctx, v, args) =>
       addRule(ctx, {
         type: arg(args, 0),
         value: arg(args, 1),
         action: str(v, 'action'),
+        monitor: v.monitor === true,
         note: str(v, 'note'),
         expires: str(v, 'expires'),
         by: str(v, 'by'),
@@ -277,7 +283,8 @@ Functions pick up rule changes within FLOWGUARD_RULES_TTL seconds (default 60).`
     name: 'list',
     args: [],
     summary: 'list rules',
-    details: 'Lists every rule, expired ones marked (they stay in the table until TTL removes them).',
+    details:
+      'Lists every rule, expired ones marked (they stay in the table until TTL removes them); MODE is enforce or monitor.',
     options: {},
     examples: ['flowguard rules list --json'],
     run: (ctx) => listRules(ctx),

@@ -5,11 +5,18 @@ import { UsageError } from './errors.js';
 import { iso, json, oneLine, table } from './format.js';
 
 /** Type and value normalised as screening matches them; caller values go through the blocklist's key rules. */
-function normalised(ctx: Context, type: string, value: string, action: string, country: string | undefined) {
+function normalised(
+  ctx: Context,
+  type: string,
+  value: string,
+  action: string,
+  country: string | undefined,
+  monitor = false,
+) {
   try {
     const t = type.trim().toLowerCase().replaceAll('-', '_');
     const v = t === 'caller' ? keyOf(ctx, value, country) : value;
-    return normaliseRule(t, v, action);
+    return normaliseRule(t, v, action, monitor);
   } catch (error) {
     if (error instanceof ScreeningInputError) throw new UsageError(error.message);
     throw error;
@@ -20,6 +27,8 @@ export interface RuleAddOptions {
   readonly type: string;
   readonly value: string;
   readonly action: string | undefined;
+  /** Monitor-only: reported, never enforced. */
+  readonly monitor?: boolean;
   readonly note: string | undefined;
   readonly expires: string | undefined;
   readonly by: string | undefined;
@@ -27,7 +36,14 @@ export interface RuleAddOptions {
 }
 
 export async function addRule(ctx: Context, options: RuleAddOptions): Promise<number> {
-  const rule = normalised(ctx, options.type, options.value, options.action ?? 'BLOCK', options.country);
+  const rule = normalised(
+    ctx,
+    options.type,
+    options.value,
+    options.action ?? 'BLOCK',
+    options.country,
+    options.monitor === true,
+  );
   const note = checkedText(options.note ?? '', '--note', 500);
   const by = ctx.by(options.by);
   const now = ctx.nowSeconds();
@@ -39,8 +55,9 @@ export async function addRule(ctx: Context, options: RuleAddOptions): Promise<nu
   if (ctx.json) {
     ctx.out(json({ ...rule, note, by, expires, replaced: before !== undefined }));
   } else {
-    const what = `${rule.type} ${rule.value} ${rule.action}, ${expires ? `expires ${expires}` : 'no expiry'}`;
-    ctx.out(before ? `replaced rule ${what} (was ${before.action})\n` : `added rule ${what}\n`);
+    const what = `${rule.type} ${rule.value} ${rule.action}${rule.monitor ? ' (monitor-only)' : ''}, ${expires ? `expires ${expires}` : 'no expiry'}`;
+    const was = before ? `${before.action}${before.monitor === true ? ' (monitor-only)' : ''}` : '';
+    ctx.out(before ? `replaced rule ${what} (was ${was})\n` : `added rule ${what}\n`);
   }
   return 0;
 }
@@ -80,6 +97,7 @@ export async function listRules(ctx: Context): Promise<number> {
           type: r.type,
           value: r.value,
           action: r.action,
+          monitor: r.monitor === true,
           note: r.note,
           by: r.createdBy,
           created: iso(r.createdAt),
@@ -93,8 +111,16 @@ export async function listRules(ctx: Context): Promise<number> {
   } else {
     ctx.out(
       table(
-        ['TYPE', 'VALUE', 'ACTION', 'EXPIRES', 'BY', 'NOTE'],
-        rules.map((r) => [r.type, r.value, r.action, expiry(r), oneLine(r.createdBy), oneLine(r.note)]),
+        ['TYPE', 'VALUE', 'ACTION', 'MODE', 'EXPIRES', 'BY', 'NOTE'],
+        rules.map((r) => [
+          r.type,
+          r.value,
+          r.action,
+          r.monitor === true ? 'monitor' : 'enforce',
+          expiry(r),
+          oneLine(r.createdBy),
+          oneLine(r.note),
+        ]),
       ),
     );
   }

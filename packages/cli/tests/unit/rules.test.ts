@@ -43,16 +43,17 @@ describe('rules', () => {
       createdBy: 'alice',
       createdAt: NOW,
       expiresAt: 0,
+      monitor: false,
     });
 
     const list = await cli(['rules', 'list'], { store, now: () => NOW_MS + 8 * 86_400_000 });
     expect(list.out).toBe(
       [
-        'TYPE       VALUE             ACTION  EXPIRES                       BY     NOTE',
-        'caller     tel:+14155550123  ALLOW   expired 2025-06-08T12:00:00Z  cli',
-        'prefix     +1900             BLOCK   never                         alice  premium rate',
-        'country    KP                BLOCK   never                         cli',
-        'line_type  voip              BLOCK   never                         cli',
+        'TYPE       VALUE             ACTION  MODE     EXPIRES                       BY     NOTE',
+        'caller     tel:+14155550123  ALLOW   enforce  expired 2025-06-08T12:00:00Z  cli',
+        'prefix     +1900             BLOCK   enforce  never                         alice  premium rate',
+        'country    KP                BLOCK   enforce  never                         cli',
+        'line_type  voip              BLOCK   enforce  never                         cli',
         '',
       ].join('\n'),
     );
@@ -61,6 +62,7 @@ describe('rules', () => {
       type: 'caller',
       value: 'tel:+14155550123',
       action: 'ALLOW',
+      monitor: false,
       note: '',
       by: 'cli',
       created: '2025-06-01T12:00:00Z',
@@ -91,6 +93,48 @@ describe('rules', () => {
       replaced: true,
     });
     expect(await store.loadRules()).toHaveLength(1);
+  });
+
+  it('adds a monitor-only rule with --monitor, lists its mode, and enforces it when added again without', async () => {
+    const added = await cli(['rules', 'add', 'line_type', 'voip', '--monitor'], { store });
+    expect(added.out).toBe('added rule line_type voip BLOCK (monitor-only), no expiry\n');
+    const json = await cli(['rules', 'add', 'signal', 'oli:29', '--monitor', '--json'], { store });
+    expect(JSON.parse(json.out)).toMatchObject({
+      type: 'signal',
+      value: 'oli:29',
+      monitor: true,
+      replaced: false,
+    });
+    await cli(['rules', 'add', 'prefix', '+1900'], { store });
+
+    expect(await store.loadRules()).toContainEqual(expect.objectContaining({ value: 'voip', monitor: true }));
+    expect((await cli(['rules', 'list'], { store })).out).toBe(
+      [
+        'TYPE       VALUE   ACTION  MODE     EXPIRES  BY   NOTE',
+        'prefix     +1900   BLOCK   enforce  never    cli',
+        'line_type  voip    BLOCK   monitor  never    cli',
+        'signal     oli:29  BLOCK   monitor  never    cli',
+        '',
+      ].join('\n'),
+    );
+    const listed = JSON.parse((await cli(['rules', 'list', '--json'], { store })).out);
+    expect(listed.map((r: { value: string; monitor: boolean }) => [r.value, r.monitor])).toEqual([
+      ['+1900', false],
+      ['voip', true],
+      ['oli:29', true],
+    ]);
+
+    const enforced = await cli(['rules', 'add', 'line_type', 'voip'], { store });
+    expect(enforced.out).toBe('replaced rule line_type voip BLOCK, no expiry (was BLOCK (monitor-only))\n');
+    expect(await store.loadRules()).toContainEqual(
+      expect.objectContaining({ value: 'voip', monitor: false }),
+    );
+  });
+
+  it('explains --monitor in the help of rules add', async () => {
+    const help = await cli(['rules', 'add', '--help'], { store });
+    expect(help.out).toContain('--monitor');
+    expect(help.out).toContain('monitor-only');
   });
 
   it('adds a signal rule for any signal screen-caller names, and an OLI code', async () => {
