@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
@@ -9,17 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynamoDB, startLocalDynamoDB } from '../../src/index.js';
-
-function portAcceptsConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+import { portAcceptsConnections } from '../support.js';
 
 describe('startLocalDynamoDB', () => {
   let local: LocalDynamoDB;

@@ -1,5 +1,4 @@
 import { stat } from 'node:fs/promises';
-import { connect } from 'node:net';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
@@ -16,27 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3, startLocalS3 } from '../../src/local-s3.js';
-
-/**
- * Listening servers in this process: a failed start must leave the count where it was. A server's
- * 'close' comes before its handle is gone, which can take to the end of the next turn of the event
- * loop: counted after two.
- */
-async function listening(): Promise<number> {
-  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
-  return process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
-}
-
-function portAcceptsConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+import { listening, portAcceptsConnections } from '../support.js';
 
 const exists = (path: string) =>
   stat(path).then(

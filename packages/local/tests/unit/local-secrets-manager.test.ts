@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -13,17 +12,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalSecretsManager, startLocalSecretsManager } from '../../src/local-secrets-manager.js';
-
-function portAcceptsConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+import { portAcceptsConnections } from '../support.js';
 
 /** The rejection of `promise`, for asserting on its name and fields. */
 async function failure(
