@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { type LocalContactCenter, startLocalContactCenter } from '@flowguard/cli';
 import { flowHandler } from '@flowguard/contact';
+import { edgeConnectClient, startContactFromEnv } from '@flowguard/edge';
 import {
   type ForwardingClients,
   forwardContactRecords,
@@ -59,8 +60,6 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-// start-contact's package is not a dependency of these suites: its source, as the handler bundles it.
-import { edgeConnectClient, startContactFromEnv } from '../packages/edge/src/index.js';
 
 const arn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:flowguard-${name}`;
 const answer = (fields: Record<string, unknown>): Invocation => ({ payload: JSON.stringify(fields) });

@@ -24,6 +24,7 @@ import {
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
 import { readScreeningConfig, screeningDynamoClient } from '@flowguard/caller-screening';
+import { edgeConnectClient, startContactFromEnv } from '@flowguard/edge';
 import {
   type ForwardingClients,
   forwardContactRecords,
@@ -59,8 +60,6 @@ import { fingerprintKeysOf } from '@flowguard/secure-input';
 import { countRequests } from '@flowguard/testing';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-// start-contact's package is not a dependency of these suites: its source, as the handler bundles it.
-import { edgeConnectClient, startContactFromEnv } from '../packages/edge/src/index.js';
 
 const handlersDir = join(import.meta.dirname, 'fixtures/handlers');
 const lambda = mockClient(LambdaClient);
@@ -70,6 +69,17 @@ const clients = {
   cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
 };
 const sdkError = (name: string) => Object.assign(new Error(`${name} from the service`), { name });
+/** The error a deploy rejected with, or undefined when it resolved. */
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as DeployError,
+  );
+/** The events the deploy sent the new version (its smoke test). */
+const invokedEvents = () =>
+  lambda
+    .commandCalls(InvokeCommand)
+    .map((call) => JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)) as unknown);
 const CALLER = '+14155550123';
 
 type Handler = (event: unknown) => Promise<Record<string, string>>;
@@ -333,11 +343,6 @@ describe('deployFunction', () => {
     log: (line: string) => log.push(line),
     ...extra,
   });
-  const failure = (promise: Promise<unknown>) =>
-    promise.then(
-      () => undefined,
-      (error: unknown) => error as DeployError,
-    );
 
   beforeAll(async () => {
     outDir = await mkdtemp(join(tmpdir(), 'flowguard-deploy-'));
@@ -959,17 +964,6 @@ describe('deployFunction: a stream function', () => {
     log: (line: string) => log.push(line),
     ...extra,
   });
-  const failure = (promise: Promise<unknown>) =>
-    promise.then(
-      () => undefined,
-      (error: unknown) => error as DeployError,
-    );
-  const invokedEvents = () =>
-    lambda
-      .commandCalls(InvokeCommand)
-      .map(
-        (call) => JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)) as unknown,
-      );
 
   beforeAll(async () => {
     outDir = await mkdtemp(join(tmpdir(), 'flowguard-deploy-stream-'));
@@ -1154,17 +1148,6 @@ describe('deployFunction: an HTTP function', () => {
     log: (line: string) => log.push(line),
     ...extra,
   });
-  const failure = (promise: Promise<unknown>) =>
-    promise.then(
-      () => undefined,
-      (error: unknown) => error as DeployError,
-    );
-  const invokedEvents = () =>
-    lambda
-      .commandCalls(InvokeCommand)
-      .map(
-        (call) => JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)) as unknown,
-      );
   const withEnvironment = (environment: FunctionConfiguration['Environment']) => {
     fn.latest = { ...fn.latest, Environment: environment };
   };
