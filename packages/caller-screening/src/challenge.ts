@@ -1,7 +1,7 @@
 // The IVR challenge (docs/screening.md, "The IVR challenge"): `issue` draws one or two digits for
 // the caller to press and binds them to the contact in an HMAC token; `verify` checks what the
 // caller pressed against the token, once, and marks the caller verified for a while.
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
 import {
   type Contact,
   type Env,
@@ -23,7 +23,7 @@ import {
 import { ScreeningInputError, StoreUnavailableError } from './errors.js';
 import { contactToken } from './ledger.js';
 import type { Screener } from './screener.js';
-import { newNonce, type SigningKeys } from './signed-identity.js';
+import { canonicalMac, newNonce, type SigningKeys, sameMac } from './signed-identity.js';
 import type { ScreeningStore } from './store.js';
 
 export interface ChallengeConfig {
@@ -130,13 +130,9 @@ export function openChallenge(
   )
     return null;
   const token: ChallengeToken = { issuedAt: Number(issued), nonce, tag };
-  const given = Buffer.from(mac, 'base64url');
-  // One spelling per MAC: base64url's last character carries unused bits, which decoding ignores.
-  if (given.toString('base64url') !== mac) return null;
-  for (const key of keys) {
-    const expected = tokenMac(key, initialContactId, token);
-    if (expected.length === given.length && timingSafeEqual(expected, given)) return { token, key };
-  }
+  const given = canonicalMac(mac);
+  if (given === null) return null;
+  for (const key of keys) if (sameMac(tokenMac(key, initialContactId, token), given)) return { token, key };
   return null;
 }
 
@@ -147,9 +143,7 @@ export function answers(
   token: ChallengeToken,
   input: string,
 ): boolean {
-  const expected = answerTag(key, initialContactId, token.nonce, input);
-  const given = Buffer.from(token.tag, 'base64url');
-  return expected.length === given.length && timingSafeEqual(expected, given);
+  return sameMac(answerTag(key, initialContactId, token.nonce, input), Buffer.from(token.tag, 'base64url'));
 }
 
 /**

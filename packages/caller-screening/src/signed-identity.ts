@@ -41,6 +41,20 @@ const MAX_FIELD = 300;
 /** An edge clock this far ahead of the function's is still believed. */
 const FUTURE_SKEW_SECONDS = 30;
 
+/**
+ * The bytes of a base64url MAC, or null unless `text` is their one spelling: base64url's last
+ * character carries unused bits, which decoding ignores, so several texts decode alike.
+ */
+export function canonicalMac(text: string): Buffer | null {
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : null;
+}
+
+/** Whether two MACs are equal, in constant time. */
+export function sameMac(expected: Uint8Array, given: Uint8Array): boolean {
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
 /** A fresh nonce: 128 random bits, base64url (22 characters). */
 export function newNonce(): string {
   return randomBytes(16).toString('base64url');
@@ -115,13 +129,9 @@ export function verifySignedIdentity(
   )
     return { ok: false, reason: 'malformed' };
   const identity: SignedIdentity = { key, customerId, issuedAt: Number(issuedText), nonce };
-  const given = Buffer.from(macText, 'base64url');
-  // One spelling per signature: base64url's last character carries unused bits, which decoding ignores.
-  if (given.toString('base64url') !== macText) return { ok: false, reason: 'malformed' };
-  const genuine = secrets.some((secret) => {
-    const expected = mac(secret, identity);
-    return expected.length === given.length && timingSafeEqual(expected, given);
-  });
+  const given = canonicalMac(macText);
+  if (given === null) return { ok: false, reason: 'malformed' };
+  const genuine = secrets.some((secret) => sameMac(mac(secret, identity), given));
   if (!genuine) return { ok: false, reason: 'forged' };
   const age = options.nowSeconds - identity.issuedAt;
   if (age > options.maxAgeSeconds || age < -FUTURE_SKEW_SECONDS) return { ok: false, reason: 'stale' };
