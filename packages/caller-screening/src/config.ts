@@ -8,6 +8,12 @@ import {
   readDefaultCountry,
 } from '@flowguard/contact';
 import { type CountryCode, isSupportedCountry } from 'libphonenumber-js/max';
+import {
+  type AggregateConfig,
+  parseSurgeThresholds,
+  SurgeSyntaxError,
+  type SurgeThreshold,
+} from './aggregates.js';
 import { EDGE_SIGNING_SECRET_VARIABLE } from './contract.js';
 import type { CallerClass } from './identity.js';
 import { LimitSyntaxError, parseDuration, parseLimits, type Window } from './limits.js';
@@ -51,6 +57,8 @@ export interface ScreeningConfig {
    * class `asserted`, and counted with its own limits; `none` (default): withheld callers are not keyed.
    */
   readonly withheldKeyBy: WithheldKeyBy;
+  /** Aggregate velocity and surge mode (aggregates.ts). */
+  readonly aggregates: AggregateConfig;
 }
 
 export const WITHHELD_KEY_BY = ['none', 'pai'] as const;
@@ -85,6 +93,32 @@ function weightsFrom(env: Env, name: string): SignalWeights {
   } catch (error) {
     throw new ConfigError(name, error instanceof SignalWeightSyntaxError ? error.message : 'invalid weights');
   }
+}
+
+function thresholdsFrom(env: Env, name: string): SurgeThreshold[] {
+  try {
+    return parseSurgeThresholds(env[name] ?? '');
+  } catch (error) {
+    throw new ConfigError(name, error instanceof SurgeSyntaxError ? error.message : 'invalid thresholds');
+  }
+}
+
+/** The aggregate and surge settings (docs/screening.md, "Aggregate velocity and surge mode"). */
+export function readAggregateConfig(env: Env = process.env): AggregateConfig {
+  const holdSeconds = durationFrom(env, 'FLOWGUARD_SURGE_HOLD', '2m');
+  if (holdSeconds < 10 || holdSeconds > 86_400)
+    throw new ConfigError('FLOWGUARD_SURGE_HOLD', 'must be from 10s to 1d');
+  return {
+    enabled: envEnum('FLOWGUARD_AGGREGATES', ['on', 'off'] as const, { env, default: 'on' }) === 'on',
+    thresholds: thresholdsFrom(env, 'FLOWGUARD_SURGE_THRESHOLDS'),
+    offRatio: envInt('FLOWGUARD_SURGE_OFF_PERCENT', { env, min: 1, max: 100, default: 50 }) / 100,
+    holdSeconds,
+    repeatCount: envInt('FLOWGUARD_SURGE_REPEAT', { env, min: 2, max: 1000, default: 3 }),
+    monitor: envBool('FLOWGUARD_SURGE_MONITOR', { env, default: false }),
+    shards: envInt('FLOWGUARD_AGGREGATE_SHARDS', { env, min: 1, max: 16, default: 1 }),
+    flushMs: envInt('FLOWGUARD_AGGREGATE_FLUSH_MS', { env, min: 200, max: 10_000, default: 1000 }),
+    prefixDigits: envInt('FLOWGUARD_PREFIX_DIGITS', { env, min: 1, max: 14, default: 6 }),
+  };
 }
 
 /** Whether screen-caller must work out a call's signals for the score thresholds. */
@@ -147,6 +181,7 @@ export function readScreeningConfig(env: Env = process.env): ScreeningConfig {
     signalScoreMonitor: envBool('FLOWGUARD_SIGNAL_SCORE_MONITOR', { env, default: false }),
     signalWeights: weightsFrom(env, 'FLOWGUARD_SIGNAL_WEIGHTS'),
     withheldKeyBy: envEnum('FLOWGUARD_WITHHELD_KEY_BY', WITHHELD_KEY_BY, { env, default: 'none' }),
+    aggregates: readAggregateConfig(env),
   };
 }
 

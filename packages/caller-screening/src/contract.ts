@@ -91,6 +91,65 @@ export const SCREENING_VARIABLES: readonly VariableSpec[] = [
       '`pai`: a withheld caller whose `P-Asserted-Identity` parameter names one number is counted as `pai:<E.164>` (class `asserted`)',
   },
   {
+    name: 'FLOWGUARD_AGGREGATES',
+    values: '`on`, `off`',
+    default: '`on`',
+    meaning:
+      'count voice contacts in aggregates (all, withheld, unidentified, invalid, per dialled number, prefix, country, line type): one shared write per instance per flush interval; `off` turns off surge mode too',
+  },
+  {
+    name: 'FLOWGUARD_SURGE_THRESHOLDS',
+    values:
+      '`<dimension>:<count>/<10s|1m>`, comma-separated; dimensions `all`, `withheld`, `unidentified`, `invalid` (10s or 1m), `dialled`, `prefix`, `country`, `line` (1m, each value on its own)',
+    default: 'none: only a manual surge (`flowguard surge on`)',
+    meaning:
+      'a scope whose calls in the window reach the count goes into surge: callers in it without a recent verified contact are answered `CHALLENGE`',
+  },
+  {
+    name: 'FLOWGUARD_SURGE_OFF_PERCENT',
+    values: 'integer 1..100',
+    default: '`50`',
+    meaning: "a surge ends once its scope's rate stays below this share of its threshold for the hold time",
+  },
+  {
+    name: 'FLOWGUARD_SURGE_HOLD',
+    values: 'duration, `10s`..`1d`',
+    default: '`2m`',
+    meaning: 'how long the rate must stay below the lower threshold before a surge ends',
+  },
+  {
+    name: 'FLOWGUARD_SURGE_REPEAT',
+    values: 'integer 2..1000',
+    default: '`3`',
+    meaning:
+      'during a surge, an unverified caller whose count in its shortest window reaches this is answered `BLOCK` (`reason=surge_repeat`)',
+  },
+  {
+    name: 'FLOWGUARD_SURGE_MONITOR',
+    values: '`true`, `false`',
+    default: '`false`',
+    meaning: 'surge decisions are reported (`monitoredDecision`, metric `WouldChallenge`), never enforced',
+  },
+  {
+    name: 'FLOWGUARD_AGGREGATE_SHARDS',
+    values: 'integer 1..16',
+    default: '`1`',
+    meaning:
+      'aggregate items the flushes spread over: one per 250 concurrent instances keeps each under 250 writes/s',
+  },
+  {
+    name: 'FLOWGUARD_AGGREGATE_FLUSH_MS',
+    values: 'integer 200..10000',
+    default: '`1000`',
+    meaning: 'how often an instance adds its counts to the aggregate item and reads the surge state',
+  },
+  {
+    name: 'FLOWGUARD_PREFIX_DIGITS',
+    values: 'integer 1..14',
+    default: '`6`',
+    meaning: 'E.164 digits (after `+`) that make a calling prefix for the `prefix` aggregate',
+  },
+  {
     name: 'FLOWGUARD_SIGNAL_THROTTLE_SCORE',
     values: '`0` (off) or an integer 1..1600',
     default: '`0`',

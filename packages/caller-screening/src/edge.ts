@@ -44,7 +44,9 @@ export async function screenRequest(
   const result = await screener.screenIdentity(counted, `${EDGE_CONTACT_PREFIX}${options.requestId}`, {
     policy: options.policy,
     signal: options.signal,
-    onEvent: options.onEvent,
+    ...(options.onEvent
+      ? { onEvent: (event) => event !== 'AggregateFlushFailed' && options.onEvent?.(event) }
+      : {}),
     alsoRuledOut: other,
   });
   return { ...result, key: counted.key };

@@ -6,6 +6,7 @@ import {
   type InvocationContext,
   stringParameter,
 } from '@flowguard/contact';
+import type { SurgeEvent } from './aggregates.js';
 import { ACTIONS, type ClassAction, type ScreeningConfig, usesSignalScore } from './config.js';
 import { FLAG_CALLER_OUTPUTS, SCREEN_CALLER_OUTPUTS, SCREENING_BUDGET_MS } from './contract.js';
 import { ScreeningInputError } from './errors.js';
@@ -122,9 +123,34 @@ function signalNames(report: SignalReport | undefined): string {
   return report ? report.signals.map((s) => s.name).join(',') : '';
 }
 
-const DECISION_METRIC = { ALLOW: 'Allow', THROTTLE: 'Throttle', BLOCK: 'Block' } as const;
+const DECISION_METRIC = {
+  ALLOW: 'Allow',
+  CHALLENGE: 'Challenge',
+  THROTTLE: 'Throttle',
+  BLOCK: 'Block',
+} as const;
 /** Counted with a monitor-only verdict that would have changed the decision (docs/screening.md). */
-const MONITORED_METRIC = { ALLOW: 'WouldAllow', THROTTLE: 'WouldThrottle', BLOCK: 'WouldBlock' } as const;
+const MONITORED_METRIC = {
+  ALLOW: 'WouldAllow',
+  CHALLENGE: 'WouldChallenge',
+  THROTTLE: 'WouldThrottle',
+  BLOCK: 'WouldBlock',
+} as const;
+
+/** Metrics of the surges an instance starts or ends: the stack alarms on `SurgeStarted`. */
+export const SURGE_METRICS = { started: 'SurgeStarted', ended: 'SurgeEnded' } as const;
+
+/** Logs and counts a surge this instance started or ended (its scope names no caller). */
+function recordSurge(event: SurgeEvent, context: InvocationContext): void {
+  context.addMetric(SURGE_METRICS[event.kind]);
+  if (event.kind === 'started')
+    context.logger.warn('surge started', {
+      scope: event.scope,
+      calls: event.calls,
+      threshold: event.threshold,
+    });
+  else context.logger.warn('surge ended', { scope: event.scope });
+}
 
 /** A rule as the flow and the log see it: a caller rule names the caller, so only `caller` is told. */
 function ruleName(rule: string): string {
@@ -286,6 +312,10 @@ export function screenCaller(screener: Screener, signing?: SignedIdentityKeys): 
           signals: report,
           signal: stop.signal,
           onEvent: (event) => context.addMetric(event),
+          ...(contact.channel === 'VOICE'
+            ? { voice: { dialled: contact.systemEndpoint?.address ?? undefined } }
+            : {}),
+          onSurge: (event) => recordSurge(event, context),
         });
         // A refused or odd identity (`ipv4_leading_zero`, ...) is counted, never logged with its value.
         if (result.warning) context.addMetric(`Identity_${result.warning}`);

@@ -10,6 +10,8 @@ import {
 import { bucketOf } from './limits.js';
 import type { Rule } from './rules.js';
 import type {
+  AggregateItem,
+  AggregateUpdate,
   AuditEntry,
   BlockInput,
   BlockManyOptions,
@@ -32,6 +34,7 @@ export class MemoryScreeningStore implements ScreeningStore {
   private readonly items = new Map<string, Item>();
   private readonly audits: AuditEntry[] = [];
   private readonly rules = new Map<string, Rule>();
+  private readonly aggregates = new Map<number, Record<string, number | string>>();
 
   private item(key: string): Item {
     let item = this.items.get(key);
@@ -144,5 +147,23 @@ export class MemoryScreeningStore implements ScreeningStore {
 
   async deleteRule(type: string, value: string): Promise<boolean> {
     return this.rules.delete(`${type}#${value}`);
+  }
+
+  async updateAggregates(update: AggregateUpdate): Promise<AggregateItem | null> {
+    const item = this.aggregates.get(update.shard) ?? {};
+    if (update.onlyIf && item[update.onlyIf.name] !== update.onlyIf.equals) return null;
+    const before = { ...item };
+    const after: Record<string, number | string> = { ...item };
+    for (const [name, value] of Object.entries(update.set ?? {})) after[name] = value;
+    for (const [name, value] of Object.entries(update.setIfAbsent ?? {})) after[name] ??= value;
+    for (const [name, value] of Object.entries(update.add ?? {}))
+      after[name] = (typeof after[name] === 'number' ? after[name] : 0) + value;
+    for (const name of update.remove ?? []) delete after[name];
+    this.aggregates.set(update.shard, after);
+    return update.returnOld ? before : { ...after };
+  }
+
+  async readAggregates(shard: number): Promise<AggregateItem> {
+    return { ...(this.aggregates.get(shard) ?? {}) };
   }
 }

@@ -1,4 +1,5 @@
 import type { Contact } from '@flowguard/contact';
+import { Aggregates, callCodes, type SurgeEvent } from './aggregates.js';
 import { type ClassAction, limitsFor, type ScreeningConfig } from './config.js';
 import { ScreeningInputError, StoreUnavailableError } from './errors.js';
 import {
@@ -29,11 +30,12 @@ import type { ScreeningStore } from './store.js';
 /** What the edge's counts are remembered by: `edge:<nonce>`, never a Connect contact id (a UUID). */
 export const EDGE_CONTACT_PREFIX = 'edge:';
 
-export type Decision = 'ALLOW' | 'THROTTLE' | 'BLOCK';
+/** `CHALLENGE` only in a surge, for voice contacts (docs/screening.md, "Surge mode"). */
+export type Decision = 'ALLOW' | 'CHALLENGE' | 'THROTTLE' | 'BLOCK';
 
 export interface ScreeningResult {
   readonly decision: Decision;
-  /** `ok`, `allowlisted`, `blocklisted`, `rule`, `signals`, `rate_limited`, `auto_blocked`, `withheld`, `invalid_number`, `no_identity`, `edge_screened` */
+  /** `ok`, `allowlisted`, `blocklisted`, `rule`, `signals`, `rate_limited`, `auto_blocked`, `withheld`, `invalid_number`, `no_identity`, `edge_screened`, `surge`, `surge_repeat` */
   readonly reason: string;
   readonly callerType: string;
   readonly lineType: string;
@@ -41,7 +43,7 @@ export interface ScreeningResult {
   readonly retryAfterSeconds: number;
   /** Epoch seconds, 0 for none. */
   readonly blockedUntil: number;
-  /** The rule that decided, e.g. `prefix:+1900`, `signal:oli:29`, `score:<n>` for a signal score; `''` otherwise. */
+  /** The rule that decided, e.g. `prefix:+1900`, `signal:oli:29`, `score:<n>` for a signal score, `surge:<scope>` in a surge; `''` otherwise. */
   readonly rule: string;
   /** Set when the store could not answer (`store_unavailable`, `timeout`): a degraded answer. */
   readonly error?: string;
@@ -85,8 +87,24 @@ export interface ScreenOptions {
   readonly signal?: AbortSignal;
   /** The flow's answer for an unidentified caller (parameter `unidentified`), overriding the settings. */
   readonly unidentified?: ClassAction;
-  /** Called once per metric-worthy event (`AutoBlock`, `StoreCleanup`). */
-  readonly onEvent?: (event: 'AutoBlock' | 'StoreCleanup') => void;
+  /** Called once per metric-worthy event (`AutoBlock`, `StoreCleanup`, `AggregateFlushFailed`). */
+  readonly onEvent?: (event: 'AutoBlock' | 'StoreCleanup' | 'AggregateFlushFailed') => void;
+  /**
+   * Set for a voice contact: it is counted in the aggregates (by the number it dialled, when
+   * given) and, in a surge that covers it, may be answered `CHALLENGE`. Chats and the edge's
+   * requests leave it out: nothing counts them there and no surge changes their answer.
+   */
+  readonly voice?: { readonly dialled?: string };
+  /** Called for each surge this instance started or ended (to log, count and alarm on). */
+  readonly onSurge?: (event: SurgeEvent) => void;
+}
+
+/** What the store said of the caller on the way to a decision, for the surge's verdict. */
+interface CallerFacts {
+  /** Epoch seconds; 0 when unknown or never. */
+  verifiedUntil: number;
+  /** The caller's count in its shortest window, this contact included; 0 when unknown. */
+  count: number;
 }
 
 interface CachedBlock {
@@ -140,7 +158,7 @@ function monitorRules(
   if (verdict) monitored.push({ decision: verdict.action, rule: verdict.rule, monitor: true });
 }
 
-const SEVERITY: Readonly<Record<Decision, number>> = { ALLOW: 0, THROTTLE: 1, BLOCK: 2 };
+const SEVERITY: Readonly<Record<Decision, number>> = { ALLOW: 0, CHALLENGE: 1, THROTTLE: 2, BLOCK: 3 };
 
 /**
  * The screening decision for one contact. One store request in every common path (first-seen,
@@ -159,11 +177,16 @@ export class Screener {
   private readonly identityOptions: IdentityOptions;
   private readonly local = new LocalLimiter();
   private readonly gates = new Map<string, { active: number; waiting: (() => void)[] }>();
+  /** This instance's aggregate counts and surge view; null with `FLOWGUARD_AGGREGATES=off`. */
+  readonly aggregates: Aggregates | null;
 
   constructor(options: ScreenerOptions) {
     this.store = options.store;
     this.config = options.config;
     this.clock = options.clock ?? Date.now;
+    this.aggregates = this.config.aggregates.enabled
+      ? new Aggregates({ config: this.config.aggregates, store: this.store, clock: this.clock })
+      : null;
     this.identityOptions = {
       defaultCountry: this.config.defaultCountry,
       ipAttribute: this.config.ipAttribute,
@@ -261,8 +284,60 @@ export class Screener {
     options: ScreenOptions & { readonly alsoRuledOut?: CallerIdentity | null } = {},
   ): Promise<ScreeningResult> {
     const monitored: Verdict[] = [];
-    const result = await this.decide(identity, contactId, options, monitored);
-    return withMonitored(result, monitored);
+    const facts: CallerFacts = { verifiedUntil: 0, count: 0 };
+    const aggregates = options.voice ? this.aggregates : null;
+    if (aggregates === null)
+      return withMonitored(await this.decide(identity, contactId, options, monitored, facts), monitored);
+    const codes = callCodes(identity, options.voice?.dialled, aggregates.config.prefixDigits);
+    aggregates.record(contactId, codes);
+    // The flush (at most one per interval) runs beside the decision's own request, never after it.
+    const flushed = aggregates.due() ? this.flushAggregates(aggregates, options) : undefined;
+    const [result] = await Promise.all([
+      this.decide(identity, contactId, options, monitored, facts),
+      flushed,
+    ]);
+    const scope = aggregates.surgeFor(codes);
+    if (scope === null) return withMonitored(result, monitored);
+    return withMonitored(this.inSurge(result, facts, scope, monitored), monitored);
+  }
+
+  /** Flushes the aggregates; a store that cannot take them costs a metric, never the decision. */
+  private async flushAggregates(aggregates: Aggregates, options: ScreenOptions): Promise<void> {
+    try {
+      for (const event of await aggregates.flush(options.signal)) options.onSurge?.(event);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      options.onEvent?.('AggregateFlushFailed');
+    }
+  }
+
+  /**
+   * The answer in a surge covering the contact: a caller verified recently (an IVR challenge
+   * passed), allowlisted, or already refused keeps its answer; a repeat offender (throttled, or
+   * counted {@link AggregateConfig.repeatCount} times in its shortest window) is blocked; everyone
+   * else the decision admitted is challenged. Monitor-only, the verdict is only reported.
+   */
+  private inSurge(result: ScreeningResult, facts: CallerFacts, scope: string, monitored: Verdict[]) {
+    if (result.decision === 'BLOCK' || result.decision === 'CHALLENGE') return result;
+    if (result.reason === 'allowlisted' || result.reason === 'edge_screened') return result;
+    if (facts.verifiedUntil > this.nowSeconds()) return result;
+    const rule = `surge:${scope}`;
+    const repeat = result.reason === 'rate_limited' || facts.count >= this.config.aggregates.repeatCount;
+    let verdict: Verdict | null = null;
+    if (repeat) verdict = { decision: 'BLOCK', rule };
+    else if (result.decision === 'ALLOW') verdict = { decision: 'CHALLENGE', rule };
+    if (verdict === null) return result;
+    if (this.config.aggregates.monitor) {
+      monitored.push({ ...verdict, monitor: true });
+      return result;
+    }
+    return {
+      ...result,
+      decision: verdict.decision,
+      reason: repeat ? 'surge_repeat' : 'surge',
+      rule,
+      retryAfterSeconds: repeat ? result.retryAfterSeconds : 0,
+    };
   }
 
   /** `screenIdentity`'s decision, monitored verdicts added to `monitored` on the way. */
@@ -271,6 +346,7 @@ export class Screener {
     contactId: string,
     options: ScreenOptions & { readonly alsoRuledOut?: CallerIdentity | null },
     monitored: Verdict[],
+    facts: CallerFacts,
   ): Promise<ScreeningResult> {
     const now = this.nowSeconds();
     const base = baseOf(identity);
@@ -356,6 +432,7 @@ export class Screener {
       if (windows.length === 0) {
         // No limits: nothing to count, only a block to honour.
         const state = await this.store.getState(key, options.signal);
+        facts.verifiedUntil = state?.verifiedUntil ?? 0;
         return state && state.blockedUntil > now ? this.blockedBy(base, state, now) : ok;
       }
       const release = await this.enter(key, options.signal);
@@ -363,7 +440,7 @@ export class Screener {
         // A contact that waited its turn may find the caller blocked meanwhile.
         const blocked = this.cachedBlock(key, now);
         if (blocked) return this.blocked(base, blocked.until, blocked.reason, now);
-        return await this.count(input, base, ok, options);
+        return await this.count(input, base, ok, options, facts);
       } finally {
         release();
       }
@@ -442,12 +519,15 @@ export class Screener {
     base: Base,
     ok: ScreeningResult,
     options: ScreenOptions,
+    facts: CallerFacts,
   ): Promise<ScreeningResult> {
     const now = input.nowSeconds;
     const outcome = await this.store.count(input, options.signal);
     const state = outcome.state;
     if (outcome.kind === 'blocked') return this.blockedBy(base, state, now);
     const current = standings(state, input.windows, now);
+    facts.verifiedUntil = state.verifiedUntil;
+    facts.count = current[0]?.count ?? 0;
     const known = outcome.kind === 'duplicate' ? remembered(state, input) : null;
     if (known === null) {
       await this.cleanup(state, input, options);

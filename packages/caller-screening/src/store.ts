@@ -93,6 +93,24 @@ export interface ClaimInput {
   readonly expiresAt: number;
 }
 
+/** The shared aggregate item of one shard, flat: counters and surge state (aggregates.ts). */
+export type AggregateItem = Readonly<Record<string, number | string>>;
+
+/** One update of a shard's aggregate item (aggregates.ts): one request whatever it holds. */
+export interface AggregateUpdate {
+  readonly shard: number;
+  /** Counters to add to (`ADD`). */
+  readonly add?: Readonly<Record<string, number>>;
+  readonly set?: Readonly<Record<string, number | string>>;
+  /** Set only where the attribute is absent (`if_not_exists`). */
+  readonly setIfAbsent?: Readonly<Record<string, number>>;
+  readonly remove?: readonly string[];
+  /** Applied only while `name` holds `equals`; `null` is answered when it does not. */
+  readonly onlyIf?: { readonly name: string; readonly equals: number };
+  /** Answer the item as it was before the update (else as it is after). */
+  readonly returnOld?: boolean;
+}
+
 export interface UnblockInput {
   readonly key: string;
   readonly by: string;
@@ -143,6 +161,28 @@ export interface ScreeningStore {
    */
   markVerified(key: string, untilSeconds: number, signal?: AbortSignal): Promise<number>;
   deleteRule(type: string, value: string, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Updates a shard's aggregate item in one request and answers it (after, or before with
+   * `returnOld`); `null` when `onlyIf` did not hold, and nothing was written.
+   */
+  updateAggregates(update: AggregateUpdate, signal?: AbortSignal): Promise<AggregateItem | null>;
+  /** A shard's aggregate item (`{}` when there is none), read consistently. */
+  readAggregates(shard: number, signal?: AbortSignal): Promise<AggregateItem>;
+}
+
+/** The key of a shard's aggregate item: `pk=aggregate#<shard>` (caller keys all start `<type>:`). */
+export function aggregateKey(shard: number): { readonly pk: string; readonly sk: string } {
+  return { pk: `aggregate#${shard}`, sk: 'aggregate' };
+}
+
+/** The item's own key attributes are not part of what an aggregate update answers. */
+function aggregateItemOf(attributes: Record<string, unknown> | undefined): AggregateItem {
+  const item: Record<string, number | string> = {};
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    if (name === PK || name === SK) continue;
+    if (typeof value === 'number' || typeof value === 'string') item[name] = value;
+  }
+  return item;
 }
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_KEYS;
@@ -414,6 +454,72 @@ export class DynamoScreeningStore implements ScreeningStore {
       ),
     );
     return result.Attributes?.contact === input.contact ? 'claimed' : 'replayed';
+  }
+
+  async updateAggregates(update: AggregateUpdate, signal?: AbortSignal): Promise<AggregateItem | null> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    let n = 0;
+    const name = (attribute: string) => {
+      const placeholder = `#a${n++}`;
+      names[placeholder] = attribute;
+      return placeholder;
+    };
+    const value = (v: unknown) => {
+      const placeholder = `:a${n++}`;
+      values[placeholder] = v;
+      return placeholder;
+    };
+    const set = [
+      ...Object.entries(update.set ?? {}).map(([a, v]) => `${name(a)} = ${value(v)}`),
+      ...Object.entries(update.setIfAbsent ?? {}).map(([a, v]) => {
+        const placeholder = name(a);
+        return `${placeholder} = if_not_exists(${placeholder}, ${value(v)})`;
+      }),
+    ];
+    const add = Object.entries(update.add ?? {}).map(([a, v]) => `${name(a)} ${value(v)}`);
+    const remove = (update.remove ?? []).map(name);
+    const clauses = [
+      set.length > 0 ? `SET ${set.join(', ')}` : '',
+      add.length > 0 ? `ADD ${add.join(', ')}` : '',
+      remove.length > 0 ? `REMOVE ${remove.join(', ')}` : '',
+    ].filter((c) => c !== '');
+    const key = aggregateKey(update.shard);
+    if (clauses.length === 0) return this.readAggregates(update.shard, signal);
+    const condition = update.onlyIf
+      ? `${name(update.onlyIf.name)} = ${value(update.onlyIf.equals)}`
+      : undefined;
+    try {
+      const result = await this.send('aggregate', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { [PK]: key.pk, [SK]: key.sk },
+            UpdateExpression: clauses.join(' '),
+            ...(condition ? { ConditionExpression: condition } : {}),
+            ExpressionAttributeNames: names,
+            ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+            ReturnValues: update.returnOld ? 'ALL_OLD' : 'ALL_NEW',
+          }),
+          sendOptions(signal),
+        ),
+      );
+      return aggregateItemOf(result.Attributes);
+    } catch (error) {
+      if (isConditionFailure(error)) return null;
+      throw error;
+    }
+  }
+
+  async readAggregates(shard: number, signal?: AbortSignal): Promise<AggregateItem> {
+    const key = aggregateKey(shard);
+    const result = await this.send('aggregate read', () =>
+      this.client.send(
+        new GetCommand({ TableName: this.table, Key: { [PK]: key.pk, [SK]: key.sk }, ConsistentRead: true }),
+        sendOptions(signal),
+      ),
+    );
+    return aggregateItemOf(result.Item);
   }
 
   async markVerified(key: string, untilSeconds: number, signal?: AbortSignal): Promise<number> {

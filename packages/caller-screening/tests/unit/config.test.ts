@@ -73,6 +73,17 @@ describe('readScreeningConfig', () => {
         signalScoreMonitor: false,
         signalWeights: DEFAULT_SIGNAL_WEIGHTS,
         withheldKeyBy: 'none',
+        aggregates: {
+          enabled: true,
+          thresholds: [],
+          offRatio: 0.5,
+          holdSeconds: 120,
+          repeatCount: 3,
+          monitor: false,
+          shards: 1,
+          flushMs: 1000,
+          prefixDigits: 6,
+        },
       });
     });
 

@@ -78,6 +78,10 @@ export class FaultyStore implements ScreeningStore {
   }
 
   count: ScreeningStore['count'] = (input, signal) => this.inner.count(input, signal);
+  updateAggregates: ScreeningStore['updateAggregates'] = (update, signal) =>
+    this.inner.updateAggregates(update, signal);
+  readAggregates: ScreeningStore['readAggregates'] = (shard, signal) =>
+    this.inner.readAggregates(shard, signal);
   markVerified: ScreeningStore['markVerified'] = (key, until, signal) =>
     this.inner.markVerified(key, until, signal);
   claim: ScreeningStore['claim'] = (input, signal) => this.inner.claim(input, signal);
