@@ -365,6 +365,16 @@ export class Aggregates {
     return null;
   }
 
+  /** The scopes in surge as this instance last saw them, by name (`manual` for a manual surge). */
+  liveScopes(): string[] {
+    const now = Math.floor(this.clock() / 1000);
+    const state = surgeStateOf(this.view);
+    const live = state.scopes
+      .filter((s) => now - s.lastAbove < this.config.holdSeconds)
+      .map((s) => scopeName(s.code));
+    return state.manualUntil > now ? ['manual', ...live] : live;
+  }
+
   /** The item as this instance last saw it (for `flowguard surge status` and tests). */
   lastView(): AggregateItem {
     return this.view;

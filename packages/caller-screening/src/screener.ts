@@ -289,13 +289,15 @@ export class Screener {
     if (aggregates === null)
       return withMonitored(await this.decide(identity, contactId, options, monitored, facts), monitored);
     const codes = callCodes(identity, options.voice?.dialled, aggregates.config.prefixDigits);
-    aggregates.record(contactId, codes);
     // The flush (at most one per interval) runs beside the decision's own request, never after it.
     const flushed = aggregates.due() ? this.flushAggregates(aggregates, options) : undefined;
     const [result] = await Promise.all([
       this.decide(identity, contactId, options, monitored, facts),
       flushed,
     ]);
+    // The aggregates measure the calls screening lets through: a flood the per-caller limits and
+    // the blocklist already refuse needs no surge (this contact goes into the next flush).
+    if (result.decision === 'ALLOW') aggregates.record(contactId, codes);
     const scope = aggregates.surgeFor(codes);
     if (scope === null) return withMonitored(result, monitored);
     return withMonitored(this.inSurge(result, facts, scope, monitored), monitored);
