@@ -45,7 +45,7 @@ import {
   streamVariable,
 } from './contact-records.js';
 import { type EdgeProps, FlowguardEdge } from './edge.js';
-import { type FlowSpec, flowContent, invocationLimits } from './flows.js';
+import { type FlowSpec, flowContent, invocationLimits, modulePlaceholder, withoutModules } from './flows.js';
 import {
   type Access,
   type DeployableFunctionName,
@@ -1085,12 +1085,31 @@ export class Flowguard extends Construct {
       values.ConnectCertificate = key.certificate;
     }
     const limits = new Map<string, number>();
-    for (const flow of props.flows ?? []) {
+    // Modules first: a flow names a module of this stack by `${<Name>ModuleArn}`, filled with the
+    // module's ARN once it is made (a GetAtt, so CloudFormation creates the module first).
+    // InvokeFlowModule's FlowModuleId takes "the flow module ID or flow module ARN to be invoked"
+    // (https://docs.aws.amazon.com/connect/latest/APIReference/flow-language-actions-invoke-flow-module.html).
+    const specs = [...(props.flows ?? [])].sort(
+      (a, b) => Number(b.type === 'MODULE') - Number(a.type === 'MODULE'),
+    );
+    const modules = new Set(specs.filter((f) => f.type === 'MODULE').map((f) => modulePlaceholder(f.name)));
+    for (const spec of specs) {
+      let flow = spec;
       if (flow.requires === 'edge' && !props.edge) {
         Annotations.of(this).addInfo(
           `${what(flow)} ${flow.name} left out: it trusts start-contact's identities (edge)`,
         );
         continue;
+      }
+      // A module this stack did not deploy (its function left out): the flow is deployed without
+      // the blocks that invoke it, which go where their Error branch goes.
+      const absent = placeholders(flow.document).filter((p) => modules.has(p) && !Object.hasOwn(values, p));
+      const reduced = absent.length > 0 ? withoutModules(flow.document, absent) : flow.document;
+      if (reduced !== undefined && reduced !== flow.document) {
+        flow = { ...flow, document: reduced };
+        Annotations.of(this).addInfo(
+          `${what(flow)} ${flow.name} deployed without its Invoke module blocks for ${absent.join(', ')} (that module is not deployed): they take their Error branch`,
+        );
       }
       const needed = placeholders(flow.document);
       const missing = needed.filter((p) => !Object.hasOwn(values, p));
@@ -1134,8 +1153,10 @@ export class Flowguard extends Construct {
       if (key && needed.includes('ConnectKeyId')) {
         for (const dependency of key.dependencies) resource.node.addDependency(dependency);
       }
-      if (resource instanceof connect.CfnContactFlowModule) this.modules.set(flow.name, resource);
-      else this.flows.set(flow.name, resource);
+      if (resource instanceof connect.CfnContactFlowModule) {
+        this.modules.set(flow.name, resource);
+        values[modulePlaceholder(flow.name)] = resource.attrContactFlowModuleArn;
+      } else this.flows.set(flow.name, resource);
     }
     return limits;
   }

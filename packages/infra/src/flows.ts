@@ -77,3 +77,68 @@ export function invocationLimits(document: unknown): Map<string, number> {
   visit(document);
   return limits;
 }
+
+/**
+ * The placeholder a flow names a module of the same stack by: `${<Name>ModuleArn}`
+ * (`challenge` → `ChallengeModuleArn`), filled with the module's ARN at deploy.
+ */
+export function modulePlaceholder(moduleName: string): string {
+  const pascal = moduleName.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_m, _sep, c: string) =>
+    c.toUpperCase(),
+  );
+  return `${pascal}ModuleArn`;
+}
+
+type Document = {
+  StartAction?: string;
+  Metadata?: { ActionMetadata?: Record<string, unknown> };
+  Actions?: {
+    Identifier: string;
+    Type: string;
+    Parameters?: Record<string, unknown>;
+    Transitions?: unknown;
+  }[];
+};
+
+/**
+ * The flow with its Invoke module blocks that name one of `modules` (placeholders of modules not
+ * deployed) taken out, what led to each going where its Error branch goes: the flow behaves as
+ * if the module failed. Undefined when such a block has no Error branch.
+ */
+export function withoutModules(document: unknown, modules: readonly string[]): unknown | undefined {
+  const flow = structuredClone(document) as Document;
+  const wanted = new Set(modules.map((m) => `\${${m}}`));
+  const replaced = new Map<string, string>();
+  for (const action of flow.Actions ?? []) {
+    if (action.Type !== 'InvokeFlowModule' || !wanted.has(String(action.Parameters?.FlowModuleId))) continue;
+    const errors = (action.Transitions as { Errors?: { NextAction: string; ErrorType: string }[] }).Errors;
+    const target = errors?.find((e) => e.ErrorType === 'NoMatchingError')?.NextAction;
+    if (target === undefined) return undefined;
+    replaced.set(action.Identifier, target);
+  }
+  const resolve = (id: string): string => {
+    const seen = new Set<string>();
+    let current = id;
+    while (replaced.has(current) && !seen.has(current)) {
+      seen.add(current);
+      current = replaced.get(current) ?? current;
+    }
+    return current;
+  };
+  const redirect = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(redirect);
+    if (typeof node !== 'object' || node === null) return node;
+    return Object.fromEntries(
+      Object.entries(node).map(([key, value]) => [
+        key,
+        key === 'NextAction' && typeof value === 'string' ? resolve(value) : redirect(value),
+      ]),
+    );
+  };
+  flow.Actions = (flow.Actions ?? [])
+    .filter((action) => !replaced.has(action.Identifier))
+    .map((action) => ({ ...action, Transitions: redirect(action.Transitions) }));
+  if (flow.StartAction !== undefined) flow.StartAction = resolve(flow.StartAction);
+  for (const id of replaced.keys()) delete flow.Metadata?.ActionMetadata?.[id];
+  return flow;
+}
