@@ -96,6 +96,7 @@ describe('the Flowguard construct in a team’s own app', () => {
       instanceArn: INSTANCE,
       code: inlineCode,
       flows,
+      flowValues: { QueueArn: QUEUE },
       functions: ['screen-caller'],
     });
     app.synth();
@@ -108,6 +109,29 @@ describe('the Flowguard construct in a team’s own app', () => {
       resourcesOf(Template.fromStack(stack).toJSON() as TemplateJson, 'AWS::Connect::ContactFlowModule'),
     ).toEqual([]);
     expect(notes).toEqual(['flow module challenge left out: no value for ChallengeFunctionArn']);
+    // caller-screening still deploys: its CHALLENGE branch goes where the module's Error branch goes.
+    const screening = Template.fromStack(stack).toJSON() as TemplateJson;
+    const content = new Deployment(screening, {}).property(
+      idOf(screening, 'AWS::Connect::ContactFlow', 'callerscreening'),
+      'Content',
+    ) as string;
+    const document = JSON.parse(content) as {
+      Metadata: { ActionMetadata: Record<string, unknown> };
+      Actions: { Identifier: string; Type: string; Transitions: { Conditions?: unknown[] } }[];
+    };
+    expect(document.Actions.map((a) => a.Type)).not.toContain('InvokeFlowModule');
+    expect(document.Metadata.ActionMetadata.challenge).toBeUndefined();
+    expect(document.Actions.find((a) => a.Identifier === 'route')?.Transitions.Conditions).toContainEqual({
+      NextAction: 'challenge-unavailable',
+      Condition: { Operator: 'Equals', Operands: ['CHALLENGE'] },
+    });
+    expect(
+      Annotations.fromStack(stack)
+        .findInfo('*', Match.stringLikeRegexp('caller-screening'))
+        .map((m) => m.entry.data),
+    ).toEqual([
+      'flow caller-screening deployed without its Invoke module blocks for ChallengeModuleArn (that module is not deployed): they take their Error branch',
+    ]);
     expect(resourcesOf(alone, 'AWS::Connect::ContactFlowModule').map(([, m]) => m.Properties?.Name)).toEqual([
       'flowguard challenge',
     ]);

@@ -268,6 +268,28 @@ describe('FlowguardStack Connect integration', () => {
     expect(document.Actions.map((a) => a.Type)).toContain('EndFlowModuleExecution');
     expect(module.DependsOn).toEqual(expect.arrayContaining([association, permission]));
   });
+
+  it("fills caller-screening's Invoke module block with the challenge module's ARN, so the module is made first", () => {
+    const [moduleId] = resourcesOf(json, 'AWS::Connect::ContactFlowModule')[0] as [string, Resource];
+    const flowId = idOf(json, 'AWS::Connect::ContactFlow', 'callerscreening');
+    const content = new Deployment(json, { QueueArn: 'arn:queue' }).property(flowId, 'Content') as string;
+    const document = JSON.parse(content) as {
+      Actions: { Identifier: string; Type: string; Parameters: Record<string, unknown> }[];
+    };
+
+    // FlowModuleId takes a module's id or ARN (flow-language reference, InvokeFlowModule): the
+    // ARN by GetAtt, which makes CloudFormation create the module before the flow.
+    expect(document.Actions.filter((a) => a.Type === 'InvokeFlowModule')).toEqual([
+      expect.objectContaining({
+        Identifier: 'challenge',
+        Parameters: { FlowModuleId: `<${moduleId}.ContactFlowModuleArn>` },
+      }),
+    ]);
+    expect(JSON.stringify(json.Resources[flowId]?.Properties?.Content)).toContain(
+      `{"Fn::GetAtt":["${moduleId}","ContactFlowModuleArn"]}`,
+    );
+    expect(content).not.toContain('${');
+  });
 });
 
 describe('FlowguardStack data and keys', () => {
