@@ -291,7 +291,8 @@ export const BLOCKS: Readonly<Record<string, BlockSpec>> = {
     errors: ['NoMatchingError'],
     conditions: [],
     next: true,
-    summary: 'Invoke module: runs FlowModuleId; its Return resumes here by NextAction (Success), else Error.',
+    summary:
+      'Invoke module: runs FlowModuleId; its Return resumes here by NextAction (Success), else Error. `--outcome <id>=NoMatchingError` plays a module Connect cannot run.',
     reference: `${API}flow-language-actions-invoke-flow-module.html`,
   },
   InvokeLambdaFunction: {

@@ -11,6 +11,7 @@ const SHORT: Readonly<Record<string, string>> = {
   UpdateContactTargetQueue: 'queue',
   TransferContactToQueue: 'to queue',
   DisconnectParticipant: 'disconnect',
+  InvokeFlowModule: 'module',
 };
 
 function label(action: Action): string {
@@ -20,6 +21,9 @@ function label(action: Action): string {
   if (action.Type === 'InvokeLambdaFunction') {
     detail = String(p.LambdaFunctionARN ?? '').replace(/^\$\{(.*)FunctionArn\}$/, '$1');
     detail = detail.replace(/^arn:aws:lambda:[^:]+:\d+:function:/, '');
+  } else if (action.Type === 'InvokeFlowModule') {
+    detail = String(p.FlowModuleId ?? '').replace(/^\$\{(.*)ModuleArn\}$/, '$1');
+    detail = detail.replace(/^arn:aws[a-z-]*:connect:.*\/flow-module\//, '');
   } else if (action.Type === 'UpdateFlowLoggingBehavior') detail = String(p.FlowLoggingBehavior ?? '');
   else if (action.Type === 'Compare') detail = String(p.ComparisonValue ?? '');
   else if (action.Type === 'GetParticipantInput' && p.InputEncryption) detail = 'encrypted';

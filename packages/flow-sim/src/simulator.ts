@@ -574,6 +574,10 @@ class Run {
   }
 
   private invokeModule(action: Action): Outcome {
+    // A scripted branch stands for what the module did without running it: `next` (it returned)
+    // or `NoMatchingError` (Connect could not run it: missing, unpublished, failing).
+    if (this.options.outcomes?.[action.Identifier] ?? this.options.outcomes?.[action.Type])
+      return this.outcome(action, BLOCKS[action.Type], 'module not run');
     const reference = this.reference(action, 'module');
     const target = this.options.resolveFlow?.(reference);
     const label = reference.name ?? reference.id;

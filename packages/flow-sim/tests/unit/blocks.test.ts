@@ -467,4 +467,20 @@ describe('transfers and modules', () => {
     ]);
     expect(trace.ending).toEqual({ kind: 'disconnect', action: 'n2' });
   });
+
+  it("takes a module's Error branch, or its Success one, when the script says, without running it", async () => {
+    const failed = await new FlowSimulator(main).run({
+      outcomes: { module: 'NoMatchingError' },
+      resolveFlow: () => module,
+    });
+    const returned = await new FlowSimulator(main).run({ outcomes: { InvokeFlowModule: 'next' } });
+
+    expect(failed.steps.find((s) => s.action === 'module')).toMatchObject({
+      branch: 'NoMatchingError',
+      note: 'module not run; scripted',
+    });
+    expect(failed.ending).toEqual({ kind: 'disconnect', action: 'bye' });
+    expect(failed.steps.some((s) => s.flow !== undefined)).toBe(false);
+    expect(returned.heard).toEqual(['back with  and []']);
+  });
 });

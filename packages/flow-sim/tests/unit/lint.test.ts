@@ -403,6 +403,8 @@ describe('flowGraph', () => {
     expect(graph.startsWith('flowchart TD\n')).toBe(true);
     expect(graph).toContain('screen<br/>λ: ScreenCaller');
     expect(graph).toMatch(/a2 -->\|THROTTLE\| a3/);
+    expect(graph).toContain('challenge<br/>module: Challenge');
+    expect(graph).toMatch(/a2 -->\|CHALLENGE\| a\d+/);
     expect(graph.match(/-->/g)?.length).toBeGreaterThan(flow.Actions.length);
   });
 });
