@@ -1,4 +1,16 @@
 export {
+  type AggregateConfig,
+  parseSurgeThresholds,
+  ratesOf,
+  type ScopeState,
+  type SurgeState,
+  SurgeSyntaxError,
+  type SurgeThreshold,
+  scopeCode,
+  scopeName,
+  surgeStateOf,
+} from './aggregates.js';
+export {
   answers,
   type ChallengeConfig,
   type ChallengeOptions,
@@ -14,6 +26,7 @@ export {
   type ClassAction,
   type FailMode,
   limitsFor,
+  readAggregateConfig,
   readScreeningConfig,
   readSignedIdentityConfig,
   type ScreeningConfig,
@@ -45,6 +58,7 @@ export {
   FAIL_OPEN_METRIC,
   flagCaller,
   type SignedIdentityKeys,
+  SURGE_METRICS,
   screenCaller,
   screeningDynamoClient,
 } from './functions.js';
@@ -129,7 +143,10 @@ export {
   verifySignedIdentity,
 } from './signed-identity.js';
 export {
+  type AggregateItem,
+  type AggregateUpdate,
   type AuditEntry,
+  aggregateKey,
   type BlockInput,
   type BlockOutcome,
   type ClaimInput,

@@ -17,6 +17,7 @@ import { checkKeys, createKeys } from './key-commands.js';
 import { DEFAULT_ENV_FILE, DEFAULT_KEYS_DIR, runLocal } from './local-command.js';
 import { addRule, listRules, removeRule } from './rules.js';
 import { describeStoreError, isStoreUnavailable } from './store.js';
+import { surgeOff, surgeOn, surgeStatus } from './surge.js';
 
 type Values = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
 
@@ -38,6 +39,8 @@ interface Command {
   readonly summary: string;
   readonly details: string;
   readonly options: Readonly<Record<string, OptionSpec>>;
+  /** Options the usage line shows as required: `--for <time>`. */
+  readonly requiredUsage?: string;
   readonly examples: readonly string[];
   run(ctx: Context, values: Values, args: readonly string[]): Promise<number>;
 }
@@ -288,6 +291,55 @@ Functions pick up rule changes within FLOWGUARD_RULES_TTL seconds (default 60).`
     options: {},
     examples: ['flowguard rules list --json'],
     run: (ctx) => listRules(ctx),
+  },
+  {
+    group: 'surge',
+    name: 'on',
+    args: [],
+    summary: 'start a manual surge: voice callers are challenged',
+    details: `Starts a manual surge until now + --for (1m to 7d) on every shard of the aggregate item
+(FLOWGUARD_AGGREGATE_SHARDS, default 1, and any shard item found beyond it). Each screen-caller
+instance applies it at its next flush of the aggregates (seconds; FLOWGUARD_AGGREGATE_FLUSH_MS): a voice
+caller without a recent verified contact is answered CHALLENGE (rule surge:manual), a repeat
+caller BLOCK (surge_repeat), as in an automatic surge (docs/screening.md, "Surge mode").
+Running it again sets a new end, shorter or longer (the command says what it replaced). With
+FLOWGUARD_SURGE_MONITOR=true in screen-caller the surge is only reported (WouldChallenge), and
+with FLOWGUARD_AGGREGATES=off it has no effect at all.`,
+    options: {
+      for: { type: 'string', arg: 'time', describe: 'how long: <n><s|m|h|d>, 1m to 7d (required)' },
+      by: BY_OPTION,
+    },
+    requiredUsage: '--for <time>',
+    examples: ['flowguard surge on --for 30m', "flowguard surge on --for 2h --by 'fraud on-call'"],
+    run: (ctx, v) => surgeOn(ctx, { for: str(v, 'for'), by: str(v, 'by') }),
+  },
+  {
+    group: 'surge',
+    name: 'off',
+    args: [],
+    summary: 'end every surge, manual and automatic',
+    details: `Ends the manual surge and every automatic scope in surge, on every shard item, and prints
+what it ended. An automatic scope starts again at the next flush while its rate is still at its
+threshold (FLOWGUARD_SURGE_THRESHOLDS): look at 'flowguard surge status' first. Nothing on: says
+so and exits 0.`,
+    options: {},
+    examples: ['flowguard surge off'],
+    run: (ctx) => surgeOff(ctx),
+  },
+  {
+    group: 'surge',
+    name: 'status',
+    args: [],
+    summary: 'show surges and the current rates against the thresholds',
+    details: `Shows the surge state of every shard item, merged: the manual surge (until, by, time left),
+each automatic scope in surge (since, last seen above its lower threshold, live or lapsed past
+FLOWGUARD_SURGE_HOLD), and the calls each threshold counts now, every shard added together,
+against its on level and its off level (FLOWGUARD_SURGE_OFF_PERCENT). The thresholds, hold and
+off percent are read from this shell's environment: set them as screen-caller has them.
+One fact a line, each starting with what it is about (surge:, manual:, scope, rate, warning:).`,
+    options: {},
+    examples: ['flowguard surge status', 'flowguard surge status --json'],
+    run: (ctx) => surgeStatus(ctx),
   },
 ];
 
@@ -542,11 +594,14 @@ Exit 1 when a port is in use or a file cannot be written, with nothing left runn
 };
 
 const ALL_COMMANDS: readonly Command[] = [...COMMANDS, ...MORE_COMMANDS, LOCAL_COMMAND];
-const GROUPS = ['blocklist', 'rules', 'flows', 'keys', 'audit', 'local'] as const;
+const GROUPS = ['blocklist', 'rules', 'surge', 'flows', 'keys', 'audit', 'local'] as const;
 
 function usageLine(command: Command): string {
-  const required =
-    Object.keys(command.options).includes('reason') && command.name === 'add' ? ' --reason <text>' : '';
+  const required = command.requiredUsage
+    ? ` ${command.requiredUsage}`
+    : Object.keys(command.options).includes('reason') && command.name === 'add'
+      ? ' --reason <text>'
+      : '';
   return `usage: flowguard ${command.group}${command.name ? ` ${command.name}` : ''}${command.args.map((a) => ` ${a}`).join('')}${required} [options]`;
 }
 
@@ -588,10 +643,10 @@ function groupHelp(group: string): string {
 
 export function mainHelp(): string {
   return [
-    'usage: flowguard <blocklist|rules|flows|keys> <command> [options] | flowguard <audit|local> [options]',
+    'usage: flowguard <blocklist|rules|surge|flows|keys> <command> [options] | flowguard <audit|local> [options]',
     '',
-    "flowguard's admin tool: the screening table's blocks and rules, flows, keys, the security audit, and",
-    'local AWS for development.',
+    "flowguard's admin tool: the screening table's blocks, rules and surge mode, flows, keys, the security",
+    'audit, and local AWS for development.',
     '',
     'commands:',
     ...ALL_COMMANDS.map((c) => `  ${`${c.group} ${c.name}`.padEnd(18)} ${c.summary}`),
@@ -603,6 +658,7 @@ export function mainHelp(): string {
     `  ${DEFAULT_COUNTRY_VARIABLE.padEnd(26)} country for national-format numbers (default US)`,
     '  AWS_REGION, AWS_PROFILE, ...  AWS credentials and region (the SDK default chain)',
     '  AWS_ENDPOINT_URL_DYNAMODB  a local DynamoDB endpoint',
+    '  FLOWGUARD_AGGREGATE_SHARDS, FLOWGUARD_SURGE_THRESHOLDS, ...  for surge: as screen-caller has them',
     '',
     'exit codes: 0 done (local: stopped by Ctrl-C or SIGTERM), 1 failed (store unavailable, import rejected,',
     '            a port in use), 2 bad command line',

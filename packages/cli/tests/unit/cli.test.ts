@@ -24,7 +24,7 @@ describe('help and usage', () => {
     const r = await cli(argv);
     expect(r).toEqual({ code: 0, out: mainHelp(), err: '' });
     expect(r.out).toContain(
-      'usage: flowguard <blocklist|rules|flows|keys> <command> [options] | flowguard <audit|local> [options]',
+      'usage: flowguard <blocklist|rules|surge|flows|keys> <command> [options] | flowguard <audit|local> [options]',
     );
     expect(r.out).toContain('  flows simulate     run one scripted call through a flow, offline');
     expect(r.out).toContain('  blocklist import   block every caller in a CSV file, all or nothing');
