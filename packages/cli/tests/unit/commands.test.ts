@@ -221,6 +221,8 @@ describe('flowguard flows', () => {
       values,
       '--set',
       'ScreenCallerFunctionArn=arn:fn',
+      '--set',
+      'ChallengeModuleArn=arn:module',
       '--out',
       out,
     ]);
@@ -232,7 +234,7 @@ describe('flowguard flows', () => {
     expect(rendered).not.toContain('${');
     expect(missing).toMatchObject({
       code: 1,
-      err: expect.stringContaining('no value for ${ScreenCallerFunctionArn}'),
+      err: expect.stringContaining('no value for ${ChallengeModuleArn}, ${ScreenCallerFunctionArn}'),
     });
   });
 
