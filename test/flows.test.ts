@@ -1,22 +1,46 @@
 // The shipped flows, end to end through flow-sim, calling the real function logic in-process
 // against local DynamoDB, with input encrypted exactly the way Connect does.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { newNonce, signIdentity, signingKeyOf } from '@flowguard/caller-screening';
+import {
+  challengeFunction,
+  MemoryScreeningStore,
+  newNonce,
+  readChallengeConfig,
+  readScreeningConfig,
+  Screener,
+  SigningKeys,
+  screenCaller,
+  signIdentity,
+  signingKeyOf,
+} from '@flowguard/caller-screening';
 import {
   LOCAL_PLACEHOLDERS,
   type LocalContactCenter,
   startLocalContactCenter,
   usesLocalContactCenter,
 } from '@flowguard/cli';
-import { type Flow, FlowSimulator, lintFlow, parseFlow, renderFlow } from '@flowguard/flow-sim';
+import { flowHandler } from '@flowguard/contact';
+import {
+  type Flow,
+  FlowSimulator,
+  type LambdaHandler,
+  lintFlow,
+  parseFlow,
+  renderFlow,
+} from '@flowguard/flow-sim';
 import { FLOW_FUNCTIONS } from '@flowguard/functions/registry';
 import { VALIDATE_INPUT_SENSITIVE_OUTPUTS } from '@flowguard/input-validation/contract';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '@flowguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const FLOWS = new URL('../flows/', import.meta.url);
+/**
+ * The challenge module as the stack fills `${ChallengeModuleArn}` (the module's ARN); its last part
+ * names flows/challenge.json, as `flowguard flows simulate --flows-dir flows` finds it.
+ */
+const CHALLENGE_MODULE_ARN = 'arn:aws:connect:us-east-1:000000000000:instance/local/flow-module/challenge';
 
 describe('shipped flows', () => {
   let center: LocalContactCenter;
@@ -32,7 +56,7 @@ describe('shipped flows', () => {
       env: { FLOWGUARD_LIMITS: '2/10m,10/1d', FLOWGUARD_AUTO_BLOCK_FACTOR: '0' },
     });
     functions = center.functions;
-    VALUES = center.values;
+    VALUES = { ...center.values, ChallengeModuleArn: CHALLENGE_MODULE_ARN };
   });
 
   afterAll(async () => {
@@ -40,7 +64,11 @@ describe('shipped flows', () => {
   });
 
   it('fills exactly the placeholders flowguard simulate starts it for, and every shipped flow needs it', () => {
-    expect(Object.keys(VALUES).sort()).toEqual([...LOCAL_PLACEHOLDERS].sort());
+    expect(Object.keys(center.values).sort()).toEqual([...LOCAL_PLACEHOLDERS].sort());
+    // The one other placeholder: the module the stack deploys beside the flow that invokes it.
+    expect(Object.keys(VALUES).filter((name) => !LOCAL_PLACEHOLDERS.includes(name))).toEqual([
+      'ChallengeModuleArn',
+    ]);
     for (const name of [
       'caller-screening',
       'secure-payment',
@@ -332,6 +360,164 @@ describe('shipped flows', () => {
       }),
     ]);
   });
+  describe('caller-screening in a surge: CHALLENGE runs the challenge module', () => {
+    // The real screen-caller and challenge functions, on their own (in-memory) store so this surge
+    // reaches no other test. The surge is a manual one, written in the shared aggregate item as
+    // `flowguard surge` would (`m`: until when): a fresh instance reads it at its first call, so
+    // no test here depends on when the aggregates are flushed.
+    const store = new MemoryScreeningStore();
+    const screener = new Screener({
+      store,
+      config: readScreeningConfig({ FLOWGUARD_LIMITS: '2/10m,10/1d', FLOWGUARD_AUTO_BLOCK_FACTOR: '0' }),
+    });
+    beforeAll(async () => {
+      await store.updateAggregates({
+        shard: 0,
+        set: { m: Math.floor(Date.now() / 1000) + 3600, mby: 'flows.test' },
+      });
+    });
+    const testKey = randomBytes(48).toString('base64');
+    const quiet = { env: {}, config: { logLevel: 'silent' as const, metrics: false } };
+    const surgeScreenCaller = flowHandler(screenCaller(screener), quiet);
+    const challenge = flowHandler(
+      challengeFunction({
+        screener,
+        store,
+        keys: new SigningKeys({ get: async () => ({ value: testKey }) }, 'challenge'),
+        config: readChallengeConfig({ FLOWGUARD_CHALLENGE_SECRET_ID: 'challenge' }),
+      }),
+      quiet,
+    ) as (event: unknown) => Promise<Record<string, unknown>>;
+
+    /** One call through caller-screening; `press` turns the digit spoken into the caller's keys (null: nothing). */
+    async function surgeCall(
+      caller: string,
+      press: (digits: string) => string | null,
+      screen: LambdaHandler = surgeScreenCaller,
+      outcomes: Record<string, string> = {},
+    ) {
+      const inputs: string[] = [];
+      const trace = await new FlowSimulator(load('caller-screening')).run({
+        contact: { caller, dialed: '+18005550100' },
+        functions: {
+          [VALUES.ScreenCallerFunctionArn as string]: screen,
+          [VALUES.ChallengeFunctionArn as string]: async (event: unknown) => {
+            const answer = await challenge(event);
+            if (answer.reason === 'issued') {
+              const keys = press(String(answer.digits));
+              if (keys !== null) inputs.push(keys);
+            }
+            return answer;
+          },
+        },
+        inputs,
+        outcomes,
+        resolveFlow: (reference) => (reference.id === CHALLENGE_MODULE_ARN ? load('challenge') : undefined),
+      });
+      return trace;
+    }
+    const inModule = (trace: { steps: { flow?: string }[] }) =>
+      trace.steps.filter((s) => s.flow === CHALLENGE_MODULE_ARN).length;
+
+    it('puts a caller who presses the digit spoken through to the queue, and not again the next time', async () => {
+      const first = await surgeCall('+14155550181', (digits) => digits);
+      const again = await surgeCall('+14155550181', () => null);
+
+      expect(first.invocations[0]?.response).toMatchObject({
+        decision: 'CHALLENGE',
+        reason: 'surge',
+        rule: 'surge:manual',
+      });
+      expect(first.heard).toEqual([
+        expect.stringMatching(/^To continue, please press \w+ on your keypad\.$/),
+      ]);
+      expect(first.invocations.map((i) => i.response?.reason)).toEqual(['surge', 'issued', 'ok']);
+      expect(first.ending).toMatchObject({ kind: 'queue', queue: VALUES.QueueArn });
+      expect(first.attributes).toMatchObject({ screeningDecision: 'CHALLENGE', screeningReason: 'surge' });
+      expect(inModule(first)).toBeGreaterThan(0);
+      expect(first.steps.at(-2)).toMatchObject({ action: 'set-queue', branch: 'next' });
+      // Verified: the surge lets the caller straight through, no challenge asked.
+      expect(again.invocations[0]?.response).toMatchObject({ decision: 'ALLOW', reason: 'ok' });
+      expect(again.heard).toEqual([]);
+      expect(again.ending.kind).toBe('queue');
+      expect(inModule(again)).toBe(0);
+    });
+
+    it('disconnects a caller who presses a wrong digit, or nothing; neither reaches the queue', async () => {
+      const wrong = await surgeCall('+14155550182', (digits) => (digits === '5' ? '6' : '5'));
+      const silent = await surgeCall('+14155550183', () => null);
+
+      for (const [name, trace] of Object.entries({ wrong, silent })) {
+        expect(trace.invocations[0]?.response, name).toMatchObject({ decision: 'CHALLENGE' });
+        expect(trace.ending, name).toMatchObject({ kind: 'disconnect', action: 'hang-up' });
+        expect(trace.heard.at(-1), name).toBe('Sorry, we could not verify this call. Goodbye.');
+        expect(
+          trace.steps.map((s) => s.type),
+          name,
+        ).not.toContain('TransferContactToQueue');
+        expect(
+          trace.steps.map((s) => s.action),
+          name,
+        ).not.toContain('set-queue');
+      }
+      expect(wrong.invocations.at(-1)?.response).toMatchObject({ passed: 'false', reason: 'wrong_input' });
+      expect(silent.invocations.at(-1)?.response).toMatchObject({ passed: 'false', reason: 'no_input' });
+      expect((await store.getState('tel:+14155550182'))?.verifiedUntil ?? 0).toBe(0);
+    });
+
+    it('blocks a repeat offender in the surge (surge_repeat) without a challenge', async () => {
+      const traces = [];
+      for (let i = 0; i < 3; i++) traces.push(await surgeCall('+14155550184', () => null));
+
+      expect(traces.map((t) => t.invocations[0]?.response?.decision)).toEqual([
+        'CHALLENGE',
+        'CHALLENGE',
+        'BLOCK',
+      ]);
+      expect(traces[2]?.invocations[0]?.response).toMatchObject({ reason: 'surge_repeat' });
+      expect(traces[2]?.heard).toEqual(['We are unable to take your call.']);
+      expect(inModule(traces[2] ?? { steps: [] })).toBe(0);
+    });
+
+    it('fails safe when Connect cannot run the module: the call ends with a message, never the queue', async () => {
+      const trace = await surgeCall('+14155550185', (digits) => digits, surgeScreenCaller, {
+        challenge: 'NoMatchingError',
+      });
+
+      expect(trace.invocations.map((i) => i.response?.decision)).toEqual(['CHALLENGE']);
+      expect(trace.heard).toEqual([
+        'We are receiving an unusually high number of calls and cannot take yours right now. Please call again later.',
+      ]);
+      expect(trace.ending).toEqual({ kind: 'disconnect', action: 'goodbye' });
+    });
+
+    it.each([
+      ['ALLOW', 'ok', 'queue', []],
+      [
+        'THROTTLE',
+        'rate_limited',
+        'disconnect',
+        ['We are receiving a lot of calls from your number. Please call back in 30 seconds.'],
+      ],
+      ['BLOCK', 'blocklisted', 'disconnect', ['We are unable to take your call.']],
+    ] as const)('routes %s as before, the module never invoked', async (decision, reason, ending, heard) => {
+      const standIn: LambdaHandler = async () => ({
+        decision,
+        reason,
+        callerType: 'phone',
+        retryAfterSeconds: decision === 'THROTTLE' ? '30' : '0',
+      });
+
+      const trace = await surgeCall('+14155550186', (digits) => digits, standIn);
+
+      expect(trace.ending.kind).toBe(ending);
+      expect(trace.heard).toEqual(heard);
+      expect(trace.attributes).toMatchObject({ screeningDecision: decision, screeningReason: reason });
+      expect(trace.steps.map((s) => s.type)).not.toContain('InvokeFlowModule');
+      expect(trace.invocations).toHaveLength(1);
+    });
+  });
+
   describe('web-chat (chats start-contact started)', () => {
     /** The edge signing key start-contact would use, read from (local) Secrets Manager. */
     let signingKey: Uint8Array;
