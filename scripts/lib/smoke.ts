@@ -6,6 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
+import type { Decision } from '@flowguard/caller-screening';
 import { decodeContactRecord } from '@flowguard/forwarding';
 import {
   type FlowFunctionName,
@@ -151,7 +152,13 @@ const ORIGIN_REFUSED = {
   ],
 } as const;
 
-const DECISIONS = ['ALLOW', 'THROTTLE', 'BLOCK'];
+/** Every decision screen-caller answers (CHALLENGE: a voice call in a surge); a new one fails the typecheck here. */
+const DECISIONS = Object.keys({
+  ALLOW: true,
+  CHALLENGE: true,
+  THROTTLE: true,
+  BLOCK: true,
+} satisfies Record<Decision, true>);
 const screened = (callerType: string) => ({ decision: DECISIONS, callerType: [callerType] });
 
 /** Connect key id of the secure-input probe: no keys secret holds it. */

@@ -1,6 +1,7 @@
 // start-contact: a website's request to start a chat, a web call or a task, screened by the same
 // rules, limits and blocklist as the flows before Amazon Connect is asked to create the contact.
 import {
+  type Decision,
   newNonce,
   type RequestScreening,
   type Screener,
@@ -100,6 +101,18 @@ interface Outcome {
   readonly decision?: string;
   readonly reason?: string;
 }
+
+/**
+ * Each decision's metric, and whether the request is refused (403). Exhaustive: a decision added to
+ * screening fails the typecheck here. CHALLENGE cannot reach the edge (surge mode is for voice
+ * contacts; screenRequest counts none), and a web client has no keypad to answer one: refused.
+ */
+const DECISION_HANDLING: Readonly<Record<Decision, { metric: string; refused: boolean }>> = {
+  ALLOW: { metric: 'Allow', refused: false },
+  CHALLENGE: { metric: 'Challenge', refused: true },
+  THROTTLE: { metric: 'Throttle', refused: false },
+  BLOCK: { metric: 'Block', refused: true },
+};
 
 const retryAfter = (seconds: number) => ({ 'Retry-After': String(Math.max(1, Math.ceil(seconds))) });
 
@@ -219,9 +232,8 @@ export function startContact(deps: StartContactDeps): HttpLambdaHandler {
     }
 
     const decided = { kind, decision: screening.decision, reason: screening.reason };
-    addMetric(
-      screening.decision === 'ALLOW' ? 'Allow' : screening.decision === 'THROTTLE' ? 'Throttle' : 'Block',
-    );
+    const handling = DECISION_HANDLING[screening.decision];
+    addMetric(handling.metric);
     if (screening.warning) addMetric(`Identity_${screening.warning}`);
     if (screening.error) {
       // The store did not answer: the decision is the in-memory limits' (or the screener's own
@@ -244,7 +256,7 @@ export function startContact(deps: StartContactDeps): HttpLambdaHandler {
         ),
       };
     }
-    if (screening.decision === 'BLOCK')
+    if (handling.refused)
       return { ...decided, outcome: 'blocked', response: jsonResponse(403, { error: 'forbidden' }, cors) };
 
     let signed: Record<string, string> = {};
