@@ -1,4 +1,4 @@
-import { FORWARDING_DEMO, runDemo, WEB_CHAT_DEMO } from '@flowguard/scripts/demo';
+import { FORWARDING_DEMO, runDemo, SURGE_DEMO, WEB_CHAT_DEMO } from '@flowguard/scripts/demo';
 import { describe, expect, it } from 'vitest';
 
 describe('pnpm demo', () => {
@@ -89,5 +89,46 @@ describe('pnpm demo', () => {
     expect(output).toMatch(/ParticipantToken LOCAL-participant-… \(\d+ chars, masked\)/);
     expect(output).not.toMatch(/LOCAL-participant-[A-Za-z0-9_-]/);
     for (const value of FORWARDING_DEMO.personalData) expect(output).not.toContain(value);
+
+    // The surge scenario: the flood from new numbers is let through until the aggregate counts
+    // cross the threshold, then challenged; a person passes and is let through next time; the
+    // robocaller is disconnected, then blocked as a repeat offender; the surge ends after the flood.
+    const surge = output.slice(output.indexOf('A flood of spoofed numbers: surge mode'));
+    const { burst, threshold, person, robocaller } = SURGE_DEMO;
+    const allowed = /calls 1–(\d+): ALLOW \(ok\) → queued for an agent \((\d+) calls\)/.exec(surge);
+    const challenged = new RegExp(
+      `calls (\\d+)–${burst}: CHALLENGE \\(surge\\) → asked to press a digit, pressed nothing: disconnected \\((\\d+) calls\\)`,
+    ).exec(surge);
+    const firstSeen =
+      /switched on at \+[\d.]+ s \(metric SurgeStarted\): call (\d+) was the first to see it/.exec(surge);
+    expect(allowed, 'the calls before the surge').not.toBeNull();
+    expect(challenged, 'the calls in the surge').not.toBeNull();
+    const before = Number(allowed?.[2]);
+    const during = Number(challenged?.[2]);
+    // Until the counts reach the threshold no surge can start; every call is one or the other.
+    expect(before).toBeGreaterThanOrEqual(threshold);
+    expect(during).toBeGreaterThan(0);
+    expect(before + during).toBe(burst);
+    expect(Number(challenged?.[1])).toBe(before + 1);
+    expect(Number(firstSeen?.[1])).toBe(before + 1);
+    for (const expected of [
+      new RegExp(
+        `a real person calls from \\${person}\\n    caller hears: "To continue, please press \\w+ on your keypad\\."`,
+      ),
+      /screen-caller CHALLENGE \(surge\); challenge: passed\n {4}ending: +queued for an agent/,
+      new RegExp(`the robocaller, from \\${robocaller}`),
+      /screen-caller CHALLENGE \(surge\); challenge: no key\n {4}ending: +disconnected/,
+      /then BLOCK \(surge_repeat\) → disconnected/,
+      /no challenge asked: verified within the last day/,
+      /surge switched off at \+[\d.]+ s \(metric SurgeEnded\)/,
+      /surge: person, challenged +CHALLENGE \(surge\), passed +queued for an agent/,
+      /surge: robocaller +CHALLENGE \(surge\), no key +disconnected/,
+      /surge: robocaller redials +BLOCK \(surge_repeat\) +disconnected/,
+      /surge: person calls again +ALLOW \(ok\) +queued for an agent/,
+      /after the surge +ALLOW \(ok\) +queued for an agent/,
+    ]) {
+      expect(surge).toMatch(expected);
+    }
+    expect(surge).not.toMatch(/still on at|no surge: the flood stayed under/);
   }, 60_000);
 });

@@ -8,8 +8,21 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import {
+  challengeFunction,
+  readChallengeConfig,
+  readScreeningConfig,
+  Screener,
+  SigningKeys,
+  screenCaller,
+} from '@flowguard/caller-screening';
 import { type LocalContactCenter, startLocalContactCenter } from '@flowguard/cli';
+import { flowHandler } from '@flowguard/contact';
 import { edgeConnectClient, startContactFromEnv } from '@flowguard/edge';
 import { type Flow, FlowSimulator, parseFlow, renderFlow, type Trace } from '@flowguard/flow-sim';
 import {
@@ -132,11 +145,13 @@ export async function runDemo({ write }: DemoOptions): Promise<number> {
     );
     say();
 
+    // The stack fills `${ChallengeModuleArn}` with the challenge module's ARN; here the module is
+    // flows/challenge.json, found by that ARN when a flow invokes it.
     const flow = (name: string): Flow =>
-      renderFlow(
-        parseFlow(JSON.parse(readFileSync(join(REPO_ROOT, 'flows', `${name}.json`), 'utf8'))),
-        values,
-      );
+      renderFlow(parseFlow(JSON.parse(readFileSync(join(REPO_ROOT, 'flows', `${name}.json`), 'utf8'))), {
+        ...values,
+        ChallengeModuleArn: CHALLENGE_MODULE_ARN,
+      });
 
     const rows: Row[] = [];
     let scenario = 0;
@@ -253,6 +268,15 @@ export async function runDemo({ write }: DemoOptions): Promise<number> {
     scene('Chats from a website: start-contact screens them at the edge, before Connect');
     const chats = await webChatScenario(say, { center, connect, flow: flow('web-chat') });
     rows.push(...chats);
+
+    scene('A flood of spoofed numbers: surge mode');
+    rows.push(
+      ...(await surgeScenario(say, {
+        center,
+        screening: flow('caller-screening'),
+        challengeModule: flow('challenge'),
+      })),
+    );
 
     say('Summary of the calls');
     const header: Row = {
@@ -488,6 +512,311 @@ async function webChatScenario(
   } finally {
     await endpoint.stop();
     connectClient.destroy();
+    secretsManager.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The surge scenario: a flood of calls from spoofed numbers, each new, so no per-caller limit
+// trips; the aggregate counts put the line in surge, and caller-screening's CHALLENGE branch runs
+// the IVR challenge module. The real screen-caller and challenge functions on the local table,
+// with a virtual clock: a minute of calls plays in well under a second, the same way every run.
+
+/** The challenge module's ARN as the stack fills `${ChallengeModuleArn}`; its last part names flows/challenge.json. */
+const CHALLENGE_MODULE_ARN = 'arn:aws:connect:us-east-1:000000000000:instance/local/flow-module/challenge';
+const SURGE_THRESHOLD = 20;
+/** screen-caller's settings in this scenario: the demo's, and surge mode on. */
+const SURGE_ENV = {
+  ...SCREENING_ENV,
+  FLOWGUARD_SURGE_THRESHOLDS: `all:${SURGE_THRESHOLD}/10s`,
+  FLOWGUARD_SURGE_HOLD: '10s',
+} as const;
+const SURGE_BURST = 40;
+/** Between two calls of the burst (virtual time). */
+const SURGE_SPACING_MS = 100;
+/** The trickle after the flood: one call every this many ms (virtual), for at most this long. */
+const TRICKLE_SPACING_MS = 2000;
+const TRICKLE_MAX_MS = 40_000;
+const PERSON = '+14155550142';
+const ROBOCALLER = '+14155550143';
+const CHALLENGE_SECRET_ID = 'flowguard/challenge';
+
+/** What the surge scenario plays, for the test: counts, not timings. */
+export const SURGE_DEMO = {
+  burst: SURGE_BURST,
+  threshold: SURGE_THRESHOLD,
+  person: PERSON,
+  robocaller: ROBOCALLER,
+} as const;
+
+/** Numbers that look random and are all different (a fixed sequence: the demo prints the same every run). */
+function spoofedNumbers(count: number): string[] {
+  const areas = [212, 305, 312, 404, 503, 602, 617, 702, 713, 818, 919];
+  let seed = 0x5eed;
+  const next = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed >>> 8;
+  };
+  const numbers = new Set<string>();
+  while (numbers.size < count) {
+    const area = areas[next() % areas.length] ?? 212;
+    const exchange = 200 + (next() % 800);
+    const line = String(next() % 10_000).padStart(4, '0');
+    numbers.add(`+1${area}${exchange}${line}`);
+  }
+  return [...numbers];
+}
+
+async function surgeScenario(
+  say: (line?: string) => void,
+  local: { center: LocalContactCenter; screening: Flow; challengeModule: Flow },
+): Promise<Row[]> {
+  const { center, screening, challengeModule } = local;
+  // The challenge key, made the way the stack makes it (48 random bytes, base64), in local
+  // Secrets Manager; the challenge function reads it from there.
+  const secretsManager = new SecretsManagerClient({
+    region: LOCAL_REGION,
+    endpoint: center.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? '',
+    credentials: LOCAL_CREDENTIALS,
+  });
+  try {
+    await secretsManager.send(
+      new CreateSecretCommand({
+        Name: CHALLENGE_SECRET_ID,
+        SecretString: Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64'),
+      }),
+    );
+    const keys = new SigningKeys(
+      {
+        get: async (secretId, options) => {
+          const got = await secretsManager.send(
+            new GetSecretValueCommand({ SecretId: secretId, VersionStage: options?.versionStage }),
+          );
+          return { value: got.SecretString ?? got.SecretBinary ?? '' };
+        },
+      },
+      CHALLENGE_SECRET_ID,
+    );
+    // A virtual clock for this screen-caller instance and its challenge function: an hour ahead,
+    // at the start of a minute, so no count of the earlier scenarios falls in its windows.
+    const start = Math.ceil(Date.now() / 60_000) * 60_000 + 3_600_000;
+    let now = start;
+    const clock = () => now;
+    const since = (ms = now) => `+${((ms - start) / 1000).toFixed(1)} s`;
+    const screener = new Screener({ store: center.store, config: readScreeningConfig(SURGE_ENV), clock });
+    const surgeEvents: { kind: 'started' | 'ended'; at: number }[] = [];
+    const metricSink = (line: string) => {
+      const metrics = JSON.parse(line) as Record<string, unknown>;
+      if (metrics.SurgeStarted !== undefined) surgeEvents.push({ kind: 'started', at: now });
+      if (metrics.SurgeEnded !== undefined) surgeEvents.push({ kind: 'ended', at: now });
+    };
+    const options = { env: {}, config: { logLevel: 'silent' as const, metrics: true }, metricSink };
+    const screen = flowHandler(screenCaller(screener), options);
+    const challenge = flowHandler(
+      challengeFunction({
+        screener,
+        store: center.store,
+        keys,
+        config: readChallengeConfig({ FLOWGUARD_CHALLENGE_SECRET_ID: CHALLENGE_SECRET_ID }),
+      }),
+      { ...options, config: { logLevel: 'silent' as const, metrics: false } },
+    ) as (event: unknown) => Promise<Record<string, unknown>>;
+    const live = () => screener.aggregates?.liveScopes() ?? [];
+
+    /** One call through caller-screening at the virtual time; `press` answers the digit spoken (null: nothing). */
+    const call = async (caller: string, press: (digits: string) => string | null) => {
+      const inputs: string[] = [];
+      const trace = await new FlowSimulator(screening).run({
+        contact: { caller, dialed: '+18005550100' },
+        functions: {
+          ...center.functions,
+          [center.values.ScreenCallerFunctionArn ?? '']: screen,
+          [center.values.ChallengeFunctionArn ?? '']: async (event: unknown) => {
+            const answer = await challenge(event);
+            if (answer.reason === 'issued') {
+              const keys = press(String(answer.digits));
+              if (keys !== null) inputs.push(keys);
+            }
+            return answer;
+          },
+        },
+        inputs,
+        resolveFlow: (reference) => (reference.id === CHALLENGE_MODULE_ARN ? challengeModule : undefined),
+      });
+      const screened = trace.invocations[0]?.response ?? {};
+      const decision = `${String(screened.decision)} (${String(screened.reason)})`;
+      const verify = trace.invocations.find((i) => i.action === 'verify')?.response;
+      const challenged = screened.decision === 'CHALLENGE';
+      const outcome = !challenged
+        ? decision
+        : verify?.passed === 'true'
+          ? `${decision}, passed`
+          : verify?.reason === 'no_input'
+            ? `${decision}, no key`
+            : `${decision}, ${String(verify?.reason ?? 'not verified')}`;
+      return { trace, decision, outcome, row: (scenario: string) => rowOf(scenario, trace, outcome) };
+    };
+    const rowOf = (scenario: string, trace: Trace, outcome: string): Row => ({
+      scenario,
+      outcome,
+      ending: endingOf(trace),
+      agentSees: agentView(trace),
+    });
+    const show = (title: string, result: Awaited<ReturnType<typeof call>>, keys: string) => {
+      say(`  ${title}`);
+      for (const line of result.trace.heard) say(`    ${'caller hears:'.padEnd(14)}"${line}"`);
+      if (keys) say(`    caller keys:  ${keys}`);
+      say(
+        `    screen-caller ${result.decision}${result.outcome === result.decision ? '' : `; challenge: ${result.outcome.split(', ').at(-1)}`}`,
+      );
+      say(`    ending:       ${endingOf(result.trace)}`);
+      say(`    agent sees:   ${agentView(result.trace)}`);
+    };
+
+    const wallStarted = performance.now();
+    say(
+      `  screen-caller (the real function, its own instance) with FLOWGUARD_SURGE_THRESHOLDS=${SURGE_ENV.FLOWGUARD_SURGE_THRESHOLDS}, FLOWGUARD_SURGE_HOLD=${SURGE_ENV.FLOWGUARD_SURGE_HOLD}, on the local table;`,
+    );
+    say(
+      `    the challenge function keyed by a new secret in local Secrets Manager (${CHALLENGE_SECRET_ID}); both on a virtual clock (times below are virtual)`,
+    );
+    const numbers = spoofedNumbers(SURGE_BURST);
+    say(
+      `  a robocaller floods +18005550100: ${SURGE_BURST} calls ${SURGE_SPACING_MS} ms apart, each from a different number (${numbers.slice(0, 3).join(', ')}, …), pressing nothing`,
+    );
+    const burst: { decision: string; ending: string; agentSees: string }[] = [];
+    let firstSeen = 0;
+    for (const [i, number] of numbers.entries()) {
+      now = start + i * SURGE_SPACING_MS;
+      const result = await call(number, () => null);
+      const inSurge = live().length > 0;
+      if (inSurge && firstSeen === 0) firstSeen = i + 1;
+      burst.push({
+        decision: result.decision,
+        ending: endingOf(result.trace),
+        agentSees: agentView(result.trace),
+      });
+    }
+    let from = 0;
+    const burstRows: Row[] = [];
+    for (let i = 1; i <= burst.length; i++) {
+      const here = burst[i - 1];
+      const next = burst[i];
+      if (here && (next?.decision !== here.decision || next?.ending !== here.ending)) {
+        const how =
+          here.decision.startsWith('CHALLENGE') && here.ending === 'disconnected'
+            ? 'asked to press a digit, pressed nothing: disconnected'
+            : here.ending;
+        say(`    calls ${from + 1}–${i}: ${here.decision} → ${how} (${i - from} calls)`);
+        burstRows.push({
+          scenario: `flood, calls ${from + 1}–${i}`,
+          outcome: here.decision,
+          ending: here.ending,
+          agentSees: here.agentSees,
+        });
+        from = i;
+      }
+    }
+    const started = surgeEvents.find((e) => e.kind === 'started');
+    say(
+      firstSeen > 0
+        ? `  surge '${live().join("', '")}' switched on at ${since(started?.at ?? start + (firstSeen - 1) * SURGE_SPACING_MS)} (metric SurgeStarted): call ${firstSeen} was the first to see it`
+        : '  no surge: the flood stayed under the threshold',
+    );
+    say(
+      '    (the counts reach the shared item at most once a second per instance; until the surge, every new number is let through)',
+    );
+    say();
+
+    const rows: Row[] = [...burstRows];
+    now = start + 5_000;
+    let digits = '';
+    const person = await call(PERSON, (spoken) => {
+      digits = spoken;
+      return spoken;
+    });
+    show(
+      `${since()}: a real person calls from ${PERSON}`,
+      person,
+      `presses ${digits.length} digit, the one spoken`,
+    );
+    rows.push(person.row('surge: person, challenged'));
+    const verified = await center.store.getState(`tel:${PERSON}`);
+    say(
+      `    marked verified until ${new Date((verified?.verifiedUntil ?? 0) * 1000).toISOString().replace('.000Z', 'Z')} (virtual clock; FLOWGUARD_VERIFIED_SECONDS, a day)`,
+    );
+    say();
+
+    now = start + 6_000;
+    const robocaller = await call(ROBOCALLER, () => null);
+    show(`${since()}: the robocaller, from ${ROBOCALLER}`, robocaller, 'none');
+    rows.push(robocaller.row('surge: robocaller'));
+    const redials = [];
+    for (const at of [7_000, 8_000]) {
+      now = start + at;
+      redials.push(await call(ROBOCALLER, () => null));
+    }
+    say(
+      `    it redials at +7.0 s and +8.0 s: ${redials.map((r) => `${r.decision} → ${endingOf(r.trace)}`).join('; then ')}`,
+    );
+    const lastRedial = redials.at(-1);
+    if (lastRedial) rows.push(lastRedial.row('surge: robocaller redials'));
+    say();
+
+    now = start + 9_000;
+    const again = await call(PERSON, () => null);
+    show(`${since()}: the person calls again from ${PERSON}`, again, '');
+    say(`    no challenge asked: verified within the last day, the surge lets the caller straight through`);
+    rows.push(again.row('surge: person calls again'));
+    say();
+
+    // The rate falls: a trickle of ordinary callers (who press the digit when asked), until the
+    // surge has ended (SurgeEnded) and a call finds it over.
+    say(
+      `  then the flood stops: a trickle of one call every ${TRICKLE_SPACING_MS / 1000} s from other numbers, who press the digit when asked`,
+    );
+    const trickle: { at: number; outcome: string }[] = [];
+    let after: Awaited<ReturnType<typeof call>> | undefined;
+    for (let t = 12_000, i = 0; t <= TRICKLE_MAX_MS; t += TRICKLE_SPACING_MS, i++) {
+      now = start + t;
+      const result = await call(`+1415555${String(300 + i).padStart(4, '0')}`, (spoken) => spoken);
+      trickle.push({ at: now, outcome: result.outcome });
+      const over = surgeEvents.some((e) => e.kind === 'ended') && live().length === 0;
+      if (over && !result.decision.startsWith('CHALLENGE')) {
+        after = result;
+        break;
+      }
+    }
+    for (let k = 0; k < trickle.length; k += 4)
+      say(
+        `    ${trickle
+          .slice(k, k + 4)
+          .map((c) => `${since(c.at)}: ${c.outcome}`)
+          .join('; ')}`,
+      );
+    const lull = trickle.findIndex(
+      (c, k) => !c.outcome.startsWith('CHALLENGE') && trickle[k + 1]?.outcome.startsWith('CHALLENGE'),
+    );
+    if (lull >= 0)
+      say(
+        `    (the call at ${since(trickle[lull]?.at)} was let through between challenges: this instance had not flushed for the hold, so its view of the surge had lapsed until the next flush found the rate still above half the threshold)`,
+      );
+    const ended = surgeEvents.find((e) => e.kind === 'ended');
+    if (after && ended) {
+      say(
+        `  surge switched off at ${since(ended.at)} (metric SurgeEnded): its rate not seen above half the threshold (FLOWGUARD_SURGE_OFF_PERCENT=50) for the hold (FLOWGUARD_SURGE_HOLD=${SURGE_ENV.FLOWGUARD_SURGE_HOLD})`,
+      );
+      say(
+        `    the call at ${since(trickle.at(-1)?.at)}: ${after.decision} → ${endingOf(after.trace)}, no challenge`,
+      );
+      rows.push(after.row('after the surge'));
+    } else say(`  the surge was still on at ${since()}`);
+    say(
+      `  virtual clock: ${since()} of calls played in ${((performance.now() - wallStarted) / 1000).toFixed(1)} s of wall time, nothing waited for`,
+    );
+    say();
+    return rows;
+  } finally {
     secretsManager.destroy();
   }
 }
