@@ -291,8 +291,7 @@ export const BLOCKS: Readonly<Record<string, BlockSpec>> = {
     errors: ['NoMatchingError'],
     conditions: [],
     next: true,
-    summary:
-      'Invoke module: runs FlowModuleId; its Return resumes here by NextAction (Success), else Error. `--outcome <id>=NoMatchingError` plays a module Connect cannot run.',
+    summary: 'Invoke module: runs FlowModuleId; Return resumes at NextAction, else Error; or `--outcome`.',
     reference: `${API}flow-language-actions-invoke-flow-module.html`,
   },
   InvokeLambdaFunction: {
