@@ -10,6 +10,8 @@
 //   -c edge=true -c edgeFlows=<name>=<contact flow id>,... -c edgeAllowedOrigins=<origin>,...
 //      start-contact behind an HTTP API (edgeFrontDoor=rest-api|function-url, edgeWaf=true, tokens
 //      and limits: docs/deploy.md, "start-contact")
+//   -c surgeThresholds=all:60/10s,withheld:20/1m -c surgeMonitor=true -c aggregateShards=2
+//      screen-caller's surge mode (checked at synth: a bad value fails it; docs/deploy.md)
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { App, aws_lambda as lambda } from 'aws-cdk-lib';

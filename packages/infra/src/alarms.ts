@@ -9,6 +9,7 @@ import {
 import { Construct } from 'constructs';
 import type { DeployableFunctionName, FunctionName } from './functions.js';
 import {
+  AGGREGATE_FLUSH_FAILED,
   BLOCK,
   CHALLENGE,
   DEAD_LETTERED,
@@ -20,6 +21,7 @@ import {
   OUTCOMES,
   POLICY_DIMENSION,
   REQUESTS,
+  SURGE_STARTED,
 } from './metrics.js';
 
 const PERIOD = Duration.minutes(5);
@@ -49,6 +51,10 @@ export interface FlowguardAlarmsProps {
   readonly unavailableRatePercent?: number;
   /** start-contact 429 and 403 answers in five minutes above which it alarms (default 100). */
   readonly refusedSpikeThreshold?: number;
+  /** Failed aggregate flushes in five minutes at which screening alarms (default 5). */
+  readonly aggregateFlushFailures?: number;
+  /** Minutes without a surge starting before the surge alarm is OK again (default 15). */
+  readonly surgeQuietMinutes?: number;
   /** Percent of challenge verifies passing below which it alarms (default 50). */
   readonly challengePassRatePercent?: number;
   /** Verifies in five minutes below which the pass rate is not judged (default 20). */
@@ -227,15 +233,20 @@ export class FlowguardAlarms extends Construct {
     });
   }
 
+  /** A screen-caller count summed over every outcome (a Metrics Insights query). */
+  private screenCallerSum(metric: string, period: Duration = PERIOD): cloudwatch.MathExpression {
+    return new cloudwatch.MathExpression({
+      expression: `SELECT SUM(${metric}) FROM SCHEMA("${this.props.namespace}", "${DIMENSIONS.function}", "${DIMENSIONS.outcome}") WHERE "${DIMENSIONS.function}" = 'screen-caller'`,
+      usingMetrics: {},
+      period,
+      label: `screen-caller ${metric}, all outcomes`,
+    });
+  }
+
   private screeningAlarms(): void {
     // One count across every outcome (store_unavailable, timeout, bad_parameter, internal...):
     // a Metrics Insights query sums the FailOpen metric over the outcome dimension.
-    const failOpen = new cloudwatch.MathExpression({
-      expression: `SELECT SUM(${FAIL_OPEN}) FROM SCHEMA("${this.props.namespace}", "${DIMENSIONS.function}", "${DIMENSIONS.outcome}") WHERE "${DIMENSIONS.function}" = 'screen-caller'`,
-      usingMetrics: {},
-      period: PERIOD,
-      label: 'screen-caller FailOpen, all outcomes',
-    });
+    const failOpen = this.screenCallerSum(FAIL_OPEN);
     this.alarm('screen-caller-fail-open', {
       alarmDescription:
         'flowguard screen-caller answered ALLOW without screening (store down or slow, timeout, bad parameter, defect): callers are not screened',
@@ -249,6 +260,27 @@ export class FlowguardAlarms extends Construct {
         'flowguard screen-caller: far more BLOCK answers than usual (an attack, or a bad rule)',
       metric: this.emf(BLOCK, 'screen-caller', OUTCOMES.ok),
       threshold: this.props.blockSpikeThreshold ?? 100,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    // A surge started (any outcome: the decision that flushed may still have timed out). The OK
+    // action tells the topic once no surge has started for the quiet minutes: not that a surge
+    // ended (SurgeEnded and `flowguard surge status` say that).
+    const quiet = this.props.surgeQuietMinutes ?? 15;
+    const surge = this.alarm('screen-caller-surge-started', {
+      alarmDescription: `flowguard screen-caller: a surge started (a scope's calls reached its FLOWGUARD_SURGE_THRESHOLDS count): unverified voice callers in it are answered CHALLENGE. OK again once no surge has started for ${quiet} minutes (not when the surge ends: 'flowguard surge status' says whether one is on). A manual surge ('flowguard surge on') is not counted here`,
+      metric: this.screenCallerSum(SURGE_STARTED, Duration.minutes(1)),
+      threshold: 1,
+      evaluationPeriods: quiet,
+      datapointsToAlarm: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    surge.addOkAction(this.action);
+    this.alarm('screen-caller-aggregate-flush-failed', {
+      alarmDescription:
+        'flowguard screen-caller: the store did not take the aggregate counts (down, slow or throttled on the aggregate items): surges go undetected, and a manual surge or the end of one is not seen',
+      metric: this.screenCallerSum(AGGREGATE_FLUSH_FAILED),
+      threshold: this.props.aggregateFlushFailures ?? 5,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });

@@ -6,6 +6,7 @@ import { shippedFlows } from './flows.js';
 import type { DeployableFunctionName, FunctionName } from './functions.js';
 import { flowguardChecks } from './nag.js';
 import { FlowguardStack } from './stack.js';
+import type { SurgeProps } from './surge.js';
 
 /** The context flags `pnpm synth -- -c <flag>=true` understands. */
 export const CONTEXT_FLAGS = ['createVpc', 'logArchive', 'createTrail', 'edge', 'edgeWaf'] as const;
@@ -44,6 +45,34 @@ export const EDGE_CONTEXT = [
   'edgeJwtAudience',
   'edgeTokenRequired',
 ] as const;
+
+/**
+ * The context values that configure screen-caller's surge mode (docs/deploy.md): thresholds as
+ * FLOWGUARD_SURGE_THRESHOLDS takes them, `true`/`false`, a shard count.
+ */
+export const SURGE_CONTEXT = ['surgeThresholds', 'surgeMonitor', 'aggregateShards'] as const;
+
+/** The `surge` prop from the app's context, or undefined when none of {@link SURGE_CONTEXT} is given. */
+export function surgeFromContext(app: App): SurgeProps | undefined {
+  const value = (name: (typeof SURGE_CONTEXT)[number]) => {
+    const v: unknown = app.node.tryGetContext(name);
+    return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+  };
+  const thresholds = value('surgeThresholds');
+  const monitor = value('surgeMonitor');
+  const shards = value('aggregateShards');
+  if (thresholds === undefined && monitor === undefined && shards === undefined) return undefined;
+  if (monitor !== undefined && monitor !== 'true' && monitor !== 'false')
+    throw new Error('-c surgeMonitor takes true or false');
+  if (shards !== undefined && !/^\d{1,2}$/.test(shards))
+    throw new Error('-c aggregateShards takes a whole number from 1 to 16');
+  // The values themselves are checked as screen-caller reads them (surge.ts), with the rest.
+  return {
+    thresholds,
+    monitor: monitor === undefined ? undefined : monitor === 'true',
+    aggregateShards: shards === undefined ? undefined : Number(shards),
+  };
+}
 
 /** The `edge` prop from the app's context, or undefined without `-c edge=true`. */
 export function edgeFromContext(app: App): EdgeProps | undefined {
@@ -180,5 +209,6 @@ export function flowguardApp(
     createTrail: flag('createTrail'),
     contactRecords: contactRecordsFromContext(app),
     edge: edgeFromContext(app),
+    surge: surgeFromContext(app),
   });
 }

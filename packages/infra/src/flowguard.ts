@@ -68,6 +68,7 @@ import {
   functionsVpc,
 } from './network.js';
 import { roleWithPolicy } from './policies.js';
+import { type SurgeProps, screenCallerEnvironment } from './surge.js';
 
 export interface FlowguardProps {
   /** ARN of the Amazon Connect instance allowed to invoke the functions (a parameter's value is fine). */
@@ -112,6 +113,11 @@ export interface FlowguardProps {
   readonly reservedConcurrency?: Partial<Record<DeployableFunctionName, number>>;
   /** Extra configuration by function (e.g. `FLOWGUARD_LIMITS`, `FLOWGUARD_FAIL_MODE`). */
   readonly environment?: Partial<Record<DeployableFunctionName, Readonly<Record<string, string>>>>;
+  /**
+   * screen-caller's surge mode: thresholds, monitor-only, aggregate shards (`-c surgeThresholds=...`).
+   * These and any aggregate variable in `environment` are checked at synth: a bad one fails it.
+   */
+  readonly surge?: SurgeProps;
   /** Invoke block time limit (s) for a function no given flow invokes (default 3, Connect's default). */
   readonly flowTimeLimitSeconds?: number;
   /** Prefix of function, alarm, rule and trail names (default `flowguard-`). */
@@ -128,7 +134,8 @@ export interface FlowguardProps {
 /** The operations of the screening store, by function: nothing more is granted. */
 const TABLE_ACTIONS: Readonly<Partial<Record<Access, readonly string[]>>> = {
   // record (UpdateItem), allowlist read and fallback read (GetItem), auto-block history
-  // (PutItem), rules (Query).
+  // (PutItem), rules (Query). The aggregate items (`pk=aggregate#<shard>`) are items of the same
+  // table: a flush and a surge's start or end are UpdateItem, a flush with nothing to write GetItem.
   screening: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
   // block (UpdateItem), its fallback read (GetItem), its history (PutItem).
   flag: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
@@ -302,7 +309,10 @@ export class Flowguard extends Construct {
       const { fn, alias } = this.deployFunction(spec, context, {
         // Above the function's own time budget (2-2.5 s), within the flow's 8 s maximum.
         timeout: Duration.seconds(5),
-        environment: props.environment?.[spec.name],
+        environment:
+          spec.name === 'screen-caller'
+            ? screenCallerEnvironment(props.surge, props.environment?.[spec.name])
+            : props.environment?.[spec.name],
         reservedConcurrency: props.reservedConcurrency?.[spec.name],
         network,
         role: (logGroup) => {

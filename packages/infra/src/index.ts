@@ -6,6 +6,8 @@ export {
   EDGE_CONTEXT,
   edgeFromContext,
   flowguardApp,
+  SURGE_CONTEXT,
+  surgeFromContext,
 } from './app.js';
 export { CONNECT_CHANGE_SUMMARY, WATCHED_CONNECT_CALLS } from './audit.js';
 export type {
@@ -42,6 +44,7 @@ export {
   type StreamFunctionName,
 } from './functions.js';
 export {
+  AGGREGATE_FLUSH_FAILED,
   BLOCK,
   DEAD_LETTERED,
   DEFAULT_METRICS_NAMESPACE,
@@ -53,6 +56,8 @@ export {
   OUTCOMES,
   POLICY_DIMENSION,
   REQUESTS,
+  SURGE_STARTED,
 } from './metrics.js';
 export { flowguardChecks } from './nag.js';
 export { FlowguardStack, type FlowguardStackProps, PARAMETER_PATTERNS } from './stack.js';
+export { SURGE_VARIABLES, type SurgeProps, screenCallerEnvironment } from './surge.js';

@@ -18,6 +18,13 @@ export const INVOCATIONS = 'Invocations';
 export const FAIL_OPEN = 'FailOpen';
 /** screen-caller: a BLOCK decision. */
 export const BLOCK = 'Block';
+/**
+ * screen-caller: a surge this instance started (one count per scope started, whichever instance
+ * crossed the threshold first; `SURGE_METRICS` in @flowguard/caller-screening functions.ts).
+ */
+export const SURGE_STARTED = 'SurgeStarted';
+/** screen-caller: a flush of the aggregate counts the store did not take (surges go undetected). */
+export const AGGREGATE_FLUSH_FAILED = 'AggregateFlushFailed';
 
 /** Outcome codes an alarm watches (the `error` of the answer, or the fail-mode code). */
 export const OUTCOMES = {

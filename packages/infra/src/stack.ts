@@ -13,6 +13,7 @@ import type { EdgeProps } from './edge.js';
 import { Flowguard } from './flowguard.js';
 import type { FlowSpec } from './flows.js';
 import type { DeployableFunctionName, FunctionName } from './functions.js';
+import type { SurgeProps } from './surge.js';
 
 /**
  * A PEM block of `label` (CloudFormation patterns are Java regexes). A certificate may have its
@@ -55,6 +56,8 @@ export interface FlowguardStackProps extends StackProps {
    * its flows are contact flow ids of the instance in `ConnectInstanceArn`.
    */
   readonly edge?: EdgeProps;
+  /** screen-caller's surge mode (`-c surgeThresholds=... -c surgeMonitor=true -c aggregateShards=2`). */
+  readonly surge?: SurgeProps;
 }
 
 /**
@@ -138,6 +141,7 @@ export class FlowguardStack extends Stack {
       createTrail: props.createTrail,
       contactRecords: props.contactRecords,
       edge: props.edge,
+      surge: props.surge,
     });
 
     new CfnOutput(this, 'AlarmTopicArn', {

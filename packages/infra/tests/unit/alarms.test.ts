@@ -10,6 +10,7 @@ import {
   type ScreeningStore,
   SigningKeys,
   StoreUnavailableError,
+  SURGE_METRICS,
   screenCaller,
   signChallenge,
 } from '@flowguard/caller-screening';
@@ -166,6 +167,21 @@ beforeAll(async () => {
     screenCaller(screenerOn(new MemoryScreeningStore())),
     voiceEvent(CALLER, { parameters: { unidentified: 'maybe' } }),
   );
+  // screen-caller: a surge started (the second call's flush sees the first call's count reach
+  // all:1/1m); the store refusing the aggregate items.
+  let clock = Date.parse('2025-06-01T12:00:00Z');
+  const surging = new Screener({
+    store: new MemoryScreeningStore(),
+    config: readScreeningConfig({
+      FLOWGUARD_SURGE_THRESHOLDS: 'all:1/1m',
+      FLOWGUARD_AGGREGATE_FLUSH_MS: '200',
+    }),
+    clock: () => clock,
+  });
+  await run(screenCaller(surging), voiceEvent(CALLER));
+  clock += 30_000;
+  await run(screenCaller(surging), voiceEvent(CALLER, { initialContactId: CONTACT }));
+  await run(screenCaller(screenerOn(brokenStore('refused', 'updateAggregates'))), voiceEvent(CALLER));
   const shared = screenerOn(new MemoryScreeningStore());
   await run(flagCaller(shared), voiceEvent(CALLER, { parameters: { reason: 'abuse' } }));
   await run(screenCaller(shared), voiceEvent(CALLER));
@@ -496,5 +512,51 @@ describe('challenge alarms, on what challenge writes', () => {
   it('has the alarms every function has, the p99 at 80% of the module’s 3 s Invoke limit', () => {
     for (const what of ['errors', 'throttles', 'internal']) alarmNamed(`challenge-${what}`);
     expect(alarmNamed('challenge-latency-p99').Properties?.Threshold).toBe(2400);
+  });
+});
+
+describe('surge alarms, on what screen-caller writes', () => {
+  const query = (name: string) => {
+    const [metric] = metricsOf(alarmNamed(name));
+    return metric?.kind === 'query' ? metric.expression : '';
+  };
+  const topicId = idOf(json, 'AWS::SNS::Topic', 'SecurityAlarms');
+
+  it('tells the topic when a surge starts, and again once none has started for 15 minutes', () => {
+    const alarm = alarmNamed('screen-caller-surge-started');
+
+    expect(query('screen-caller-surge-started')).toBe(
+      `SELECT SUM(${SURGE_METRICS.started}) FROM SCHEMA("Flowguard", "function", "outcome") WHERE "function" = 'screen-caller'`,
+    );
+    expect(emitted.filter((e) => e.name === 'SurgeStarted').map((e) => e.dimensions)).toEqual([
+      { function: 'screen-caller', outcome: 'ok' },
+    ]);
+    expect(alarm.Properties).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 15,
+      DatapointsToAlarm: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topicId }],
+      OKActions: [{ Ref: topicId }],
+    });
+    const metrics = prop<{ Period?: number }[]>(alarm, 'Metrics');
+    expect(metrics.map((m) => m.Period)).toEqual([60]);
+  });
+
+  it('alarms when the aggregate counts cannot be written, 5 times in 5 minutes', () => {
+    expect(query('screen-caller-aggregate-flush-failed')).toBe(
+      `SELECT SUM(AggregateFlushFailed) FROM SCHEMA("Flowguard", "function", "outcome") WHERE "function" = 'screen-caller'`,
+    );
+    expect(emitted.some((e) => e.name === 'AggregateFlushFailed')).toBe(true);
+    const alarm = alarmNamed('screen-caller-aggregate-flush-failed');
+    expect(alarm.Properties).toMatchObject({
+      Threshold: 5,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topicId }],
+    });
+    expect(alarm.Properties?.OKActions).toBeUndefined();
+    expect(prop<{ Period?: number }[]>(alarm, 'Metrics').map((m) => m.Period)).toEqual([300]);
   });
 });
