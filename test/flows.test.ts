@@ -416,8 +416,9 @@ describe('shipped flows', () => {
       });
       return trace;
     }
+    // Steps in the module carry the name the designer shows for it (the block's metadata).
     const inModule = (trace: { steps: { flow?: string }[] }) =>
-      trace.steps.filter((s) => s.flow === CHALLENGE_MODULE_ARN).length;
+      trace.steps.filter((s) => s.flow === 'flowguard challenge').length;
 
     it('puts a caller who presses the digit spoken through to the queue, and not again the next time', async () => {
       const first = await surgeCall('+14155550181', (digits) => digits);

@@ -144,6 +144,14 @@ function targetLabel(flow: Flow, actionId: string, id: string): string | undefin
   const metadata = (flow.Metadata as { ActionMetadata?: Record<string, unknown> } | undefined)
     ?.ActionMetadata?.[actionId];
   if (typeof metadata !== 'object' || metadata === null) return undefined;
+  // An Invoke module block as the designer exports it: `contactFlowModuleName`, and
+  // `parameters.FlowModuleId.displayName`.
+  const designer = metadata as {
+    contactFlowModuleName?: unknown;
+    parameters?: { FlowModuleId?: { displayName?: unknown } };
+  };
+  const moduleName = designer.contactFlowModuleName ?? designer.parameters?.FlowModuleId?.displayName;
+  if (typeof moduleName === 'string' && moduleName !== '') return moduleName;
   for (const value of Object.values(metadata)) {
     if (typeof value !== 'object' || value === null) continue;
     const entry = value as { id?: unknown; text?: unknown; name?: unknown };

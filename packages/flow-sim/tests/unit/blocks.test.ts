@@ -468,6 +468,28 @@ describe('transfers and modules', () => {
     expect(trace.ending).toEqual({ kind: 'disconnect', action: 'n2' });
   });
 
+  it('names a module by the label its Invoke module block exports (contactFlowModuleName)', async () => {
+    const labelled: Flow = {
+      ...main,
+      Metadata: { ActionMetadata: { module: { contactFlowModuleName: 'Contact Survey' } } },
+    };
+    const asked: unknown[] = [];
+
+    const trace = await new FlowSimulator(labelled).run({
+      resolveFlow: (reference) => {
+        asked.push(reference);
+        return reference.kind === 'module' ? module : undefined;
+      },
+    });
+
+    expect(asked[0]).toEqual({ kind: 'module', id: MODULE_ID, name: 'Contact Survey' });
+    expect(trace.steps.filter((s) => s.flow === 'Contact Survey').map((s) => s.action)).toEqual([
+      'm1',
+      'm2',
+      'm3',
+    ]);
+  });
+
   it("takes a module's Error branch, or its Success one, when the script says, without running it", async () => {
     const failed = await new FlowSimulator(main).run({
       outcomes: { module: 'NoMatchingError' },
