@@ -13,7 +13,8 @@
  * The item (`pk=aggregate#<shard>`): counters per minute, `<mm>.<code>`, and for the classes also
  * per 10-second slot, `<mm><slot>.<code>`, where `<mm>` names the minute (base 36, modulo 1296);
  * the surge state: `s.<code>` (since when a scope is in surge), `h.<code>` (when its rate was last
- * seen above the lower threshold), `m` (a manual surge's end), `mby` (who started it).
+ * seen above the lower threshold), `m` (a manual surge's end), `mby` (who started it), `ms` (the
+ * manual surge an instance has reported started).
  */
 import type { CallerIdentity } from './identity.js';
 import type { AggregateItem, ScreeningStore } from './store.js';
@@ -57,8 +58,19 @@ export const PREFIX_SLOTS = 64;
 const MAX_DIALLED = 64;
 /** Counters one flush writes at most; the rest wait for the next flush. */
 const MAX_FLUSH_COUNTERS = 160;
+/** Scopes one flush puts in surge at most (one request each): the rest wait for the next flush. */
+const MAX_STARTS_PER_FLUSH = 4;
 /** Stale counters one flush removes at most. */
 const MAX_FLUSH_REMOVALS = 80;
+/**
+ * Contacts an instance gathers before a flush is due: below this it flushes only every
+ * {@link QUIET_FLUSHES} intervals, so a quiet instance does not write once per call.
+ */
+export const FLUSH_BATCH = 25;
+/** A quiet instance still flushes (and reads the surge state) every this many intervals. */
+export const QUIET_FLUSHES = 10;
+/** A scope whose rate is over this share of its threshold is watched: flushed every interval. */
+export const WATCH_RATIO = 0.75;
 /** Contacts this instance remembers, so a Connect retry here is not counted twice. */
 const RECENT_CONTACTS = 512;
 const SLOT_SECONDS = 10;
@@ -73,22 +85,34 @@ export class SurgeSyntaxError extends Error {
 
 export interface SurgeThreshold {
   readonly dimension: Dimension;
+  /**
+   * For a keyed dimension, the one value it watches, as its counter's code (`d:+18005550199`,
+   * `p:17` for `prefix=121255`, `c:NG`, `l:voip`); others of the dimension then use the threshold
+   * without a value, if any.
+   */
+  readonly code?: string;
   /** Calls in the window that put a scope in surge. */
   readonly count: number;
   /** 10 (classes only) or 60. */
   readonly windowSeconds: number;
 }
 
-/** `all:60/10s,withheld:20/1m,dialled:300/1m,prefix:30/1m`; empty or `none`: no thresholds. */
+/**
+ * `all:60/10s,withheld:20/1m,dialled:300/1m,dialled=+18005550199:60/1m,prefix:30/1m`; empty or
+ * `none`: no thresholds. `<dimension>=<value>` sets a keyed dimension's threshold for one value
+ * (a dialled number, a prefix's digits, a country, a line type).
+ */
 export function parseSurgeThresholds(text: string): SurgeThreshold[] {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed === 'none') return [];
   const seen = new Set<string>();
   return trimmed.split(',').map((part) => {
-    const match = /^\s*([a-z]+):(\d{1,7})\/(10s|1m|60s)\s*$/.exec(part);
+    const match = /^\s*([a-z]+)(?:=([+\w]{1,24}))?:(\d{1,7})\/(10s|1m|60s)\s*$/.exec(part);
     if (!match)
-      throw new SurgeSyntaxError(`"${part.trim().slice(0, 40)}": expected <dimension>:<count>/<10s|1m>`);
-    const [, dimension = '', count = '', window = ''] = match;
+      throw new SurgeSyntaxError(
+        `"${part.trim().slice(0, 40)}": expected <dimension>[=<value>]:<count>/<10s|1m>`,
+      );
+    const [, dimension = '', value, count = '', window = ''] = match;
     if (!(DIMENSIONS as readonly string[]).includes(dimension))
       throw new SurgeSyntaxError(`unknown dimension "${dimension}": one of ${DIMENSIONS.join(', ')}`);
     const windowSeconds = window === '10s' ? SLOT_SECONDS : MINUTE;
@@ -98,11 +122,26 @@ export function parseSurgeThresholds(text: string): SurgeThreshold[] {
       );
     const n = Number(count);
     if (n < 1) throw new SurgeSyntaxError(`${dimension}: the count must be at least 1`);
-    const id = `${dimension}/${windowSeconds}`;
+    const code = value === undefined ? undefined : valueCode(dimension, value);
+    const id = `${dimension}/${code ?? ''}/${windowSeconds}`;
     if (seen.has(id)) throw new SurgeSyntaxError(`${dimension}: two thresholds for the same window`);
     seen.add(id);
-    return { dimension: dimension as Dimension, count: n, windowSeconds };
+    return { dimension: dimension as Dimension, ...(code ? { code } : {}), count: n, windowSeconds };
   });
+}
+
+/** The counter code of one value of a keyed dimension, as a threshold names it. */
+function valueCode(dimension: string, value: string): string {
+  const letter = KEYED_CODES[dimension];
+  if (!letter)
+    throw new SurgeSyntaxError(`${dimension}: only dialled, prefix, country and line take a value`);
+  if (dimension === 'dialled' && /^\+\d{3,15}$/.test(value)) return `d:${value}`;
+  if (dimension === 'prefix' && /^\d{1,14}$/.test(value)) return `p:${prefixSlot(value)}`;
+  if (dimension === 'country' && /^[A-Za-z]{2}$/.test(value)) return `c:${value.toUpperCase()}`;
+  if (dimension === 'line' && /^[a-z_]{1,24}$/.test(value)) return `l:${value}`;
+  throw new SurgeSyntaxError(
+    `${dimension}=${value}: not ${dimension === 'dialled' ? 'an E.164 number' : `a ${dimension}`}`,
+  );
 }
 
 export interface AggregateConfig {
@@ -112,7 +151,7 @@ export interface AggregateConfig {
   /** A scope leaves surge once its rate stays below `count × offRatio` for `holdSeconds`. */
   readonly offRatio: number;
   readonly holdSeconds: number;
-  /** An unverified caller counted this many times in its shortest window during a surge is blocked. */
+  /** An unverified caller counted this many times in its shortest window during a surge is blocked; 0: off. */
   readonly repeatCount: number;
   /** Surge decisions are reported (`monitoredDecision`), never enforced. */
   readonly monitor: boolean;
@@ -245,12 +284,17 @@ export function ratesOf(
     const code = name.slice(3);
     if (code.length > 1) keyed.add(code);
   }
+  // A value with a threshold of its own is not judged by its dimension's general one.
+  const specific = new Set(thresholds.flatMap((t) => (t.code ? [t.code] : [])));
   const rates: Rate[] = [];
   for (const threshold of thresholds) {
     const classCode = CLASS_CODES[threshold.dimension];
+    const letter = `${KEYED_CODES[threshold.dimension]}:`;
     const codes = classCode
       ? [classCode]
-      : [...keyed].filter((code) => code.startsWith(`${KEYED_CODES[threshold.dimension]}:`));
+      : threshold.code
+        ? [threshold.code]
+        : [...keyed].filter((code) => code.startsWith(letter) && !specific.has(code));
     for (const code of codes) {
       let calls: number;
       if (threshold.windowSeconds === SLOT_SECONDS) {
@@ -273,9 +317,9 @@ export interface SurgeEvent {
   readonly kind: 'started' | 'ended';
   /** The scope's name (`all`, `prefix:17`). */
   readonly scope: string;
-  /** The estimated calls in the window when it started; 0 when it ended. */
+  /** The estimated calls in the window when it started; 0 when it ended, or for a manual surge. */
   readonly calls: number;
-  /** The threshold's text (`all:60/10s`); `''` when it ended. */
+  /** The threshold's text (`all:60/10s`), `by <who>` for a manual surge; `''` when it ended. */
   readonly threshold: string;
 }
 
@@ -289,7 +333,7 @@ export interface AggregatesOptions {
 }
 
 const thresholdText = (t: SurgeThreshold) =>
-  `${t.dimension}:${t.count}/${t.windowSeconds === 10 ? '10s' : '1m'}`;
+  `${t.code ? scopeName(t.code) : t.dimension}:${t.count}/${t.windowSeconds === 10 ? '10s' : '1m'}`;
 
 /**
  * One instance's aggregate counting and its view of the surge state. `record` counts a contact in
@@ -303,6 +347,8 @@ export class Aggregates {
   private readonly clock: () => number;
   private readonly random: () => number;
   private pending = new Map<string, number>();
+  /** Contacts recorded since the last flush. */
+  private pendingContacts = 0;
   private view: AggregateItem = {};
   private viewShard = 0;
   private lastFlush = Number.NEGATIVE_INFINITY;
@@ -325,6 +371,7 @@ export class Aggregates {
       if (!oldest.done) this.recent.delete(oldest.value);
     }
     this.recent.add(contactId);
+    this.pendingContacts += 1;
     const now = Math.floor(this.clock() / 1000);
     const counted = codes.filter((code) => {
       if (!code.startsWith('d:') || this.dialled.has(code)) return true;
@@ -336,9 +383,45 @@ export class Aggregates {
       this.pending.set(name, (this.pending.get(name) ?? 0) + 1);
   }
 
-  /** Whether a flush is due (the interval has passed and something is counted, or the view is old). */
-  due(): boolean {
-    return this.clock() - this.lastFlush >= this.config.flushMs;
+  /**
+   * Whether a flush is due: the interval has passed and {@link FLUSH_BATCH} contacts are waiting
+   * (a busy instance: at most one flush per interval), or {@link QUIET_FLUSHES} intervals have
+   * passed (a quiet one), or this instance has never read the surge state; or, an interval after
+   * the last, when a counter of this contact (`codes`) is over {@link WATCH_RATIO} of the threshold
+   * of a scope not in surge: a slow attack nearing its threshold is watched every interval, so it is acted on
+   * when it crosses, not a quiet flush later.
+   */
+  due(codes: readonly string[] = []): boolean {
+    const age = this.clock() - this.lastFlush;
+    if (age >= this.config.flushMs * QUIET_FLUSHES) return true;
+    if (age < this.config.flushMs) return false;
+    return this.pendingContacts >= FLUSH_BATCH || this.crosses(codes);
+  }
+
+  /** Whether one of `codes` nears its threshold, in the view and this instance's counts, and is not in surge. */
+  private crosses(codes: readonly string[]): boolean {
+    if (this.config.thresholds.length === 0 || codes.length === 0) return false;
+    const now = Math.floor(this.clock() / 1000);
+    // Everyone in surge already: no narrower scope would change an answer.
+    const all = this.view['h.a'];
+    if (
+      (typeof this.view.m === 'number' && this.view.m > now) ||
+      (typeof all === 'number' && now - all < this.config.holdSeconds)
+    )
+      return false;
+    const tag = minuteTag(minuteOf(now));
+    const names = codes.filter((code) => code.length > 1).map((code) => `${tag}.${code}`);
+    const view = this.view;
+    const counts: Counts = (name) => {
+      const value = view[name];
+      return (typeof value === 'number' ? value : 0) + (this.pending.get(name) ?? 0);
+    };
+    return ratesOf(this.config.thresholds, names, counts, now, this.config.shards).some(
+      (rate) =>
+        rate.calls >= rate.threshold.count * WATCH_RATIO &&
+        codes.includes(rate.code) &&
+        view[`s.${rate.code}`] === undefined,
+    );
   }
 
   /** Flushes unless one is running (then waits for it); answers the surge changes it made. */
@@ -382,6 +465,8 @@ export class Aggregates {
 
   private async flushNow(signal?: AbortSignal): Promise<SurgeEvent[]> {
     this.lastFlush = this.clock();
+    const contacts = this.pendingContacts;
+    this.pendingContacts = 0;
     const now = Math.floor(this.lastFlush / 1000);
     const minute = minuteOf(now);
     const live = new Set([minuteTag(minute), minuteTag(minute - 1)]);
@@ -418,6 +503,7 @@ export class Aggregates {
       // Nothing is lost but this flush's counts beyond a minute old: they are counted again next time.
       for (const [name, value] of Object.entries(add))
         this.pending.set(name, (this.pending.get(name) ?? 0) + value);
+      this.pendingContacts += contacts;
       throw error;
     }
     return this.changes(now, signal);
@@ -439,10 +525,28 @@ export class Aggregates {
     const events: SurgeEvent[] = [];
     const state = surgeStateOf(this.view);
     const inSurge = new Map(state.scopes.map((s) => [s.code, s]));
-    for (const rate of this.rates(now)) {
-      if (rate.calls < rate.threshold.count || inSurge.has(rate.code)) continue;
+    // While every call is covered (all, or a manual surge), a narrower scope adds nothing: `all`
+    // is looked at first.
+    let everyone =
+      state.manualUntil > now ||
+      state.scopes.some((s) => s.code === 'a' && now - s.lastAbove < this.config.holdSeconds);
+    // `all` first, then the scopes furthest over their thresholds, a few per flush.
+    const over = this.rates(now)
+      .filter((r) => r.calls >= r.threshold.count && !inSurge.has(r.code))
+      .sort(
+        (x, y) =>
+          Number(y.code === 'a') - Number(x.code === 'a') ||
+          y.calls / y.threshold.count - x.calls / x.threshold.count,
+      );
+    let started = 0;
+    for (const rate of over) {
+      if (everyone && rate.code !== 'a') continue;
+      if (started++ >= MAX_STARTS_PER_FLUSH || inSurge.has(rate.code)) continue;
       inSurge.set(rate.code, { code: rate.code, since: now, lastAbove: now });
-      if (await this.startScope(rate.code, now, signal))
+      const first = await this.startScope(rate.code, now, signal);
+      // The item answered shows the scopes others started: `all` among them covers everyone.
+      everyone ||= this.liveScopes().some((scope) => scope === 'all' || scope === 'manual');
+      if (first)
         events.push({
           kind: 'started',
           scope: scopeName(rate.code),
@@ -455,7 +559,48 @@ export class Aggregates {
       if (await this.endScope(scope, signal))
         events.push({ kind: 'ended', scope: scopeName(scope.code), calls: 0, threshold: '' });
     }
+    const manual = await this.manualChange(state, now, signal);
+    if (manual) events.push(manual);
     return events;
+  }
+
+  /**
+   * A manual surge (`flowguard surge on`, `off`) is reported once, as the automatic ones are: the
+   * first instance to see it start marks the item (`ms`, its end when seen) and reports it started;
+   * the first to see it over or lifted removes the mark and reports it ended.
+   */
+  private async manualChange(
+    state: SurgeState,
+    now: number,
+    signal?: AbortSignal,
+  ): Promise<SurgeEvent | null> {
+    const marked = this.view.ms;
+    const on = state.manualUntil > now;
+    if (on && marked === undefined) {
+      const item = await this.store.updateAggregates(
+        { shard: this.viewShard, set: { ms: state.manualUntil }, onlyIf: { name: 'ms', equals: null } },
+        signal,
+      );
+      if (item === null) return null;
+      this.view = { ...this.view, ms: state.manualUntil };
+      return {
+        kind: 'started',
+        scope: 'manual',
+        calls: 0,
+        threshold: `by ${state.manualBy || 'an operator'}`,
+      };
+    }
+    if (!on && typeof marked === 'number') {
+      const item = await this.store.updateAggregates(
+        { shard: this.viewShard, remove: ['ms'], onlyIf: { name: 'ms', equals: marked } },
+        signal,
+      );
+      const { ms: _, ...rest } = this.view;
+      this.view = rest;
+      if (item === null) return null;
+      return { kind: 'ended', scope: 'manual', calls: 0, threshold: '' };
+    }
+    return null;
   }
 
   /** Puts a scope in surge on every shard; true when this instance was the one that did. */
@@ -467,8 +612,16 @@ export class Aggregates {
         signal,
       );
       if (shard === 0) first = item !== null && item[`s.${code}`] === undefined;
-      if (shard === this.viewShard)
-        this.view = { ...this.view, [`s.${code}`]: this.view[`s.${code}`] ?? now, [`h.${code}`]: now };
+      if (shard === this.viewShard) {
+        // The item as it was, with this scope now in surge: what others started is seen at once.
+        const surge = Object.entries(item ?? {}).filter(([name]) => /^(s\.|h\.|m$|mby$)/.test(name));
+        this.view = {
+          ...this.view,
+          ...Object.fromEntries(surge),
+          [`s.${code}`]: item?.[`s.${code}`] ?? now,
+          [`h.${code}`]: now,
+        };
+      }
     }
     return first;
   }

@@ -103,6 +103,12 @@ function thresholdsFrom(env: Env, name: string): SurgeThreshold[] {
   }
 }
 
+function surgeRepeatFrom(env: Env): number {
+  const value = envInt('FLOWGUARD_SURGE_REPEAT', { env, min: 0, max: 1000, default: 0 });
+  if (value === 1) throw new ConfigError('FLOWGUARD_SURGE_REPEAT', 'must be 0 (off) or from 2 to 1000');
+  return value;
+}
+
 /** The aggregate and surge settings (docs/screening.md, "Aggregate velocity and surge mode"). */
 export function readAggregateConfig(env: Env = process.env): AggregateConfig {
   const holdSeconds = durationFrom(env, 'FLOWGUARD_SURGE_HOLD', '2m');
@@ -113,7 +119,7 @@ export function readAggregateConfig(env: Env = process.env): AggregateConfig {
     thresholds: thresholdsFrom(env, 'FLOWGUARD_SURGE_THRESHOLDS'),
     offRatio: envInt('FLOWGUARD_SURGE_OFF_PERCENT', { env, min: 1, max: 100, default: 50 }) / 100,
     holdSeconds,
-    repeatCount: envInt('FLOWGUARD_SURGE_REPEAT', { env, min: 2, max: 1000, default: 3 }),
+    repeatCount: surgeRepeatFrom(env),
     monitor: envBool('FLOWGUARD_SURGE_MONITOR', { env, default: false }),
     shards: envInt('FLOWGUARD_AGGREGATE_SHARDS', { env, min: 1, max: 16, default: 1 }),
     flushMs: envInt('FLOWGUARD_AGGREGATE_FLUSH_MS', { env, min: 200, max: 10_000, default: 1000 }),

@@ -119,10 +119,10 @@ export const SCREENING_VARIABLES: readonly VariableSpec[] = [
   },
   {
     name: 'FLOWGUARD_SURGE_REPEAT',
-    values: 'integer 2..1000',
-    default: '`3`',
+    values: '`0` (off) or an integer 2..1000',
+    default: '`0`',
     meaning:
-      'during a surge, an unverified caller whose count in its shortest window reaches this is answered `BLOCK` (`reason=surge_repeat`)',
+      'during a surge, an unverified caller whose count in its shortest window reaches this is answered `BLOCK` (`reason=surge_repeat`), as a caller over its limits always is; a person who called twice before the surge is blocked at `3`: set it with care',
   },
   {
     name: 'FLOWGUARD_SURGE_MONITOR',

@@ -151,7 +151,7 @@ export class MemoryScreeningStore implements ScreeningStore {
 
   async updateAggregates(update: AggregateUpdate): Promise<AggregateItem | null> {
     const item = this.aggregates.get(update.shard) ?? {};
-    if (update.onlyIf && item[update.onlyIf.name] !== update.onlyIf.equals) return null;
+    if (update.onlyIf && (item[update.onlyIf.name] ?? null) !== update.onlyIf.equals) return null;
     const before = { ...item };
     const after: Record<string, number | string> = { ...item };
     for (const [name, value] of Object.entries(update.set ?? {})) after[name] = value;

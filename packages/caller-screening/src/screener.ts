@@ -290,7 +290,7 @@ export class Screener {
       return withMonitored(await this.decide(identity, contactId, options, monitored, facts), monitored);
     const codes = callCodes(identity, options.voice?.dialled, aggregates.config.prefixDigits);
     // The flush (at most one per interval) runs beside the decision's own request, never after it.
-    const flushed = aggregates.due() ? this.flushAggregates(aggregates, options) : undefined;
+    const flushed = aggregates.due(codes) ? this.flushAggregates(aggregates, options) : undefined;
     const [result] = await Promise.all([
       this.decide(identity, contactId, options, monitored, facts),
       flushed,
@@ -324,7 +324,8 @@ export class Screener {
     if (result.reason === 'allowlisted' || result.reason === 'edge_screened') return result;
     if (facts.verifiedUntil > this.nowSeconds()) return result;
     const rule = `surge:${scope}`;
-    const repeat = result.reason === 'rate_limited' || facts.count >= this.config.aggregates.repeatCount;
+    const { repeatCount } = this.config.aggregates;
+    const repeat = result.reason === 'rate_limited' || (repeatCount > 0 && facts.count >= repeatCount);
     let verdict: Verdict | null = null;
     if (repeat) verdict = { decision: 'BLOCK', rule };
     else if (result.decision === 'ALLOW') verdict = { decision: 'CHALLENGE', rule };

@@ -105,8 +105,8 @@ export interface AggregateUpdate {
   /** Set only where the attribute is absent (`if_not_exists`). */
   readonly setIfAbsent?: Readonly<Record<string, number>>;
   readonly remove?: readonly string[];
-  /** Applied only while `name` holds `equals`; `null` is answered when it does not. */
-  readonly onlyIf?: { readonly name: string; readonly equals: number };
+  /** Applied only while `name` holds `equals` (`null`: while `name` is absent); else `null` is answered. */
+  readonly onlyIf?: { readonly name: string; readonly equals: number | null };
   /** Answer the item as it was before the update (else as it is after). */
   readonly returnOld?: boolean;
 }
@@ -487,7 +487,9 @@ export class DynamoScreeningStore implements ScreeningStore {
     const key = aggregateKey(update.shard);
     if (clauses.length === 0) return this.readAggregates(update.shard, signal);
     const condition = update.onlyIf
-      ? `${name(update.onlyIf.name)} = ${value(update.onlyIf.equals)}`
+      ? update.onlyIf.equals === null
+        ? `attribute_not_exists(${name(update.onlyIf.name)})`
+        : `${name(update.onlyIf.name)} = ${value(update.onlyIf.equals)}`
       : undefined;
     try {
       const result = await this.send('aggregate', () =>

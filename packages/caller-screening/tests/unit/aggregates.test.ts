@@ -29,7 +29,29 @@ describe('parseSurgeThresholds', () => {
     expect(parseSurgeThresholds('none')).toEqual([]);
   });
 
+  it('reads a threshold for one value of a keyed dimension, which the general one then leaves alone', () => {
+    const thresholds = parseSurgeThresholds(
+      'dialled:600/1m,dialled=+18005550199:60/1m,country=ng:10/1m,prefix=121255:20/1m',
+    );
+    expect(thresholds.map((t) => t.code)).toEqual([
+      undefined,
+      'd:+18005550199',
+      'c:NG',
+      `p:${prefixSlot('121255')}`,
+    ]);
+    const now = T0 / 1000 + 30;
+    const tag = (Math.floor(now / 60) % 1296).toString(36).padStart(2, '0');
+    const item: Record<string, number> = { [`${tag}.d:+18005550199`]: 70, [`${tag}.d:+14155550100`]: 500 };
+    const rates = ratesOf(thresholds.slice(0, 2), Object.keys(item), (n) => item[n] ?? 0, now, 1);
+    expect(rates.map((r) => [r.code, r.threshold.count, r.calls])).toEqual([
+      ['d:+14155550100', 600, 500],
+      ['d:+18005550199', 60, 70],
+    ]);
+  });
+
   it.each([
+    ['all=x:5/1m', /only dialled, prefix, country and line take a value/],
+    ['dialled=12345:5/1m', /not an E.164 number/],
     ['everything:5/1m', /unknown dimension/],
     ['all:5/5m', /expected/],
     ['prefix:5/10s', /10s window/],
@@ -105,7 +127,10 @@ describe('Aggregates', () => {
   };
 
   it('starts a surge when the rate crosses, once across instances, and ends it after the hold', async () => {
-    const { clock, store, instance } = setup({ FLOWGUARD_SURGE_HOLD: '30s' });
+    const { clock, store, instance } = setup({
+      FLOWGUARD_SURGE_THRESHOLDS: 'all:200/10s',
+      FLOWGUARD_SURGE_HOLD: '30s',
+    });
     const a = instance();
     const b = instance();
     let contact = 0;
@@ -114,9 +139,9 @@ describe('Aggregates', () => {
       x.record(`c${contact++}`, ['a']);
       if (x.due()) for (const e of await x.flush()) events.push(`${e.kind}:${e.scope}`);
     };
-    // 3 calls a second on each instance: 6/s, 60 per 10 s, over the threshold of 20.
+    // 30 calls a second on each instance: 60/s, 600 per 10 s, over the threshold of 200.
     for (let s = 0; s < 6; s++) {
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 30; i++) {
         await call(a);
         await call(b);
       }
@@ -127,7 +152,8 @@ describe('Aggregates', () => {
     expect(b.surgeFor(['a'])).toBe('all');
     expect(surgeStateOf(await store.readAggregates(0)).scopes.map((s) => s.code)).toEqual(['a']);
 
-    // Quiet: one call every 2 s, well under the lower threshold (10 per 10 s).
+    // Quiet: one call every 2 s, well under the lower threshold (100 per 10 s); a quiet instance
+    // flushes every 10 intervals.
     for (let s = 0; s < 60; s += 2) {
       await call(a);
       clock.ms += 2000;
@@ -138,7 +164,11 @@ describe('Aggregates', () => {
   });
 
   it('keeps a surge on while the rate stays above the lower threshold (hysteresis)', async () => {
-    const { clock, instance } = setup({ FLOWGUARD_SURGE_HOLD: '20s', FLOWGUARD_SURGE_OFF_PERCENT: '50' });
+    const { clock, instance } = setup({
+      FLOWGUARD_SURGE_THRESHOLDS: 'all:200/10s',
+      FLOWGUARD_SURGE_HOLD: '20s',
+      FLOWGUARD_SURGE_OFF_PERCENT: '50',
+    });
     const a = instance();
     let contact = 0;
     const events: string[] = [];
@@ -152,11 +182,11 @@ describe('Aggregates', () => {
         clock.ms += every * 1000;
       }
     };
-    await run(10, 4, 1); // 40 per 10 s: starts
-    await run(90, 3, 2); // 15 per 10 s: under 20, over 10: stays on
+    await run(10, 40, 1); // 400 per 10 s: starts
+    await run(90, 30, 2); // 150 per 10 s: under 200, over 100: stays on
     expect(events).toEqual(['started']);
     expect(a.surgeFor(['a'])).toBe('all');
-    await run(60, 1, 3); // about 3 per 10 s: ends after the hold
+    await run(60, 1, 3); // about 3 per 10 s: ends after the hold (quiet flushes come every 10 s)
     expect(events).toEqual(['started', 'ended']);
   });
 
@@ -185,6 +215,35 @@ describe('Aggregates', () => {
     // Everything but the counts since the last flush is in the item.
     expect(total).toBeGreaterThan(4500);
     expect(instance()).toBeInstanceOf(Aggregates);
+  });
+
+  it('flushes a quiet instance only every ten intervals, and a cold one at once', async () => {
+    const { clock, instance } = setup({});
+    const a = instance();
+    const flushedAt: number[] = [];
+    for (let s = 0; s < 60; s += 2) {
+      a.record(`c${s}`, ['a']);
+      if (a.due()) {
+        flushedAt.push(s);
+        await a.flush();
+      }
+      clock.ms += 2000;
+    }
+    expect(flushedAt).toEqual([0, 10, 20, 30, 40, 50]);
+  });
+
+  it('starts no narrower scope while everyone is in surge already', async () => {
+    // 40 calls a second: all crosses 100/10s at 2.5 s, country 150/1m at 3.75 s.
+    const { clock, store, instance } = setup({ FLOWGUARD_SURGE_THRESHOLDS: 'all:100/10s,country:150/1m' });
+    const a = instance();
+    for (let s = 0; s < 5; s++) {
+      for (let i = 0; i < 40; i++) {
+        a.record(`c${s}-${i}`, ['a', 'c:US']);
+        if (a.due()) await a.flush();
+      }
+      clock.ms += 1000;
+    }
+    expect(surgeStateOf(await store.readAggregates(0)).scopes.map((x) => x.code)).toEqual(['a']);
   });
 
   it('counts a contact once however often it is recorded', async () => {
@@ -222,11 +281,17 @@ describe('Aggregates', () => {
     const { clock, store, instance } = setup({ FLOWGUARD_SURGE_THRESHOLDS: '' });
     await store.updateAggregates({ shard: 0, set: { m: T0 / 1000 + 60, mby: 'ops' } });
     const a = instance();
+    const b = instance();
     a.record('c1', ['a']);
-    await a.flush();
+    const started = [...(await a.flush()), ...(await b.flush())];
+    expect(started).toEqual([{ kind: 'started', scope: 'manual', calls: 0, threshold: 'by ops' }]);
     expect(a.surgeFor(['a', 'c:US'])).toBe('manual');
+    expect(b.surgeFor(['a'])).toBe('manual');
     clock.ms += 61_000;
     expect(a.surgeFor(['a'])).toBeNull();
+    const ended = [...(await a.flush()), ...(await b.flush())];
+    expect(ended).toEqual([{ kind: 'ended', scope: 'manual', calls: 0, threshold: '' }]);
+    expect((await store.readAggregates(0)).ms).toBeUndefined();
   });
 
   it('keeps counts a failed flush could not write, for the next', async () => {

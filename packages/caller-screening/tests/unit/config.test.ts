@@ -78,7 +78,7 @@ describe('readScreeningConfig', () => {
           thresholds: [],
           offRatio: 0.5,
           holdSeconds: 120,
-          repeatCount: 3,
+          repeatCount: 0,
           monitor: false,
           shards: 1,
           flushMs: 1000,
