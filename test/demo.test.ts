@@ -113,7 +113,7 @@ describe('pnpm demo', () => {
     expect(Number(firstSeen?.[1])).toBe(before + 1);
     for (const expected of [
       new RegExp(
-        `a real person calls from \\${person}\\n    caller hears: "To continue, please press \\w+ on your keypad\\."`,
+        `a real person calls from \\${person}\\n    caller hears: "To continue, please press \\d( \\d)? on your keypad\\."`,
       ),
       /screen-caller CHALLENGE \(surge\); challenge: passed\n {4}ending: +queued for an agent/,
       new RegExp(`the robocaller, from \\${robocaller}`),

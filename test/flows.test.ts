@@ -175,7 +175,8 @@ describe('shipped flows', () => {
 
       expect(issued).toHaveLength(1);
       expect(trace.heard).toEqual([
-        `To continue, please press ${issued[0]?.digits} on your keypad.`,
+        // The digits are spoken one by one: "4 7".
+        `To continue, please press ${String(issued[0]?.digits).split('').join(' ')} on your keypad.`,
         'Welcome.',
       ]);
       expect(trace.invocations.map((i) => i.response?.reason)).toEqual(['issued', 'ok']);
@@ -430,7 +431,7 @@ describe('shipped flows', () => {
         rule: 'surge:manual',
       });
       expect(first.heard).toEqual([
-        expect.stringMatching(/^To continue, please press \w+ on your keypad\.$/),
+        expect.stringMatching(/^To continue, please press \d( \d)? on your keypad\.$/),
       ]);
       expect(first.invocations.map((i) => i.response?.reason)).toEqual(['surge', 'issued', 'ok']);
       expect(first.ending).toMatchObject({ kind: 'queue', queue: VALUES.QueueArn });

@@ -738,7 +738,7 @@ async function surgeScenario(
     show(
       `${since()}: a real person calls from ${PERSON}`,
       person,
-      `presses ${digits.length} digit, the one spoken`,
+      `presses ${digits.length === 1 ? 'the digit' : `the ${digits.length} digits`} spoken`,
     );
     rows.push(person.row('surge: person, challenged'));
     const verified = await center.store.getState(`tel:${PERSON}`);
