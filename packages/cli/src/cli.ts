@@ -417,7 +417,9 @@ stored input is encrypted exactly as Connect does. Other functions answer what -
 says (without one, the block takes its Error branch: "no stand-in"). Blocks whose outcome the
 outside world decides (hours, staffing, metrics, Lex, views, random distribution) take --outcome's
 branch or their documented default (docs/flows.md). Transfer to flow and Invoke module follow into
---flows-dir; without it the run ends there. The keys typed are never printed.`,
+--flows-dir; without it the run ends there. A module named \${<Name>ModuleArn} (as the stack names
+it) gets a local ARN and runs from <name>.json in --flows-dir or beside the flow. The keys typed
+are never printed.`,
     options: {
       caller: STRING('number', 'the caller (default +14155550123)'),
       keys: {

@@ -1,5 +1,5 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import {
   type Flow,
   FlowFormatError,
@@ -10,6 +10,7 @@ import {
   type LintOptions,
   lintFlow,
   parseFlow,
+  placeholders,
   RenderError,
   renderFlow,
   unwrapFlow,
@@ -18,7 +19,12 @@ import { FLOW_FUNCTIONS } from '@flowguard/functions/registry';
 import { encryptLikeConnect } from '@flowguard/secure-input/connect-encrypt';
 import type { Context } from './context.js';
 import { CommandError, UsageError } from './errors.js';
-import { startLocalContactCenter, usesLocalContactCenter } from './local-environment.js';
+import {
+  localModuleArn,
+  modulePlaceholder,
+  startLocalContactCenter,
+  usesLocalContactCenter,
+} from './local-environment.js';
 
 async function readJson(file: string): Promise<unknown> {
   let text: string;
@@ -34,13 +40,13 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-async function loadFlow(file: string): Promise<{ document: unknown; flow: Flow }> {
+async function loadFlow(file: string): Promise<{ raw: unknown; document: unknown; flow: Flow }> {
   const raw = await readJson(file);
   try {
     // What Connect hands out (DescribeContactFlow output, a {Name, Type, Content} envelope) holds
     // the flow language; rendering and every command work on that.
     const document = unwrapFlow(raw);
-    return { document, flow: parseFlow(document) };
+    return { raw, document, flow: parseFlow(document) };
   } catch (error) {
     throw new CommandError(`${file}: ${error instanceof FlowFormatError ? error.message : 'not a flow'}`);
   }
@@ -265,6 +271,46 @@ async function flowsIn(ctx: Context, dir: string): Promise<KnownFlow[]> {
   return known;
 }
 
+/** A placeholder naming a flow module of the stack: `${<Name>ModuleArn}`. */
+const MODULE_PLACEHOLDER = /^[A-Za-z][A-Za-z0-9_]*ModuleArn$/;
+
+/**
+ * The flow modules the documents name by `${<Name>ModuleArn}` (as the CDK stack does) and the
+ * values given leave unfilled: each is `<name>.json` in the first of `dirs` that holds it (and the
+ * modules it names, in turn), filled with its local ARN, by which the run then finds it. A module
+ * not found stays unfilled, and rendering names it.
+ */
+async function localModules(
+  documents: readonly unknown[],
+  dirs: readonly string[],
+  given: Readonly<Record<string, string>>,
+): Promise<{ known: KnownFlow[]; values: Record<string, string> }> {
+  const values: Record<string, string> = {};
+  const known: KnownFlow[] = [];
+  const listings = new Map<string, string[]>();
+  const wanted = (document: unknown) => placeholders(document).filter((p) => MODULE_PLACEHOLDER.test(p));
+  const pending = documents.flatMap(wanted);
+  for (let placeholder = pending.shift(); placeholder !== undefined; placeholder = pending.shift()) {
+    if (given[placeholder] || Object.hasOwn(values, placeholder)) continue;
+    for (const dir of dirs) {
+      const entries = listings.get(dir) ?? (await readdir(dir).catch(() => []));
+      listings.set(dir, entries);
+      const entry = entries.find(
+        (e) => /\.json$/i.test(e) && modulePlaceholder(e.replace(/\.json$/i, '')) === placeholder,
+      );
+      if (!entry) continue;
+      const file = join(dir, entry);
+      const { raw, document, flow } = await loadFlow(file);
+      const arn = localModuleArn(entry.replace(/\.json$/i, ''));
+      values[placeholder] = arn;
+      known.push({ file, document, flow, names: [arn, ...namesOf(file, raw, flow)] });
+      pending.push(...wanted(document));
+      break;
+    }
+  }
+  return { known, values };
+}
+
 /**
  * A resolver for Transfer to flow / Invoke module over `known` (placeholders filled when a run first
  * goes there): a block's target is found by ARN or id (the ARN's last part), or by the name the
@@ -357,14 +403,21 @@ export async function simulateFlow(ctx: Context, file: string, options: Simulate
   const stubs = await stubbedFunctions(options);
   const given = await placeholderValues(options);
   const others = options.flowsDir ? await flowsIn(ctx, options.flowsDir) : [];
+  // The modules named by `${<Name>ModuleArn}`, from --flows-dir or beside the flow
+  // (flows/challenge.json for flows/caller-screening.json), with their local ARNs.
+  const dirs = [...new Set([...(options.flowsDir ? [options.flowsDir] : []), dirname(file)])];
+  const modules = await localModules([document, ...others.map((k) => k.document)], dirs, given);
   // The local contact centre (local AWS, a fresh Connect key) starts only for flows that call
   // flowguard's functions or name its key; a flow of the team's own runs on scripted answers alone.
-  const needed = [document, ...others.map((k) => k.document)].some(usesLocalContactCenter);
+  const needed = [document, ...others.map((k) => k.document), ...modules.known.map((k) => k.document)].some(
+    usesLocalContactCenter,
+  );
   const center = needed ? await startLocalContactCenter() : undefined;
   try {
-    const values = { ...center?.values, ...given };
+    const values = { ...center?.values, ...modules.values, ...given };
     const flow = parseFlow(render(file, document, values));
-    const resolveFlow = options.flowsDir ? resolverOf(others, values) : undefined;
+    const known = [...modules.known, ...others];
+    const resolveFlow = known.length > 0 ? resolverOf(known, values) : undefined;
     const trace = await new FlowSimulator(flow).run({
       contact: {
         caller: options.caller ?? '+14155550123',

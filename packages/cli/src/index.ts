@@ -6,6 +6,7 @@ export {
   LOCAL_CONNECT,
   LOCAL_PLACEHOLDERS,
   type LocalContactCenter,
+  localModuleArn,
   startLocalContactCenter,
   usesLocalContactCenter,
 } from './local-environment.js';

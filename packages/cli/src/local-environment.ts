@@ -178,6 +178,24 @@ export const LOCAL_CONNECT = {
   flows: { 'web-chat': '00000000-0000-4000-8000-0000000000c1' },
 } as const;
 
+/**
+ * The placeholder a flow names a flow module of the same stack by: `${<Name>ModuleArn}`
+ * (`challenge` → `ChallengeModuleArn`), as the CDK stack names and fills it.
+ */
+export function modulePlaceholder(moduleName: string): string {
+  const pascal = moduleName.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_m, _sep, c: string) =>
+    c.toUpperCase(),
+  );
+  return `${pascal}ModuleArn`;
+}
+
+/**
+ * A flow module's ARN in the local contact centre (`flows/<name>.json`): what `flowguard flows
+ * simulate` fills `${<Name>ModuleArn}` with, its last part the module's name.
+ */
+export const localModuleArn = (name: string) =>
+  `arn:aws:connect:us-east-1:000000000000:instance/${LOCAL_CONNECT.instanceId}/flow-module/${name}`;
+
 /** The placeholders the local contact centre fills: each function's ARN, the queue, the key id and certificate. */
 export const LOCAL_PLACEHOLDERS: readonly string[] = [
   ...FLOW_FUNCTIONS.map((f) => f.placeholder),

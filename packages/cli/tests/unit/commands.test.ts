@@ -380,6 +380,127 @@ describe('flowguard flows', () => {
     expect(result.out).toContain('ending: queue');
     expect(result.out).not.toContain('4111111111111111');
   }, 60_000);
+
+  describe('the challenge module caller-screening invokes (${ChallengeModuleArn})', () => {
+    const SCREEN_CALLER = 'arn:aws:lambda:us-east-1:000000000000:function:flowguard-screen-caller';
+    const CHALLENGE = 'arn:aws:lambda:us-east-1:000000000000:function:flowguard-challenge';
+    /** screen-caller's stand-in: the surge asks this caller to prove they are a person. */
+    const challenged = `${SCREEN_CALLER}={"decision":"CHALLENGE","reason":"surge"}`;
+    type Trace = {
+      steps: { flow?: string; action: string; branch: string }[];
+      heard: string[];
+      invocations: { arn: string }[];
+      ending: { kind: string; action: string };
+    };
+
+    it('fills it with no --set, from flows/challenge.json beside the flow, and runs the real challenge function there', async () => {
+      const result = await cli([
+        'flows',
+        'simulate',
+        flow('caller-screening'),
+        '--lambda',
+        challenged,
+        '--json',
+      ]);
+      const trace: Trace = JSON.parse(result.out);
+
+      expect(result.err).toBe('');
+      expect(trace.steps.find((s) => s.action === 'challenge')).toMatchObject({ branch: 'module' });
+      expect(trace.steps.filter((s) => s.flow === 'flowguard challenge').map((s) => s.action)).toEqual([
+        'issue',
+        'issued',
+        'ask',
+        'verify',
+        'verified',
+        'goodbye',
+        'hang-up',
+      ]);
+      expect(trace.heard[0]).toMatch(/^To continue, please press \d \d on your keypad\.$/);
+      expect(trace.invocations.map((c) => c.arn)).toEqual([SCREEN_CALLER, CHALLENGE, CHALLENGE]);
+      // No keys pressed: the module ends the call.
+      expect(trace.ending).toMatchObject({ kind: 'disconnect', action: 'hang-up' });
+      expect(result.code).toBe(0);
+    }, 60_000);
+
+    it('fills any ${<Name>ModuleArn} by the module file named so (kebab-case), and the modules it invokes', async () => {
+      const flows = join(dir, 'modules');
+      await mkdir(flows, { recursive: true });
+      const say = (id: string, text: string, next: string) => ({
+        Identifier: id,
+        Type: 'MessageParticipant',
+        Parameters: { Text: text },
+        Transitions: { NextAction: next },
+      });
+      const invoke = (id: string, placeholder: string, next: string) => ({
+        Identifier: id,
+        Type: 'InvokeFlowModule',
+        Parameters: { FlowModuleId: `\${${placeholder}}` },
+        Transitions: { NextAction: next, Errors: [{ NextAction: 'end', ErrorType: 'NoMatchingError' }] },
+      });
+      const end = { Identifier: 'end', Type: 'EndFlowModuleExecution', Parameters: {}, Transitions: {} };
+      const write = (name: string, start: string, actions: unknown[]) =>
+        writeFile(
+          join(flows, `${name}.json`),
+          JSON.stringify({ Version: '2019-10-30', StartAction: start, Actions: actions }),
+        );
+      await write('host', 'verify', [
+        invoke('verify', 'VerifyCallerModuleArn', 'back'),
+        say('back', 'Back in the flow.', 'bye'),
+        { Identifier: 'bye', Type: 'DisconnectParticipant', Parameters: {}, Transitions: {} },
+        { Identifier: 'end', Type: 'DisconnectParticipant', Parameters: {}, Transitions: {} },
+      ]);
+      await write('verify-caller', 'hello', [
+        say('hello', 'In verify-caller.', 'inner'),
+        invoke('inner', 'InnerModuleArn', 'end'),
+        end,
+      ]);
+      await write('inner', 'hello', [say('hello', 'In inner.', 'end'), end]);
+
+      const result = await cli(['flows', 'simulate', join(flows, 'host.json')]);
+
+      expect(result.out).toContain(
+        'caller hears: "In verify-caller."\n  caller hears: "In inner."\n  caller hears: "Back in the flow."',
+      );
+      expect(result.out).toContain('ending: disconnect at bye');
+      expect(result.code).toBe(0);
+    }, 60_000);
+
+    it('finds the module in --flows-dir for a flow kept elsewhere, and returns to the queue when the caller passes', async () => {
+      // A copy of the flow away from flows/: the module is found in --flows-dir, not beside it.
+      const copy = join(dir, 'screening-copy.json');
+      await copyFile(flow('caller-screening'), copy);
+      const passing = `${CHALLENGE}={"reason":"issued","digits":"12","digitsSpoken":"1 2","challengeToken":"t","passed":"true"}`;
+
+      const passed = await cli([
+        'flows',
+        'simulate',
+        copy,
+        '--flows-dir',
+        FLOWS,
+        '--lambda',
+        challenged,
+        '--lambda',
+        passing,
+        '--keys',
+        '12',
+      ]);
+      const alone = await cli(['flows', 'simulate', copy, '--lambda', challenged]);
+
+      expect(passed.out).toContain(
+        'challenge                InvokeFlowModule           → module (into flowguard challenge)',
+      );
+      expect(passed.out).toContain('flowguard challenge › done');
+      expect(passed.out).toContain('caller hears: "To continue, please press 1 2 on your keypad."');
+      expect(passed.out).toMatch(/ending: queue .* at to-queue/);
+      expect(passed.out).not.toMatch(/flowguard: .*ChallengeModuleArn/);
+      expect(passed.code).toBe(0);
+      // With no module at hand, the placeholder is named with how to give it, as before.
+      expect(alone).toMatchObject({
+        code: 1,
+        err: `flowguard: ${copy}: no value for \${ChallengeModuleArn}: give it with --set ChallengeModuleArn=<value> or in a --values file\n`,
+      });
+    }, 60_000);
+  });
 });
 
 describe('flowguard keys', () => {
