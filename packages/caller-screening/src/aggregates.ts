@@ -265,7 +265,8 @@ type Counts = (name: string) => number;
 
 /**
  * The rate of every counter a threshold watches, at `nowSeconds`: the current window plus the
- * previous one weighted by how much of it the sliding window still covers, times the shards.
+ * previous one weighted by how much of it the sliding window still covers (for a minute, judged
+ * by when in it the calls came: {@link stillCovered}), times the shards.
  */
 export function ratesOf(
   thresholds: readonly SurgeThreshold[],
@@ -284,6 +285,7 @@ export function ratesOf(
     const code = name.slice(3);
     if (code.length > 1) keyed.add(code);
   }
+  const previousWeight = stillCovered(counts, previousTag, nowSeconds % MINUTE);
   // A value with a threshold of its own is not judged by its dimension's general one.
   const specific = new Set(thresholds.flatMap((t) => (t.code ? [t.code] : [])));
   const rates: Rate[] = [];
@@ -303,13 +305,31 @@ export function ratesOf(
         const previous = slot === 0 ? `${previousTag}5.${code}` : `${tag}${slot - 1}.${code}`;
         calls = counts(`${tag}${slot}.${code}`) + counts(previous) * (1 - into);
       } else {
-        const into = (nowSeconds % MINUTE) / MINUTE;
-        calls = counts(`${tag}.${code}`) + counts(`${previousTag}.${code}`) * (1 - into);
+        calls = counts(`${tag}.${code}`) + counts(`${previousTag}.${code}`) * previousWeight;
       }
       rates.push({ code, threshold, calls: calls * shards });
     }
   }
   return rates;
+}
+
+/**
+ * The share of the previous minute's calls that the sliding minute still covers, `into` seconds
+ * into this minute: from the previous minute's 10-second totals of all calls (`<mm><slot>.a`), so
+ * a flood that stopped early in that minute is not spread over all of it; `1 - into/60` (calls
+ * spread evenly) when there are none.
+ */
+function stillCovered(counts: Counts, previousTag: string, into: number): number {
+  let total = 0;
+  let covered = 0;
+  for (let slot = 0; slot < MINUTE / SLOT_SECONDS; slot++) {
+    const n = counts(`${previousTag}${slot}.a`);
+    const start = slot * SLOT_SECONDS;
+    const overlap = Math.min(SLOT_SECONDS, Math.max(0, start + SLOT_SECONDS - Math.max(start, into)));
+    total += n;
+    covered += (n * overlap) / SLOT_SECONDS;
+  }
+  return total > 0 ? covered / total : 1 - into / MINUTE;
 }
 
 /** A change of surge state this instance made: logged, counted as a metric, alarmed on. */

@@ -29,6 +29,23 @@ describe('parseSurgeThresholds', () => {
     expect(parseSurgeThresholds('none')).toEqual([]);
   });
 
+  it('does not spread a flood that stopped early in the previous minute over the minute that follows', () => {
+    const thresholds = parseSurgeThresholds('prefix:20/1m');
+    const now = T0 / 1000 + 20;
+    const minute = Math.floor(now / 60);
+    const tag = (m: number) => (m % 1296).toString(36).padStart(2, '0');
+    // 600 calls in the first 20 s of the previous minute, 60 of them in prefix slot 7.
+    const item: Record<string, number> = {
+      [`${tag(minute - 1)}0.a`]: 300,
+      [`${tag(minute - 1)}1.a`]: 300,
+      [`${tag(minute - 1)}.a`]: 600,
+      [`${tag(minute - 1)}.p:7`]: 60,
+    };
+    const [rate] = ratesOf(thresholds, Object.keys(item), (n) => item[n] ?? 0, now, 1);
+    // None of those calls is in the last 60 s: an even spread would have said 40.
+    expect(rate?.calls).toBe(0);
+  });
+
   it('reads a threshold for one value of a keyed dimension, which the general one then leaves alone', () => {
     const thresholds = parseSurgeThresholds(
       'dialled:600/1m,dialled=+18005550199:60/1m,country=ng:10/1m,prefix=121255:20/1m',
@@ -111,9 +128,14 @@ describe('ratesOf', () => {
       [`${tag(minute - 1)}.a`]: 120,
     };
     const rates = ratesOf(thresholds, Object.keys(item), (n) => item[n] ?? 0, now, 1);
-    expect(rates.map((r) => r.calls)).toEqual([10 + 40 * 0.5, 10 + 120 * (55 / 60)]);
+    // The previous minute's calls all came in its last 10 s (slot 5), all still covered.
+    expect(rates.map((r) => r.calls)).toEqual([10 + 40 * 0.5, 10 + 120]);
+    // Spread over the minute instead (no slot counts): 55 of its 60 s still covered.
+    delete item[`${tag(minute - 1)}5.a`];
+    const even = ratesOf(thresholds, Object.keys(item), (n) => item[n] ?? 0, now, 1);
+    expect(even.map((r) => r.calls)).toEqual([10, 10 + 120 * (55 / 60)]);
     // Two shards: one shard's counts stand for half.
-    expect(ratesOf(thresholds, Object.keys(item), (n) => item[n] ?? 0, now, 2)[0]?.calls).toBe(60);
+    expect(ratesOf(thresholds, Object.keys(item), (n) => item[n] ?? 0, now, 2)[0]?.calls).toBe(20);
   });
 });
 
