@@ -32,6 +32,9 @@ run('pnpm', ['exec', 'tsx', 'scripts/bench-cold.ts']);
 run('pnpm', ['exec', 'vitest', 'run', '--project', 'slow', 'load'], { LOAD: 'full' });
 // The persistent caller at its full size: 20,000 contacts of one number through the bundle.
 run('pnpm', ['exec', 'vitest', 'run', '--project', 'slow', 'attacks'], { ATTACK: 'full' });
+// The attack mixes (surge mode, the challenge): their own table in docs/benchmarks.md and charts
+// in docs/attacks/.
+run('pnpm', ['attack']);
 
 const rows = readFileSync(out, 'utf8')
   .split('\n')
