@@ -132,10 +132,16 @@ async function warmOverhead(): Promise<void> {
   });
   const entry = (await import(pathToFileURL(bundle.file).href)) as {
     handler: Handler;
+    surgeHandler: Handler;
+    offHandler: Handler;
     floor: Handler;
     screener: { ruleSet(): Promise<unknown> };
+    surgeScreener: { ruleSet(): Promise<unknown> };
+    offScreener: { ruleSet(): Promise<unknown> };
   };
   await entry.screener.ruleSet();
+  await entry.surgeScreener.ruleSet();
+  await entry.offScreener.ruleSet();
   const size = 500;
   const batches = 30;
   // Every call a caller this instance has not seen (each parsed, each a store write): the
@@ -155,6 +161,24 @@ async function warmOverhead(): Promise<void> {
   const repeat = (i: number) => ({ ...known[i % size], Details: { ...known[i % size]?.Details } });
   for (let i = 0; i < size; i++) await entry.handler(repeat(i));
   const knownUs = await timePerCall((i) => entry.handler(repeat(i)), size, 10);
+  // What the aggregates cost: new callers through the same handler with them off, and with surge
+  // thresholds to check, in alternating batches so the machine's load falls on both alike.
+  const offSamples: number[] = [];
+  const surgeSamples: number[] = [];
+  const aggregateEvents = Array.from({ length: size * 2 * batches }, (_, i) =>
+    voiceEvent(`+1415${String(6_000_000 + i).padStart(7, '0')}`),
+  );
+  for (let i = 0; i < size * 4; i++) {
+    await entry.offHandler(aggregateEvents[i]);
+    await entry.surgeHandler(aggregateEvents[i]);
+  }
+  for (let b = 0; b < batches; b++) {
+    const from = b * size;
+    offSamples.push(await timePerCall((i) => entry.offHandler(aggregateEvents[from + i]), size, 1));
+    surgeSamples.push(await timePerCall((i) => entry.surgeHandler(aggregateEvents[from + i]), size, 1));
+  }
+  const offUs = median(offSamples);
+  const surgeUs = median(surgeSamples);
   const ok = handlerUs <= 50;
   if (!ok) failed = true;
   rows.push(['flowHandler floor (constant answer), µs median', floorUs.toFixed(1), '', '', '']);
@@ -163,6 +187,13 @@ async function warmOverhead(): Promise<void> {
     knownUs.toFixed(1),
     '',
     `${(knownUs / floorUs).toFixed(2)}x floor`,
+    '',
+  ]);
+  rows.push([
+    'screen-caller warm, new caller, aggregates off / on with surge thresholds, µs median',
+    `${offUs.toFixed(1)} / ${surgeUs.toFixed(1)}`,
+    '',
+    `${(surgeUs / offUs).toFixed(2)}x without aggregates`,
     '',
   ]);
   rows.push([
