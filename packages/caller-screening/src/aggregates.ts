@@ -369,7 +369,18 @@ export class Aggregates {
   private pending = new Map<string, number>();
   /** Contacts recorded since the last flush. */
   private pendingContacts = 0;
-  private view: AggregateItem = {};
+  private viewItem: AggregateItem = {};
+  /** The surge state of {@link viewItem}, worked out once per view, not once per call. */
+  private viewState: SurgeState = surgeStateOf({});
+
+  private get view(): AggregateItem {
+    return this.viewItem;
+  }
+
+  private set view(item: AggregateItem) {
+    this.viewItem = item;
+    this.viewState = surgeStateOf(item);
+  }
   private viewShard = 0;
   private lastFlush = Number.NEGATIVE_INFINITY;
   private flushing: Promise<SurgeEvent[]> | null = null;
@@ -458,7 +469,7 @@ export class Aggregates {
    */
   surgeFor(codes: readonly string[]): string | null {
     const now = Math.floor(this.clock() / 1000);
-    const state = surgeStateOf(this.view);
+    const state = this.viewState;
     if (state.manualUntil > now) return 'manual';
     const live = new Set(
       state.scopes.filter((s) => now - s.lastAbove < this.config.holdSeconds).map((s) => s.code),
@@ -471,7 +482,7 @@ export class Aggregates {
   /** The scopes in surge as this instance last saw them, by name (`manual` for a manual surge). */
   liveScopes(): string[] {
     const now = Math.floor(this.clock() / 1000);
-    const state = surgeStateOf(this.view);
+    const state = this.viewState;
     const live = state.scopes
       .filter((s) => now - s.lastAbove < this.config.holdSeconds)
       .map((s) => scopeName(s.code));
@@ -505,7 +516,7 @@ export class Aggregates {
     // While a scope's rate stays above the lower threshold, its `h.<code>` is kept fresh: at most
     // every quarter of the hold, in the flush itself.
     const set: Record<string, number> = {};
-    const state = surgeStateOf(this.view);
+    const state = this.viewState;
     const rates = this.rates(now);
     for (const scope of state.scopes) {
       if (now - scope.lastAbove < this.config.holdSeconds / 4) continue;
@@ -543,7 +554,7 @@ export class Aggregates {
   /** Starts the surges the rates call for and ends those whose rate stayed low for the hold. */
   private async changes(now: number, signal?: AbortSignal): Promise<SurgeEvent[]> {
     const events: SurgeEvent[] = [];
-    const state = surgeStateOf(this.view);
+    const state = this.viewState;
     const inSurge = new Map(state.scopes.map((s) => [s.code, s]));
     // While every call is covered (all, or a manual surge), a narrower scope adds nothing: `all`
     // is looked at first.
