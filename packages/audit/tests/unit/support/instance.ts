@@ -56,6 +56,8 @@ export const RECORDINGS_PREFIX = `connect/example/CallRecordings`;
 export const CTR_STREAM_ARN = `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/connect-ctr`;
 export const TRAIL_ARN = `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/org-trail`;
 export const MODULE_ID = '1bc263e9-09cf-432c-971c-32da62c784af';
+/** The challenge module flowguard's screening flow invokes in a surge (deployed by the stack). */
+export const CHALLENGE_MODULE_ID = '5f0c9a7e-2b1d-4c3e-9f8a-6d5e4c3b2a10';
 
 const REPO = join(import.meta.dirname, '../../../../..');
 /** A test-only certificate (valid 2026-11-22 to 2036-11-19), the kind a flow's encrypted input holds. */
@@ -69,6 +71,7 @@ const flowFile = (name: string) =>
 export const SCREENING_FLOW = renderFlow(flowFile('caller-screening'), {
   ScreenCallerFunctionArn: SCREEN_CALLER_ARN,
   QueueArn: `${INSTANCE_ARN}/queue/0f2b1c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d`,
+  ChallengeModuleArn: `${INSTANCE_ARN}/flow-module/${CHALLENGE_MODULE_ID}`,
 });
 export const PAYMENT_FLOW = renderFlow(flowFile('secure-payment'), {
   SecureInputFunctionArn: SECURE_INPUT_ARN,
