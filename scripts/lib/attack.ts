@@ -25,6 +25,7 @@ import {
   countRequests,
   itemSize,
   type LocalDynamoDB,
+  seededRandom,
   startLocalDynamoDB,
   storedItem,
   voiceEvent,
@@ -62,17 +63,8 @@ export interface AttackMix {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-/** A seeded generator (mulberry32): the same offered traffic on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A seeded generator: the same offered traffic on every run. */
+export const seeded = seededRandom;
 
 const AREA_CODES = ['415', '650', '510', '212', '312', '617', '206'];
 const digits = (random: () => number, n: number) =>

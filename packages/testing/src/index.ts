@@ -59,6 +59,7 @@ export {
 export { type Fault, type FaultProxy, startFaultProxy } from './fault-proxy.js';
 export { EVENT_FIXTURES, loadEventFixture } from './fixtures.js';
 export { itemSize, storedItem, writeUnits } from './item-size.js';
+export { seededRandom } from './random.js';
 export { countRequests } from './request-counter.js';
 export {
   TEST_KEYS_DIR,

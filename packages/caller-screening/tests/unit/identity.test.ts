@@ -4,6 +4,7 @@ import {
   chatEvent,
   clickToDialEvent,
   emailEvent,
+  seededRandom,
   taskEvent,
   voiceEvent,
 } from '@flowguard/testing';
@@ -64,18 +65,6 @@ function unusableIp(warning: CallerIdentity['warning']): CallerIdentity {
 }
 
 const CALLER = 'tel:+14155550101';
-
-/** A small deterministic PRNG (mulberry32), so the property loops below replay exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What must hold for every identity, whatever the input. */
 function expectWellFormed(identity: CallerIdentity): void {
@@ -562,7 +551,7 @@ describe('phoneIdentity', () => {
       });
 
       it('answers 3,000 random URI-like strings with a well-formed identity', () => {
-        const random = prng(13);
+        const random = seededRandom(13);
         const pieces = [
           'sip:',
           'sips:',
@@ -814,7 +803,7 @@ describe('parseIp', () => {
     });
 
     it('gives 50 IPv4 hosts behind NAT64 50 keys, each the key of the IPv4 address itself', () => {
-      const random = prng(6052);
+      const random = seededRandom(6052);
       const hosts = new Set<string>();
       while (hosts.size < 50) {
         hosts.add(Array.from({ length: 4 }, () => Math.floor(random() * 256)).join('.'));
@@ -956,7 +945,7 @@ describe('parseIp', () => {
     });
 
     it('answers 3,000 random address-like strings with a key of the right shape or a refusal', () => {
-      const random = prng(4291);
+      const random = seededRandom(4291);
       const alphabet = [
         '1',
         '0',

@@ -1,3 +1,4 @@
+import { seededRandom } from '@flowguard/testing';
 import { describe, expect, it } from 'vitest';
 import { type CallerIdentity, phoneIdentity } from '../../src/identity.js';
 import {
@@ -366,17 +367,6 @@ describe('assertedIdentity: withheld callers keyed by P-Asserted-Identity', () =
 });
 
 describe('hostile input: bounded, never throws', () => {
-  /** A small deterministic PRNG (mulberry32): the same cases on every run. */
-  function prng(seed: number) {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const ALPHABET = [
     ...'0123456789+-.;,:@<>"\\ %=()abcdefSIPsiptel',
     'sip:',
@@ -395,7 +385,7 @@ describe('hostile input: bounded, never throws', () => {
     '%00',
     '%2B',
   ];
-  const random = prng(20_260_614);
+  const random = seededRandom(20_260_614);
   const text = (max: number) => {
     let out = '';
     const length = Math.floor(random() * max);
