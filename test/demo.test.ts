@@ -97,7 +97,7 @@ describe('pnpm demo', () => {
     const { burst, threshold, person, robocaller } = SURGE_DEMO;
     const allowed = /calls 1–(\d+): ALLOW \(ok\) → queued for an agent \((\d+) calls\)/.exec(surge);
     const challenged = new RegExp(
-      `calls (\\d+)–${burst}: CHALLENGE \\(surge\\) → asked to press a digit, pressed nothing: disconnected \\((\\d+) calls\\)`,
+      `calls (\\d+)–${burst}: CHALLENGE \\(surge\\) → asked to press two digits, pressed nothing: disconnected \\((\\d+) calls\\)`,
     ).exec(surge);
     const firstSeen =
       /switched on at \+[\d.]+ s \(metric SurgeStarted\): call (\d+) was the first to see it/.exec(surge);

@@ -705,7 +705,7 @@ async function surgeScenario(
       if (here && (next?.decision !== here.decision || next?.ending !== here.ending)) {
         const how =
           here.decision.startsWith('CHALLENGE') && here.ending === 'disconnected'
-            ? 'asked to press a digit, pressed nothing: disconnected'
+            ? 'asked to press two digits, pressed nothing: disconnected'
             : here.ending;
         say(`    calls ${from + 1}–${i}: ${here.decision} → ${how} (${i - from} calls)`);
         burstRows.push({
@@ -770,10 +770,10 @@ async function surgeScenario(
     rows.push(again.row('surge: person calls again'));
     say();
 
-    // The rate falls: a trickle of ordinary callers (who press the digit when asked), until the
+    // The rate falls: a trickle of ordinary callers (who press the digits when asked), until the
     // surge has ended (SurgeEnded) and a call finds it over.
     say(
-      `  then the flood stops: a trickle of one call every ${TRICKLE_SPACING_MS / 1000} s from other numbers, who press the digit when asked`,
+      `  then the flood stops: a trickle of one call every ${TRICKLE_SPACING_MS / 1000} s from other numbers, who press the digits when asked`,
     );
     const trickle: { at: number; outcome: string }[] = [];
     let after: Awaited<ReturnType<typeof call>> | undefined;

@@ -419,14 +419,26 @@ export class Aggregates {
    * (a busy instance: at most one flush per interval), or {@link QUIET_FLUSHES} intervals have
    * passed (a quiet one), or this instance has never read the surge state; or, an interval after
    * the last, when a counter of this contact (`codes`) is over {@link WATCH_RATIO} of the threshold
-   * of a scope not in surge: a slow attack nearing its threshold is watched every interval, so it is acted on
-   * when it crosses, not a quiet flush later.
+   * of a scope not in surge: a slow attack nearing its threshold is watched every interval, so it
+   * is acted on when it crosses, not a quiet flush later; or when a surge has lapsed in the view
+   * ({@link fading}).
    */
   due(codes: readonly string[] = []): boolean {
     const age = this.clock() - this.lastFlush;
     if (age >= this.config.flushMs * QUIET_FLUSHES) return true;
     if (age < this.config.flushMs) return false;
-    return this.pendingContacts >= FLUSH_BATCH || this.crosses(codes);
+    return this.pendingContacts >= FLUSH_BATCH || this.fading() || this.crosses(codes);
+  }
+
+  /**
+   * Whether a scope in the view has lapsed (not seen above its lower threshold for the hold): the
+   * item is asked before the decision believes it, so a quiet instance never lets a call through
+   * on a surge that has lapsed only in its own, old view. Once per scope's end: the flush either
+   * brings the refreshed scope or ends it.
+   */
+  private fading(): boolean {
+    const now = Math.floor(this.clock() / 1000);
+    return this.viewState.scopes.some((s) => now - s.lastAbove >= this.config.holdSeconds);
   }
 
   /** Whether one of `codes` nears its threshold, in the view and this instance's counts, and is not in surge. */

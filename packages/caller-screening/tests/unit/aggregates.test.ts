@@ -254,6 +254,40 @@ describe('Aggregates', () => {
     expect(flushedAt).toEqual([0, 10, 20, 30, 40, 50]);
   });
 
+  it('asks the item before a quiet instance believes a surge has lapsed, so no call slips through on an old view', async () => {
+    const { clock, instance } = setup({
+      FLOWGUARD_SURGE_THRESHOLDS: 'all:20/10s',
+      FLOWGUARD_SURGE_HOLD: '10s',
+    });
+    const busy = instance();
+    const quiet = instance();
+    quiet.record('q0', ['a']);
+    await quiet.flush();
+    // A flood on the busy instance puts all in surge; the quiet one reads it once.
+    for (let s = 0; s < 4; s++) {
+      for (let i = 0; i < 30; i++) {
+        busy.record(`b${s}-${i}`, ['a']);
+        if (busy.due(['a'])) await busy.flush();
+      }
+      clock.ms += 1000;
+    }
+    await quiet.flush();
+    expect(quiet.surgeFor(['a'])).toBe('all');
+    // The rate stays over the lower threshold (10 per 10 s) on the busy instance, which refreshes
+    // the surge; 9 s later the surge has lapsed in the quiet instance's view (it started about 1 s
+    // in), so a flush is due before that instance answers.
+    for (let s = 0; s < 9; s++) {
+      for (let i = 0; i < 2; i++) {
+        busy.record(`c${s}-${i}`, ['a']);
+        if (busy.due(['a'])) await busy.flush();
+      }
+      clock.ms += 1000;
+    }
+    expect(quiet.due(['a'])).toBe(true);
+    await quiet.flush();
+    expect(quiet.surgeFor(['a'])).toBe('all');
+  });
+
   it('starts no narrower scope while everyone is in surge already', async () => {
     // 40 calls a second: all crosses 100/10s at 2.5 s, country 150/1m at 3.75 s.
     const { clock, store, instance } = setup({ FLOWGUARD_SURGE_THRESHOLDS: 'all:100/10s,country:150/1m' });
