@@ -21,6 +21,7 @@ import {
   OUTCOMES,
   POLICY_DIMENSION,
   REQUESTS,
+  SURGE_ENDED,
   SURGE_STARTED,
 } from './metrics.js';
 
@@ -268,7 +269,7 @@ export class FlowguardAlarms extends Construct {
     // ended (SurgeEnded and `flowguard surge status` say that).
     const quiet = this.props.surgeQuietMinutes ?? 15;
     const surge = this.alarm('screen-caller-surge-started', {
-      alarmDescription: `flowguard screen-caller: a surge started (a scope's calls reached its FLOWGUARD_SURGE_THRESHOLDS count): unverified voice callers in it are answered CHALLENGE. OK again once no surge has started for ${quiet} minutes (not when the surge ends: 'flowguard surge status' says whether one is on). A manual surge ('flowguard surge on') is not counted here`,
+      alarmDescription: `flowguard screen-caller: a surge started (a scope's calls reached its FLOWGUARD_SURGE_THRESHOLDS count): unverified voice callers in it are answered CHALLENGE. OK again once no surge has started for ${quiet} minutes (not when the surge ends: screen-caller-surge-ended says that). A manual surge ('flowguard surge on') counts too, once`,
       metric: this.screenCallerSum(SURGE_STARTED, Duration.minutes(1)),
       threshold: 1,
       evaluationPeriods: quiet,
@@ -276,6 +277,16 @@ export class FlowguardAlarms extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
     surge.addOkAction(this.action);
+    // A surge ended (its rate stayed under the lower threshold for the hold, or a manual surge ran
+    // out or was lifted): the topic hears the end as it heard the start.
+    this.alarm('screen-caller-surge-ended', {
+      alarmDescription:
+        "flowguard screen-caller: a surge ended (its scope's rate stayed under FLOWGUARD_SURGE_OFF_PERCENT of its threshold for FLOWGUARD_SURGE_HOLD, or a manual surge ran out or was lifted): callers are no longer challenged in that scope",
+      metric: this.screenCallerSum(SURGE_ENDED, Duration.minutes(1)),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
     this.alarm('screen-caller-aggregate-flush-failed', {
       alarmDescription:
         'flowguard screen-caller: the store did not take the aggregate counts (down, slow or throttled on the aggregate items): surges go undetected, and a manual surge or the end of one is not seen',

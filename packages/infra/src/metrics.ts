@@ -23,6 +23,8 @@ export const BLOCK = 'Block';
  * crossed the threshold first; `SURGE_METRICS` in @flowguard/caller-screening functions.ts).
  */
 export const SURGE_STARTED = 'SurgeStarted';
+/** screen-caller: a surge this instance ended (its rate stayed under the lower threshold for the hold). */
+export const SURGE_ENDED = 'SurgeEnded';
 /** screen-caller: a flush of the aggregate counts the store did not take (surges go undetected). */
 export const AGGREGATE_FLUSH_FAILED = 'AggregateFlushFailed';
 

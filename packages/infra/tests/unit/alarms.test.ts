@@ -175,12 +175,16 @@ beforeAll(async () => {
     config: readScreeningConfig({
       FLOWGUARD_SURGE_THRESHOLDS: 'all:1/1m',
       FLOWGUARD_AGGREGATE_FLUSH_MS: '200',
+      FLOWGUARD_SURGE_HOLD: '10s',
     }),
     clock: () => clock,
   });
   await run(screenCaller(surging), voiceEvent(CALLER));
   clock += 30_000;
   await run(screenCaller(surging), voiceEvent(CALLER, { initialContactId: CONTACT }));
+  // Three quiet minutes later the rate is nothing: the next call's flush ends the surge.
+  clock += 180_000;
+  await run(screenCaller(surging), voiceEvent(CALLER));
   await run(screenCaller(screenerOn(brokenStore('refused', 'updateAggregates'))), voiceEvent(CALLER));
   const shared = screenerOn(new MemoryScreeningStore());
   await run(flagCaller(shared), voiceEvent(CALLER, { parameters: { reason: 'abuse' } }));
@@ -542,6 +546,24 @@ describe('surge alarms, on what screen-caller writes', () => {
     });
     const metrics = prop<{ Period?: number }[]>(alarm, 'Metrics');
     expect(metrics.map((m) => m.Period)).toEqual([60]);
+  });
+
+  it('tells the topic when a surge ends', () => {
+    expect(query('screen-caller-surge-ended')).toBe(
+      `SELECT SUM(${SURGE_METRICS.ended}) FROM SCHEMA("Flowguard", "function", "outcome") WHERE "function" = 'screen-caller'`,
+    );
+    expect(emitted.filter((e) => e.name === 'SurgeEnded').map((e) => e.dimensions)).toEqual([
+      { function: 'screen-caller', outcome: 'ok' },
+    ]);
+    const alarm = alarmNamed('screen-caller-surge-ended');
+    expect(alarm.Properties).toMatchObject({
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topicId }],
+    });
+    expect(alarm.Properties?.OKActions).toBeUndefined();
+    expect(prop<{ Period?: number }[]>(alarm, 'Metrics').map((m) => m.Period)).toEqual([60]);
   });
 
   it('alarms when the aggregate counts cannot be written, 5 times in 5 minutes', () => {
