@@ -317,14 +317,17 @@ with FLOWGUARD_AGGREGATES=off it has no effect at all.`,
     group: 'surge',
     name: 'off',
     args: [],
-    summary: 'end every surge, manual and automatic',
+    summary: 'end every surge, manual and automatic, or one scope',
     details: `Ends the manual surge and every automatic scope in surge, on every shard item, and prints
-what it ended. An automatic scope starts again at the next flush while its rate is still at its
-threshold (FLOWGUARD_SURGE_THRESHOLDS): look at 'flowguard surge status' first. Nothing on: says
-so and exits 0.`,
-    options: {},
-    examples: ['flowguard surge off'],
-    run: (ctx) => surgeOff(ctx),
+what it ended; with --scope only that one (a name as 'flowguard surge status' shows it: manual,
+all, withheld, dialled:+18005550100, prefix:17, country:NG, ...). An automatic scope starts again
+at the next flush while its rate is still at its threshold (FLOWGUARD_SURGE_THRESHOLDS): look at
+'flowguard surge status' first. Nothing on: says so and exits 0.`,
+    options: {
+      scope: { type: 'string', arg: 'name', describe: 'end only this scope (manual, all, prefix:17, ...)' },
+    },
+    examples: ['flowguard surge off', 'flowguard surge off --scope prefix:17'],
+    run: (ctx, v) => surgeOff(ctx, { scope: str(v, 'scope') }),
   },
   {
     group: 'surge',

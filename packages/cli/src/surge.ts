@@ -5,6 +5,7 @@ import {
   readAggregateConfig,
   type ScreeningStore,
   type SurgeThreshold,
+  scopeCode,
   scopeName,
   surgeStateOf,
 } from '@flowguard/caller-screening';
@@ -160,19 +161,29 @@ export async function surgeOn(ctx: Context, options: SurgeOnOptions): Promise<nu
 
 /**
  * Ends every surge: the manual one (`m`, `mby`) and every automatic scope (`s.*`, `h.*`), on every
- * shard item. A scope whose rate is still at its threshold starts again at the next flush.
+ * shard item; with `scope`, only that one. A scope whose rate is still at its threshold starts
+ * again at the next flush.
  */
-export async function surgeOff(ctx: Context): Promise<number> {
+export async function surgeOff(ctx: Context, options: { scope?: string } = {}): Promise<number> {
+  const only = options.scope === undefined ? null : scopeCode(options.scope.trim());
+  if (only === null && options.scope !== undefined)
+    throw new UsageError(
+      `--scope: not a scope name (manual, all, withheld, unidentified, invalid, dialled:<E.164>, prefix:<slot>, country:<ISO>, line:<type>)`,
+    );
+  const ends = (name: string) =>
+    only === null
+      ? name === 'm' || name === 'mby' || name.startsWith('s.') || name.startsWith('h.')
+      : only === 'm'
+        ? name === 'm' || name === 'mby'
+        : name === `s.${only}` || name === `h.${only}`;
   const store = ctx.store();
   const shards = await readShards(ctx, store);
   const now = ctx.nowSeconds();
   const state = surgeStateOf(mergedManual(shards.items));
-  const scopes = mergedScopes(shards.items);
+  const scopes = mergedScopes(shards.items).filter((s) => only === null || s.code === only);
   let written = 0;
   for (const [shard, item] of shards.items.entries()) {
-    const names = Object.keys(item).filter(
-      (name) => name === 'm' || name === 'mby' || name.startsWith('s.') || name.startsWith('h.'),
-    );
+    const names = Object.keys(item).filter(ends);
     if (names.length === 0) continue;
     try {
       await store.updateAggregates({ shard, remove: names });
@@ -181,7 +192,8 @@ export async function surgeOff(ctx: Context): Promise<number> {
     }
     written += 1;
   }
-  const manual = state.manualUntil > now ? state : null;
+  const manualEnded = only === null || only === 'm';
+  const manual = manualEnded && state.manualUntil > now ? state : null;
   if (ctx.json) {
     ctx.out(
       json({
@@ -199,11 +211,16 @@ export async function surgeOff(ctx: Context): Promise<number> {
     lines.push(
       `ended manual surge (was until ${iso(manual.manualUntil)}, by ${oneLine(manual.manualBy) || '(unknown)'})`,
     );
-  else if (state.manualUntil > 0)
+  else if (manualEnded && state.manualUntil > 0)
     lines.push(`removed a manual surge that had ended ${iso(state.manualUntil)}`);
   for (const scope of scopes)
     lines.push(`ended automatic surge ${oneLine(scopeName(scope.code))} (since ${iso(scope.since)})`);
-  if (written === 0) lines.push('no surge on; nothing changed');
+  if (written === 0)
+    lines.push(
+      only === null
+        ? 'no surge on; nothing changed'
+        : `no surge ${options.scope?.trim()} on; nothing changed`,
+    );
   lines.push(
     'note: an automatic scope starts again at the next flush while its rate is still at its threshold (FLOWGUARD_SURGE_THRESHOLDS)',
     ...beyondNote(shards),

@@ -166,6 +166,31 @@ describe('flowguard surge', () => {
     expect(Object.keys(first ?? {}).sort()).toEqual([`${TAG}.a`, `${TAG}.w`, `${TAG}0.a`]);
   });
 
+  it('ends one scope with --scope and leaves the others and the manual surge', async () => {
+    for (const shard of [0, 1]) {
+      await store.updateAggregates({ shard, set: { 'h.a': NOW - 5, 's.a': NOW - 60 } });
+      await store.updateAggregates({ shard, set: { 'h.p:17': NOW - 5, 's.p:17': NOW - 90 } });
+    }
+    await cli(['surge', 'on', '--for', '10m', '--by', 'dana'], { store, env: TWO_SHARDS });
+
+    const off = await cli(['surge', 'off', '--scope', 'prefix:17'], { store, env: TWO_SHARDS });
+    expect(off.code).toBe(0);
+    expect(off.out.split('\n')[0]).toBe('ended automatic surge prefix:17 (since 2025-06-01T11:58:30Z)');
+    for (const item of await items()) {
+      expect(Object.keys(item).sort()).toEqual(['h.a', 'm', 'mby', 's.a']);
+    }
+    const manual = await cli(['surge', 'off', '--scope', 'manual'], { store, env: TWO_SHARDS });
+    expect(manual.out.split('\n')[0]).toMatch(/^ended manual surge \(was until .*, by dana\)$/);
+    for (const item of await items()) expect(Object.keys(item).sort()).toEqual(['h.a', 's.a']);
+    const again = await cli(['surge', 'off', '--scope', 'prefix:17'], { store, env: TWO_SHARDS });
+    expect(again.out.split('\n')[0]).toBe('no surge prefix:17 on; nothing changed');
+
+    const bad = await cli(['surge', 'off', '--scope', 'everyone'], { store, env: TWO_SHARDS });
+    expect(bad.code).toBe(2);
+    expect(bad.err.split('\n')[0]).toMatch(/^flowguard: --scope: not a scope name/);
+    for (const item of await items()) expect(Object.keys(item).sort()).toEqual(['h.a', 's.a']);
+  });
+
   it('finds shard items beyond FLOWGUARD_AGGREGATE_SHARDS and writes them too', async () => {
     await store.updateAggregates({ shard: 2, add: { [`${TAG}.a`]: 1 } });
     const on = await cli(['surge', 'on', '--for', '5m'], { store });
