@@ -1,3 +1,5 @@
+import { parseContactEvent } from '@flowguard/contact';
+import { voiceEvent } from '@flowguard/testing';
 import { describe, expect, it } from 'vitest';
 import {
   Aggregates,
@@ -10,9 +12,11 @@ import {
   scopeName,
   surgeStateOf,
 } from '../../src/aggregates.js';
-import { readAggregateConfig } from '../../src/config.js';
+import { readAggregateConfig, readScreeningConfig } from '../../src/config.js';
+import { StoreUnavailableError } from '../../src/errors.js';
 import { phoneIdentity } from '../../src/identity.js';
 import { MemoryScreeningStore } from '../../src/memory-store.js';
+import { Screener } from '../../src/screener.js';
 
 /** 2026-03-02T10:00:00Z: a minute boundary. */
 const T0 = Date.UTC(2026, 2, 2, 10, 0, 0);
@@ -370,5 +374,41 @@ describe('Aggregates', () => {
     const item = await store.readAggregates(0);
     const tag = (Math.floor(T0 / 60_000) % 1296).toString(36).padStart(2, '0');
     expect(item[`${tag}.a`]).toBe(2);
+  });
+});
+
+describe('surge when the store fails', () => {
+  it('still challenges in a surge the instance saw, while the in-memory limits answer for the store', async () => {
+    const inner = new MemoryScreeningStore();
+    let down = false;
+    const failing = new Proxy(inner, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) =>
+          down && name !== 'loadRules'
+            ? Promise.reject(new StoreUnavailableError(String(name)))
+            : value.apply(target, args);
+      },
+    });
+    const clock = { ms: T0 };
+    const screener = new Screener({
+      store: failing,
+      config: readScreeningConfig({ FLOWGUARD_LIMITS: '5/10m' }),
+      clock: () => clock.ms,
+    });
+    await inner.updateAggregates({ shard: 0, set: { m: T0 / 1000 + 600, mby: 'ops' } });
+    const events: string[] = [];
+    const call = (n: string) =>
+      screener.screen(parseContactEvent(voiceEvent(n)), {
+        voice: {},
+        onEvent: (e) => events.push(e),
+      });
+    expect(await call('+14155550101')).toMatchObject({ decision: 'CHALLENGE', rule: 'surge:manual' });
+    down = true;
+    clock.ms += 20_000;
+    const during = await call('+14155550102');
+    expect(during).toMatchObject({ decision: 'CHALLENGE', reason: 'surge', error: 'store_unavailable' });
+    expect(events).toContain('AggregateFlushFailed');
   });
 });
