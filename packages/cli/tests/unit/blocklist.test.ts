@@ -1,20 +1,12 @@
 import { readScreeningConfig, Screener, type ScreeningStore } from '@flowguard/caller-screening';
 import { parseContactEvent } from '@flowguard/contact';
-import { type LocalDynamoDB, startLocalDynamoDB, voiceEvent } from '@flowguard/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cli, freshStore, liveKeys, NOW, NOW_MS } from './support/cli.js';
+import { voiceEvent } from '@flowguard/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { cli, freshStore, liveKeys, localTables, NOW, NOW_MS } from './support/cli.js';
 
-let local: LocalDynamoDB;
 let store: ScreeningStore;
-
-beforeAll(async () => {
-  local = await startLocalDynamoDB();
-});
-afterAll(async () => {
-  await local?.stop();
-});
-beforeEach(async () => {
-  store = await freshStore(local.client);
+const local = localTables((fresh) => {
+  store = fresh;
 });
 
 const DAY = 86_400;

@@ -2,30 +2,18 @@ import { writeFileSync } from 'node:fs';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoScreeningStore, type ScreeningStore } from '@flowguard/caller-screening';
 import { createTableRequest } from '@flowguard/table';
-import {
-  countRequests,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  type LocalDynamoDB,
-  startLocalDynamoDB,
-} from '@flowguard/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cli, freshStore, liveKeys, NOW, NOW_MS } from './support/cli.js';
+import { countRequests, LOCAL_CREDENTIALS, LOCAL_REGION } from '@flowguard/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli, freshStore, liveKeys, localTables, NOW, NOW_MS } from './support/cli.js';
 import { csvFile, removeCsvFiles, usNumber } from './support/csv.js';
 import { FaultyStore } from './support/stores.js';
 
-let local: LocalDynamoDB;
 let store: ScreeningStore;
-
-beforeAll(async () => {
-  local = await startLocalDynamoDB();
+const local = localTables((fresh) => {
+  store = fresh;
 });
-afterAll(async () => {
-  await local?.stop();
+afterAll(() => {
   removeCsvFiles();
-});
-beforeEach(async () => {
-  store = await freshStore(local.client);
 });
 
 const DAY = 86_400;

@@ -1,19 +1,10 @@
 import { type ScreeningStore, SIGNAL_NAMES } from '@flowguard/caller-screening';
-import { type LocalDynamoDB, startLocalDynamoDB } from '@flowguard/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cli, freshStore, NOW, NOW_MS } from './support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { cli, localTables, NOW, NOW_MS } from './support/cli.js';
 
-let local: LocalDynamoDB;
 let store: ScreeningStore;
-
-beforeAll(async () => {
-  local = await startLocalDynamoDB();
-});
-afterAll(async () => {
-  await local?.stop();
-});
-beforeEach(async () => {
-  store = await freshStore(local.client);
+localTables((fresh) => {
+  store = fresh;
 });
 
 describe('rules', () => {

@@ -5,21 +5,13 @@ import {
   StoreUnavailableError,
 } from '@flowguard/caller-screening';
 import { parseContactEvent } from '@flowguard/contact';
-import { type LocalDynamoDB, startLocalDynamoDB, voiceEvent } from '@flowguard/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cli, freshStore, NOW, NOW_MS } from './support/cli.js';
+import { voiceEvent } from '@flowguard/testing';
+import { describe, expect, it } from 'vitest';
+import { cli, localTables, NOW, NOW_MS } from './support/cli.js';
 
-let local: LocalDynamoDB;
 let store: ScreeningStore;
-
-beforeAll(async () => {
-  local = await startLocalDynamoDB();
-});
-afterAll(async () => {
-  await local?.stop();
-});
-beforeEach(async () => {
-  store = await freshStore(local.client);
+localTables((fresh) => {
+  store = fresh;
 });
 
 const TWO_SHARDS = { FLOWGUARD_AGGREGATE_SHARDS: '2', USER: 'alice' };

@@ -1,6 +1,8 @@
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoScreeningStore, type ScreeningStore } from '@flowguard/caller-screening';
 import { createTableRequest } from '@flowguard/table';
+import { type LocalDynamoDB, startLocalDynamoDB } from '@flowguard/testing';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type Io, run } from '../../../src/index.js';
 
 /** A fixed "now" for every test that depends on time. */
@@ -45,4 +47,36 @@ export async function liveKeys(store: ScreeningStore, nowSeconds = NOW): Promise
   const keys: string[] = [];
   for await (const state of store.listBlocked(nowSeconds)) keys.push(state.key);
   return keys.sort();
+}
+
+/**
+ * One dynalite for the test file (started before its tests, stopped after them) and a new, empty
+ * table before each test, handed to `onTable`. The server is read through the answer
+ * (`local.client`, `local.endpoint`) once the file's tests run.
+ */
+export function localTables(
+  onTable: (store: ScreeningStore) => void,
+): Pick<LocalDynamoDB, 'client' | 'endpoint'> {
+  let local: LocalDynamoDB | undefined;
+  const server = () => {
+    if (!local) throw new Error('the local DynamoDB is not started yet (read it inside a test or hook)');
+    return local;
+  };
+  beforeAll(async () => {
+    local = await startLocalDynamoDB();
+  });
+  afterAll(async () => {
+    await local?.stop();
+  });
+  beforeEach(async () => {
+    onTable(await freshStore(server().client));
+  });
+  return {
+    get client() {
+      return server().client;
+    },
+    get endpoint() {
+      return server().endpoint;
+    },
+  };
 }
