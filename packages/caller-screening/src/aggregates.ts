@@ -372,15 +372,6 @@ export class Aggregates {
   private viewItem: AggregateItem = {};
   /** The surge state of {@link viewItem}, worked out once per view, not once per call. */
   private viewState: SurgeState = surgeStateOf({});
-
-  private get view(): AggregateItem {
-    return this.viewItem;
-  }
-
-  private set view(item: AggregateItem) {
-    this.viewItem = item;
-    this.viewState = surgeStateOf(item);
-  }
   private viewShard = 0;
   private lastFlush = Number.NEGATIVE_INFINITY;
   private flushing: Promise<SurgeEvent[]> | null = null;
@@ -394,6 +385,39 @@ export class Aggregates {
     this.random = options.random ?? Math.random;
   }
 
+  /** The shared item as this instance last saw it. */
+  private get view(): AggregateItem {
+    return this.viewItem;
+  }
+
+  private set view(item: AggregateItem) {
+    this.viewItem = item;
+    this.viewState = surgeStateOf(item);
+  }
+
+  /** Epoch seconds by the clock. */
+  private nowSeconds(): number {
+    return Math.floor(this.clock() / 1000);
+  }
+
+  /** The codes of the scopes live in the view (seen above their lower threshold within the hold). */
+  private liveCodes(now: number): string[] {
+    return this.viewState.scopes
+      .filter((s) => now - s.lastAbove < this.config.holdSeconds)
+      .map((s) => s.code);
+  }
+
+  /** Whether every call is covered already: a manual surge, or `all` live. */
+  private everyone(now: number): boolean {
+    return this.viewState.manualUntil > now || this.liveCodes(now).includes('a');
+  }
+
+  /** Counter values by name: the view's plus this instance's unflushed ones. */
+  private readonly counts: Counts = (name) => {
+    const value = this.viewItem[name];
+    return (typeof value === 'number' ? value : 0) + (this.pending.get(name) ?? 0);
+  };
+
   /** Counts a contact once (a retry of one this instance counted is not counted again). */
   record(contactId: string, codes: readonly string[]): void {
     if (this.recent.has(contactId)) return;
@@ -403,7 +427,7 @@ export class Aggregates {
     }
     this.recent.add(contactId);
     this.pendingContacts += 1;
-    const now = Math.floor(this.clock() / 1000);
+    const now = this.nowSeconds();
     const counted = codes.filter((code) => {
       if (!code.startsWith('d:') || this.dialled.has(code)) return true;
       if (this.dialled.size >= MAX_DIALLED) return false;
@@ -437,33 +461,23 @@ export class Aggregates {
    * brings the refreshed scope or ends it.
    */
   private fading(): boolean {
-    const now = Math.floor(this.clock() / 1000);
+    const now = this.nowSeconds();
     return this.viewState.scopes.some((s) => now - s.lastAbove >= this.config.holdSeconds);
   }
 
   /** Whether one of `codes` nears its threshold, in the view and this instance's counts, and is not in surge. */
   private crosses(codes: readonly string[]): boolean {
     if (this.config.thresholds.length === 0 || codes.length === 0) return false;
-    const now = Math.floor(this.clock() / 1000);
+    const now = this.nowSeconds();
     // Everyone in surge already: no narrower scope would change an answer.
-    const all = this.view['h.a'];
-    if (
-      (typeof this.view.m === 'number' && this.view.m > now) ||
-      (typeof all === 'number' && now - all < this.config.holdSeconds)
-    )
-      return false;
+    if (this.everyone(now)) return false;
     const tag = minuteTag(minuteOf(now));
     const names = codes.filter((code) => code.length > 1).map((code) => `${tag}.${code}`);
-    const view = this.view;
-    const counts: Counts = (name) => {
-      const value = view[name];
-      return (typeof value === 'number' ? value : 0) + (this.pending.get(name) ?? 0);
-    };
-    return ratesOf(this.config.thresholds, names, counts, now, this.config.shards).some(
+    return ratesOf(this.config.thresholds, names, this.counts, now, this.config.shards).some(
       (rate) =>
         rate.calls >= rate.threshold.count * WATCH_RATIO &&
         codes.includes(rate.code) &&
-        view[`s.${rate.code}`] === undefined,
+        this.view[`s.${rate.code}`] === undefined,
     );
   }
 
@@ -480,30 +494,19 @@ export class Aggregates {
    * `all`, or the first of the contact's own counters in surge.
    */
   surgeFor(codes: readonly string[]): string | null {
-    const now = Math.floor(this.clock() / 1000);
-    const state = this.viewState;
-    if (state.manualUntil > now) return 'manual';
-    const live = new Set(
-      state.scopes.filter((s) => now - s.lastAbove < this.config.holdSeconds).map((s) => s.code),
-    );
-    if (live.size === 0) return null;
-    for (const code of codes) if (live.has(code)) return scopeName(code);
-    return null;
+    const now = this.nowSeconds();
+    if (this.viewState.manualUntil > now) return 'manual';
+    const live = this.liveCodes(now);
+    if (live.length === 0) return null;
+    const code = codes.find((c) => live.includes(c));
+    return code === undefined ? null : scopeName(code);
   }
 
   /** The scopes in surge as this instance last saw them, by name (`manual` for a manual surge). */
   liveScopes(): string[] {
-    const now = Math.floor(this.clock() / 1000);
-    const state = this.viewState;
-    const live = state.scopes
-      .filter((s) => now - s.lastAbove < this.config.holdSeconds)
-      .map((s) => scopeName(s.code));
-    return state.manualUntil > now ? ['manual', ...live] : live;
-  }
-
-  /** The item as this instance last saw it (for `flowguard surge status` and tests). */
-  lastView(): AggregateItem {
-    return this.view;
+    const now = this.nowSeconds();
+    const live = this.liveCodes(now).map(scopeName);
+    return this.viewState.manualUntil > now ? ['manual', ...live] : live;
   }
 
   private async flushNow(signal?: AbortSignal): Promise<SurgeEvent[]> {
@@ -554,13 +557,8 @@ export class Aggregates {
 
   /** The rates the view and this instance's unflushed counts give. */
   private rates(now: number): Rate[] {
-    const view = this.view;
-    const counts: Counts = (name) => {
-      const value = view[name];
-      return (typeof value === 'number' ? value : 0) + (this.pending.get(name) ?? 0);
-    };
-    const names = new Set([...Object.keys(view), ...this.pending.keys()]);
-    return ratesOf(this.config.thresholds, names, counts, now, this.config.shards);
+    const names = new Set([...Object.keys(this.view), ...this.pending.keys()]);
+    return ratesOf(this.config.thresholds, names, this.counts, now, this.config.shards);
   }
 
   /** Starts the surges the rates call for and ends those whose rate stayed low for the hold. */
@@ -570,9 +568,7 @@ export class Aggregates {
     const inSurge = new Map(state.scopes.map((s) => [s.code, s]));
     // While every call is covered (all, or a manual surge), a narrower scope adds nothing: `all`
     // is looked at first.
-    let everyone =
-      state.manualUntil > now ||
-      state.scopes.some((s) => s.code === 'a' && now - s.lastAbove < this.config.holdSeconds);
+    let everyone = this.everyone(now);
     // `all` first, then the scopes furthest over their thresholds, a few per flush.
     const over = this.rates(now)
       .filter((r) => r.calls >= r.threshold.count && !inSurge.has(r.code))
@@ -588,7 +584,7 @@ export class Aggregates {
       inSurge.set(rate.code, { code: rate.code, since: now, lastAbove: now });
       const first = await this.startScope(rate.code, now, signal);
       // The item answered shows the scopes others started: `all` among them covers everyone.
-      everyone ||= this.liveScopes().some((scope) => scope === 'all' || scope === 'manual');
+      everyone ||= this.everyone(now);
       if (first)
         events.push({
           kind: 'started',
