@@ -185,13 +185,7 @@ export class FlowguardAlarms extends Construct {
    */
   private streamAlarms(name: string, fn: lambda.IFunction): void {
     const once = (id: string, description: string, metric: cloudwatch.IMetric) =>
-      this.alarm(`${name}-${id}`, {
-        alarmDescription: `flowguard ${name}: ${description}`,
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      });
+      this.alarmOnOne(name, id, description, metric);
     const byPolicy = (metric: string) =>
       new cloudwatch.MathExpression({
         expression: `SELECT SUM(${metric}) FROM SCHEMA("${this.props.namespace}", "${DIMENSIONS.function}", "${POLICY_DIMENSION}") WHERE "${DIMENSIONS.function}" = '${name}'`,
@@ -244,6 +238,17 @@ export class FlowguardAlarms extends Construct {
     });
   }
 
+  /** `<name>-<id>`: fires on one or more in a period (`flowguard <name>: <description>`). */
+  private alarmOnOne(name: string, id: string, description: string, metric: cloudwatch.IMetric) {
+    return this.alarm(`${name}-${id}`, {
+      alarmDescription: `flowguard ${name}: ${description}`,
+      metric,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+  }
+
   private screeningAlarms(): void {
     // One count across every outcome (store_unavailable, timeout, bad_parameter, internal...):
     // a Metrics Insights query sums the FailOpen metric over the outcome dimension.
@@ -279,14 +284,12 @@ export class FlowguardAlarms extends Construct {
     surge.addOkAction(this.action);
     // A surge ended (its rate stayed under the lower threshold for the hold, or a manual surge ran
     // out or was lifted): the topic hears the end as it heard the start.
-    this.alarm('screen-caller-surge-ended', {
-      alarmDescription:
-        "flowguard screen-caller: a surge ended (its scope's rate stayed under FLOWGUARD_SURGE_OFF_PERCENT of its threshold for FLOWGUARD_SURGE_HOLD, or a manual surge ran out or was lifted): callers are no longer challenged in that scope",
-      metric: this.screenCallerSum(SURGE_ENDED, Duration.minutes(1)),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    });
+    this.alarmOnOne(
+      'screen-caller',
+      'surge-ended',
+      "a surge ended (its scope's rate stayed under FLOWGUARD_SURGE_OFF_PERCENT of its threshold for FLOWGUARD_SURGE_HOLD, or a manual surge ran out or was lifted): callers are no longer challenged in that scope",
+      this.screenCallerSum(SURGE_ENDED, Duration.minutes(1)),
+    );
     this.alarm('screen-caller-aggregate-flush-failed', {
       alarmDescription:
         'flowguard screen-caller: the store did not take the aggregate counts (down, slow or throttled on the aggregate items): surges go undetected, and a manual surge or the end of one is not seen',
@@ -305,13 +308,7 @@ export class FlowguardAlarms extends Construct {
   private edgeAlarms(alias: lambda.Alias): void {
     const name = 'start-contact';
     const once = (id: string, description: string, metric: cloudwatch.IMetric) =>
-      this.alarm(`${name}-${id}`, {
-        alarmDescription: `flowguard ${name}: ${description}`,
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      });
+      this.alarmOnOne(name, id, description, metric);
     once(
       'errors',
       'Lambda errors (init failure: a bad variable, a crash, a timeout): the website got API Gateway’s or the Function URL’s own 5xx',
