@@ -299,8 +299,8 @@ export class Screener {
     // the blocklist already refuse needs no surge (this contact goes into the next flush).
     if (result.decision === 'ALLOW') aggregates.record(contactId, codes);
     const scope = aggregates.surgeFor(codes);
-    if (scope === null) return withMonitored(result, monitored);
-    return withMonitored(this.inSurge(result, facts, scope, monitored), monitored);
+    const answer = scope === null ? result : this.inSurge(result, facts, scope, monitored);
+    return withMonitored(answer, monitored);
   }
 
   /** Flushes the aggregates; a store that cannot take them costs a metric, never the decision. */

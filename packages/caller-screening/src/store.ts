@@ -286,8 +286,9 @@ class Expression {
   readonly values: Record<string, unknown> = {};
   private count = 0;
 
+  /** `#<attribute>`; a name a placeholder cannot spell (`0a.d:+1800…`) gets `#n<k>`. */
   name(attribute: string): string {
-    const placeholder = `#${attribute}`;
+    const placeholder = /^\w+$/.test(attribute) ? `#${attribute}` : `#n${this.count++}`;
     this.names[placeholder] = attribute;
     return placeholder;
   }
@@ -299,7 +300,7 @@ class Expression {
   }
 
   /** `SET a, b REMOVE c`, leaving out empty clauses. */
-  static update(clauses: { SET?: string[]; REMOVE?: string[] }): string {
+  static update(clauses: { SET?: string[]; ADD?: string[]; REMOVE?: string[] }): string {
     return Object.entries(clauses)
       .filter(([, parts]) => parts.length > 0)
       .map(([clause, parts]) => `${clause} ${parts.join(', ')}`)
@@ -457,39 +458,24 @@ export class DynamoScreeningStore implements ScreeningStore {
   }
 
   async updateAggregates(update: AggregateUpdate, signal?: AbortSignal): Promise<AggregateItem | null> {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    let n = 0;
-    const name = (attribute: string) => {
-      const placeholder = `#a${n++}`;
-      names[placeholder] = attribute;
-      return placeholder;
-    };
-    const value = (v: unknown) => {
-      const placeholder = `:a${n++}`;
-      values[placeholder] = v;
-      return placeholder;
-    };
-    const set = [
-      ...Object.entries(update.set ?? {}).map(([a, v]) => `${name(a)} = ${value(v)}`),
-      ...Object.entries(update.setIfAbsent ?? {}).map(([a, v]) => {
-        const placeholder = name(a);
-        return `${placeholder} = if_not_exists(${placeholder}, ${value(v)})`;
-      }),
-    ];
-    const add = Object.entries(update.add ?? {}).map(([a, v]) => `${name(a)} ${value(v)}`);
-    const remove = (update.remove ?? []).map(name);
-    const clauses = [
-      set.length > 0 ? `SET ${set.join(', ')}` : '',
-      add.length > 0 ? `ADD ${add.join(', ')}` : '',
-      remove.length > 0 ? `REMOVE ${remove.join(', ')}` : '',
-    ].filter((c) => c !== '');
+    const x = new Expression();
+    const expression = Expression.update({
+      SET: [
+        ...Object.entries(update.set ?? {}).map(([a, v]) => `${x.name(a)} = ${x.value(v)}`),
+        ...Object.entries(update.setIfAbsent ?? {}).map(([a, v]) => {
+          const placeholder = x.name(a);
+          return `${placeholder} = if_not_exists(${placeholder}, ${x.value(v)})`;
+        }),
+      ],
+      ADD: Object.entries(update.add ?? {}).map(([a, v]) => `${x.name(a)} ${x.value(v)}`),
+      REMOVE: (update.remove ?? []).map((a) => x.name(a)),
+    });
     const key = aggregateKey(update.shard);
-    if (clauses.length === 0) return this.readAggregates(update.shard, signal);
+    if (expression === '') return this.readAggregates(update.shard, signal);
     const condition = update.onlyIf
       ? update.onlyIf.equals === null
-        ? `attribute_not_exists(${name(update.onlyIf.name)})`
-        : `${name(update.onlyIf.name)} = ${value(update.onlyIf.equals)}`
+        ? `attribute_not_exists(${x.name(update.onlyIf.name)})`
+        : `${x.name(update.onlyIf.name)} = ${x.value(update.onlyIf.equals)}`
       : undefined;
     try {
       const result = await this.send('aggregate', () =>
@@ -497,10 +483,10 @@ export class DynamoScreeningStore implements ScreeningStore {
           new UpdateCommand({
             TableName: this.table,
             Key: { [PK]: key.pk, [SK]: key.sk },
-            UpdateExpression: clauses.join(' '),
+            UpdateExpression: expression,
             ...(condition ? { ConditionExpression: condition } : {}),
-            ExpressionAttributeNames: names,
-            ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+            ExpressionAttributeNames: x.names,
+            ...(Object.keys(x.values).length > 0 ? { ExpressionAttributeValues: x.values } : {}),
             ReturnValues: update.returnOld ? 'ALL_OLD' : 'ALL_NEW',
           }),
           sendOptions(signal),
